@@ -1,0 +1,57 @@
+"""The one interface between Veille's core and a chat platform.
+
+An adapter turns platform updates into `CommandContext`s for the core's `CommandHandler`, and
+renders the core's `Reply`s and `Digest`s within its platform's limits. Send failures are
+reported with the core's errors (`ChatGoneError`, `RetryLaterError`, `SendError`) so the
+dispatcher can decide without knowing the platform.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Protocol
+
+from bot.commands import CommandSpec
+from bot.models import CommandContext, Reply
+from digests.model import Digest
+
+
+class CommandHandler(Protocol):
+    """The core's entry point for chat commands (`bot.commands.Commands` implements it)."""
+
+    specs: Sequence[CommandSpec]
+
+    def canonical(self, name: str) -> str:
+        """Map an alias such as "subscribe" or "/list@veillebot" to the French command name."""
+        ...
+
+    async def __call__(self, ctx: CommandContext) -> Reply | None:
+        """Run one command; None means "say nothing" (flood control)."""
+        ...
+
+
+class ChatAdapter(ABC):
+    """One chat platform. Lifecycle: `start(handler)` … `stop()`; nothing async in `__init__`."""
+
+    platform: str = ""
+
+    @abstractmethod
+    async def start(self, handler: CommandHandler) -> None:
+        """Connect and begin routing commands to `handler`; return once ready."""
+
+    @abstractmethod
+    async def stop(self) -> None:
+        """Stop receiving commands and close connections (idempotent)."""
+
+    @abstractmethod
+    async def send_digest(self, chat_id: str, digest: Digest, *, note: str | None = None) -> None:
+        """Post one digest; `note` is a French line shown above it (e.g. a follow alert).
+
+        Raise `ChatGoneError` when the chat can no longer be reached, `RetryLaterError` when
+        the platform asks to wait, `SendError` for anything else worth retrying.
+        """
+
+    @abstractmethod
+    async def send_reply(self, chat_id: str, reply: Reply) -> None:
+        """Post a core reply unprompted (daily digest, feed paused notice, follow alert)."""

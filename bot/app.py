@@ -1,0 +1,173 @@
+"""Veille's running core: storage, fetcher, pipeline, commands, dispatcher and scheduler, wired.
+
+`Veille` is built from settings and the chat platforms to serve (chosen by `bot.cli`, the
+composition root); `async with Veille(...)` opens everything in order and closes it in
+reverse. Features that add commands or react to new digests (search, daily digests, follows)
+hook in through `commands.register` and `digest_hooks`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
+from types import TracebackType
+
+import structlog
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot import __version__
+from bot.commands import Commands
+from bot.config import Settings
+from bot.dispatch import Dispatcher
+from bot.errors import VeilleError
+from bot.fetch import Fetcher
+from bot.models import ChatRecord, Reply
+from bot.pipeline import Pipeline, PollOutcome
+from bot.ports import Platform
+from bot.storage import Storage, utcnow
+from bot.subscribe import SubscriptionService
+from digests.model import Digest
+
+log = structlog.get_logger(__name__)
+
+USER_AGENT = f"Veille/{__version__} (+https://github.com/veille-bot/veille)"
+
+DigestHook = Callable[[int, Digest], Awaitable[None]]
+
+
+def make_fetcher(settings: Settings) -> Fetcher:
+    """Build the one fetcher that serves feeds and article pages, with the configured guards."""
+    return Fetcher(
+        user_agent=USER_AGENT,
+        allow_private=settings.allow_private_urls,
+        max_bytes=settings.max_body_bytes,
+        total_timeout=settings.fetch_timeout,
+    )
+
+
+class Veille:
+    """The core, ready to poll, digest, answer commands and deliver."""
+
+    def __init__(
+        self, settings: Settings, platforms: Sequence[Platform], *, tick_seconds: float | None = None
+    ) -> None:
+        self.settings = settings
+        self.platforms = {p.platform: p for p in platforms}
+        self.storage = Storage(settings.db)
+        self.fetcher = make_fetcher(settings)
+        self.digest_hooks: list[DigestHook] = []
+        self.pipeline = Pipeline(
+            self.storage,
+            self.fetcher,
+            poll_interval=settings.poll_interval,
+            max_new_entries=settings.max_new_entries,
+            notify=self.notify,
+            on_digest=self._digest_made,
+        )
+        self.subscriptions = SubscriptionService(self.storage, self.fetcher, self.pipeline)
+        self.commands = Commands(self.storage, self.subscriptions)
+        self.dispatcher = Dispatcher(self.storage, self.platforms)
+        self.scheduler = AsyncIOScheduler(timezone=settings.timezone)
+        # How often due feeds are looked for; each feed keeps its own next-poll time.
+        self.tick = timedelta(
+            seconds=tick_seconds or max(5.0, min(60.0, settings.poll_interval.total_seconds() / 4))
+        )
+        self._tasks: list[asyncio.Task[None]] = []
+        self._cycle_lock = asyncio.Lock()
+
+    async def __aenter__(self) -> Veille:
+        await self.storage.open()
+        await self.fetcher.start()
+        requeued = await self.storage.requeue_interrupted()
+        if requeued:
+            log.info("deliveries.requeued", count=requeued)
+        for platform in self.platforms.values():
+            await platform.start(self.commands)
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.stop_background()
+        for platform in reversed(list(self.platforms.values())):
+            with contextlib.suppress(Exception):
+                await platform.stop()
+        self.pipeline.close()
+        await self.fetcher.close()
+        await self.storage.close()
+
+    # -- one cycle -----------------------------------------------------------------------------
+
+    async def poll_once(self) -> list[PollOutcome]:
+        """Poll due feeds, digest what is new (or left by a crash), then send what is queued."""
+        async with self._cycle_lock:
+            feeds = await self.storage.due_feeds(utcnow())
+            outcomes = await self.pipeline.poll_many(feeds)
+            await self.pipeline.digest_pending()
+        await self.dispatcher.run_once()
+        return outcomes
+
+    async def settle(self) -> None:
+        """Digest anything pending and send everything due (after a subscription, in the demo)."""
+        async with self._cycle_lock:
+            await self.pipeline.digest_pending()
+        await self.dispatcher.run_once()
+
+    # -- long-running ----------------------------------------------------------------------------
+
+    def start_background(self) -> None:
+        """Start the scheduler (polling, and any feature jobs) and the dispatcher loop."""
+        self.scheduler.add_job(
+            self._scheduled_poll,
+            "interval",
+            seconds=self.tick.total_seconds(),
+            id="poll",
+            next_run_time=utcnow(),
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+        )
+        self.scheduler.start()
+        self._tasks.append(asyncio.create_task(self.dispatcher.run_forever(), name="dispatcher"))
+
+    async def stop_background(self, *, drain_seconds: float = 8.0) -> None:
+        """Stop scheduling, let in-flight sends finish (bounded), then cancel the loops."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        if not self._tasks:
+            return
+        self.dispatcher.request_stop()
+        _, late = await asyncio.wait(self._tasks, timeout=drain_seconds)
+        for task in late:
+            task.cancel()
+        if late:
+            await asyncio.wait(late, timeout=1.0)
+        self._tasks.clear()
+
+    async def _scheduled_poll(self) -> None:
+        try:
+            await self.poll_once()
+        except Exception as exc:  # noqa: BLE001  # a failed cycle must not stop the scheduler
+            log.error("poll.cycle_failed", error=repr(exc)[:300])
+
+    # -- hooks -----------------------------------------------------------------------------------
+
+    async def _digest_made(self, digest_id: int, digest: Digest) -> None:
+        for hook in self.digest_hooks:
+            try:
+                await hook(digest_id, digest)
+            except Exception as exc:  # noqa: BLE001  # one feature's bug must not lose the digest
+                log.error("digest.hook_failed", hook=getattr(hook, "__name__", "?"), error=repr(exc)[:300])
+        self.dispatcher.poke()
+
+    async def notify(self, chat: ChatRecord, text: str) -> None:
+        """Tell one chat something unprompted (feed paused, feed gone)."""
+        platform = self.platforms.get(chat.platform)
+        if platform is None:
+            return
+        try:
+            await platform.send_reply(chat.external_id, Reply(text))
+        except VeilleError as exc:
+            log.warning("notice.failed", chat_id=chat.id, error=str(exc))

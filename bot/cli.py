@@ -1,0 +1,133 @@
+"""The `veille` command: `run`, `demo` and `digest`. Also the composition root.
+
+This is the one module of the core that imports `adapters`: it picks the chat platforms to
+run from the settings (a plain `if` per platform) and hands them to `bot.app.Veille`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import sys
+from collections.abc import Sequence
+
+import structlog
+
+from bot import __version__
+from bot.config import Settings, load_settings
+from bot.errors import VeilleError
+from bot.logs import configure_logging
+from bot.ports import Platform
+
+log = structlog.get_logger(__name__)
+
+
+def build_platforms(settings: Settings) -> list[Platform]:
+    """Return the chat platforms to run: each one whose token is set, else the console."""
+    platforms: list[Platform] = []
+    if settings.telegram_bot_token:
+        from adapters.telegram import TelegramAdapter
+
+        platforms.append(TelegramAdapter.from_settings(settings))
+    if settings.discord_bot_token:
+        from adapters.discord import DiscordAdapter
+
+        platforms.append(DiscordAdapter.from_settings(settings))
+    if not platforms:
+        from adapters.console import ConsoleAdapter
+
+        platforms.append(ConsoleAdapter(read_stdin=True))
+    return platforms
+
+
+async def run(settings: Settings) -> int:
+    """Run the bot until SIGINT/SIGTERM; in-flight sends are drained before exit."""
+    from bot.app import Veille
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    platforms = build_platforms(settings)
+    async with Veille(settings, platforms) as app:
+        app.start_background()
+        log.info("veille.running", platforms=[p.platform for p in platforms], db=str(settings.db))
+        waiters = [asyncio.create_task(stop.wait())]
+        console = next((p for p in platforms if p.platform == "console"), None)
+        closed = getattr(console, "closed", None)
+        if isinstance(closed, asyncio.Event):
+            waiters.append(asyncio.create_task(closed.wait()))
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        for waiter in waiters:
+            waiter.cancel()
+        log.info("veille.stopping")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line and run a subcommand; errors are one line on stderr."""
+    parser = argparse.ArgumentParser(
+        prog="veille", description="Veille: French legal-news digests for chats."
+    )
+    parser.add_argument("--version", action="version", version=f"veille {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the bot (Telegram/Discord when their tokens are set, else the console)")
+    demo = sub.add_parser("demo", help="offline demo: local sample feeds, a console chat, one polling cycle")
+    demo.add_argument("--interactive", action="store_true", help="keep the console chat open afterwards")
+    digest = sub.add_parser("digest", help="print the digest of a page, text file, feed or URL")
+    digest.add_argument(
+        "source", nargs="+", help=".html, .txt (title first), .xml/.json feed, or http(s) URL"
+    )
+    digest.add_argument("--json", action="store_true", help="one JSON object per article, one per line")
+    args = parser.parse_args(argv)
+
+    try:
+        settings = load_settings()
+        configure_logging(
+            level=settings.log_level if args.command == "run" else "WARNING",
+            secrets=(
+                settings.telegram_bot_token,
+                settings.discord_bot_token,
+                settings.telegram_webhook_secret,
+            ),
+        )
+        if args.command == "run":
+            return asyncio.run(run(settings))
+        if args.command == "demo":
+            from bot.demo import run_demo
+
+            return asyncio.run(run_demo(interactive=args.interactive))
+        return asyncio.run(print_digests(settings, args.source, as_json=args.json))
+    except VeilleError as exc:
+        print(f"veille: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+async def print_digests(settings: Settings, sources: Sequence[str], *, as_json: bool) -> int:
+    """Digest each source and print it; an unreadable source is one line on stderr."""
+    from bot.sources import load_articles
+    from digests.engine import summarize_many
+
+    status = 0
+    for source in sources:
+        try:
+            articles = await load_articles(source, settings)
+        except (VeilleError, OSError, UnicodeError) as exc:
+            message = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            print(f"veille: cannot read {source}: {message}", file=sys.stderr)
+            status = 1
+            continue
+        if not articles:
+            print(f"veille: no article in {source}", file=sys.stderr)
+            status = 1
+            continue
+        for digest in summarize_many(articles):
+            if as_json:
+                print(json.dumps(digest.to_json_dict(), ensure_ascii=False), flush=True)
+            else:
+                print(digest.text + (f"\n{digest.url}" if digest.url else "") + "\n", flush=True)
+    return status

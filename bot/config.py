@@ -1,0 +1,109 @@
+"""Settings from the environment and `.env`, validated once at start.
+
+A bad value must stop Veille with one line naming the setting (`load_settings` turns
+pydantic's report into a `ConfigError`), never a traceback.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.errors import ConfigError
+
+
+class Settings(BaseSettings):
+    """Every setting Veille reads; `.env.example` documents each with its default."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    db: Path = Field(Path("./veille.db"), validation_alias="VEILLE_DB")
+    poll_interval: timedelta = Field(
+        timedelta(minutes=15),
+        validation_alias="VEILLE_POLL_INTERVAL",
+        description="Seconds, or an ISO 8601 duration such as PT15M.",
+    )
+    timezone: str = Field("Europe/Paris", validation_alias="VEILLE_TIMEZONE")
+    allow_private_urls: bool = Field(False, validation_alias="VEILLE_ALLOW_PRIVATE_URLS")
+    max_body_bytes: int = Field(5 * 1024 * 1024, gt=0, validation_alias="VEILLE_MAX_BODY_BYTES")
+    fetch_timeout: float = Field(30.0, gt=0, validation_alias="VEILLE_FETCH_TIMEOUT")
+    max_new_entries: int = Field(50, gt=0, validation_alias="VEILLE_MAX_NEW_ENTRIES")
+    daily_max_items: int = Field(10, gt=0, le=50, validation_alias="VEILLE_DAILY_MAX_ITEMS")
+    log_level: str = Field("INFO", validation_alias="VEILLE_LOG_LEVEL")
+
+    telegram_bot_token: str | None = Field(None, validation_alias="TELEGRAM_BOT_TOKEN")
+    telegram_api_url: str = Field("https://api.telegram.org", validation_alias="TELEGRAM_API_URL")
+    telegram_webhook_url: str | None = Field(None, validation_alias="TELEGRAM_WEBHOOK_URL")
+    telegram_webhook_port: int = Field(8443, gt=0, lt=65536, validation_alias="TELEGRAM_WEBHOOK_PORT")
+    telegram_webhook_secret: str | None = Field(None, validation_alias="TELEGRAM_WEBHOOK_SECRET")
+
+    discord_bot_token: str | None = Field(None, validation_alias="DISCORD_BOT_TOKEN")
+    discord_api_url: str = Field("https://discord.com/api/v10", validation_alias="DISCORD_API_URL")
+    discord_gateway_url: str | None = Field(None, validation_alias="DISCORD_GATEWAY_URL")
+    discord_guild_id: int | None = Field(
+        None, validation_alias=AliasChoices("DISCORD_GUILD_ID", "DISCORD_SYNC_GUILD")
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("poll_interval", mode="before")
+    @classmethod
+    def _seconds_as_number(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().isdigit():
+            return int(value)
+        return value
+
+    @field_validator("poll_interval")
+    @classmethod
+    def _sane_interval(cls, value: timedelta) -> timedelta:
+        if value < timedelta(seconds=10):
+            raise ValueError("must be at least 10 seconds")
+        return value
+
+    @field_validator("telegram_api_url", "discord_api_url", "discord_gateway_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://", "ws://", "wss://")):
+            raise ValueError("must start with http(s):// or ws(s)://")
+        return value.rstrip("/") if value else value
+
+    @field_validator("telegram_bot_token", "discord_bot_token", "telegram_webhook_url", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+
+def _setting_name(field_name: str) -> str:
+    """Map a pydantic field name back to the environment variable a user sets."""
+    if field_name.isupper():  # pydantic already reports the alias
+        return field_name
+    info = Settings.model_fields.get(field_name)
+    alias = info.validation_alias if info else None
+    if isinstance(alias, str):
+        return alias
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    return field_name.upper()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings, or raise `ConfigError` with one line naming the bad setting."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]  # overrides are validated by pydantic
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "?"
+        name = _setting_name(field)
+        message = f"invalid setting {name}: {first['msg']}"
+        raise ConfigError(message, french=f"Réglage invalide {name} : {first['msg']}") from None

@@ -1,0 +1,84 @@
+"""Versioned schema: migration N brings `PRAGMA user_version` from N-1 to N.
+
+Append new migrations at the end; never edit one that has shipped. Unique constraints make
+duplicates impossible at the database level, whatever the code above does.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[str] = [
+    # 1: the spine — feeds, entries, digests, chats, subscriptions, the delivery outbox.
+    """
+    CREATE TABLE feeds (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL DEFAULT '',
+        etag TEXT,
+        last_modified TEXT,
+        status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'paused', 'gone')),
+        consecutive_errors INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        first_error_at TEXT,
+        next_poll_at TEXT,
+        last_polled_at TEXT,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE entries (
+        id INTEGER PRIMARY KEY,
+        feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+        uid TEXT NOT NULL,
+        url TEXT NOT NULL DEFAULT '',
+        title TEXT NOT NULL DEFAULT '',
+        published TEXT,
+        summary TEXT NOT NULL DEFAULT '',
+        content TEXT NOT NULL DEFAULT '',
+        content_hash TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'new' CHECK (state IN ('new', 'seen', 'digested', 'failed')),
+        created_at TEXT NOT NULL,
+        UNIQUE (feed_id, uid)
+    );
+    CREATE INDEX entries_state ON entries(state);
+    CREATE TABLE digests (
+        id INTEGER PRIMARY KEY,
+        entry_id INTEGER NOT NULL UNIQUE REFERENCES entries(id) ON DELETE CASCADE,
+        json TEXT NOT NULL,
+        text TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE chats (
+        id INTEGER PRIMARY KEY,
+        platform TEXT NOT NULL,
+        external_id TEXT NOT NULL,
+        title TEXT NOT NULL DEFAULT '',
+        timezone TEXT NOT NULL DEFAULT 'Europe/Paris',
+        daily_time TEXT,
+        mode TEXT NOT NULL DEFAULT 'instant' CHECK (mode IN ('instant', 'quotidien', 'both')),
+        active INTEGER NOT NULL DEFAULT 1,
+        created_at TEXT NOT NULL,
+        UNIQUE (platform, external_id)
+    );
+    CREATE TABLE subscriptions (
+        chat_id INTEGER NOT NULL REFERENCES chats(id) ON DELETE CASCADE,
+        feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (chat_id, feed_id)
+    );
+    CREATE INDEX subscriptions_feed ON subscriptions(feed_id);
+    CREATE TABLE deliveries (
+        id INTEGER PRIMARY KEY,
+        chat_id INTEGER NOT NULL REFERENCES chats(id) ON DELETE CASCADE,
+        digest_id INTEGER NOT NULL REFERENCES digests(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL DEFAULT 'instant',
+        note TEXT,
+        state TEXT NOT NULL DEFAULT 'pending'
+            CHECK (state IN ('pending', 'sending', 'sent', 'failed', 'dropped')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        last_error TEXT,
+        sent_at TEXT,
+        created_at TEXT NOT NULL,
+        UNIQUE (chat_id, digest_id)
+    );
+    CREATE INDEX deliveries_pending ON deliveries(state, next_attempt_at);
+    """,
+]

@@ -1,0 +1,247 @@
+"""New entries in, stored digests and queued deliveries out.
+
+    poll_feed:      fetch (conditional) → parse → store new entries   (bot.fetch, bot.parse)
+    digest_pending: entry → article text → digests engine → digest + outbox rows, atomically
+
+Entries are stored before any digest is made, and a digest lands together with its deliveries,
+so a crash at any point is repaired by running `digest_pending` again at start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import structlog
+
+from bot.errors import FetchError, HTTPStatusError, VeilleError
+from bot.fetch import Fetcher
+from bot.models import ChatRecord, FeedRecord, ParsedFeed
+from bot.parse import parse_feed
+from bot.storage import PendingEntry, Storage, utcnow
+from digests.engine import get_engine
+from digests.extract import article_from_feed_item, article_from_html, is_full_article
+from digests.model import Article, Digest
+
+log = structlog.get_logger(__name__)
+
+MAX_BACKOFF = timedelta(hours=24)
+PAUSE_AFTER = timedelta(days=3)
+
+# Called with (chat, French text) when subscribers must be told something (feed paused).
+Notify = Callable[[ChatRecord, str], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class PollOutcome:
+    """What one poll of one feed did, for logs, tests and benchmarks."""
+
+    feed_id: int
+    status: str  # "new", "not_modified", "unchanged", "error", "paused", "gone"
+    new_entries: int = 0
+    error: str | None = None
+
+
+def next_poll_time(
+    interval: timedelta, *, now: datetime, errors: int = 0, retry_after: float | None = None
+) -> datetime:
+    """Schedule the next poll: the interval ±10 % jitter, doubled per consecutive error, ≤ 24 h.
+
+    Jitter spreads polls of feeds added together; `Retry-After` wins when it asks for longer.
+    """
+    delay = interval * (2 ** min(errors, 16))
+    delay = min(delay, MAX_BACKOFF)
+    delay *= random.uniform(0.9, 1.1)
+    if retry_after is not None:
+        delay = max(delay, timedelta(seconds=min(retry_after, MAX_BACKOFF.total_seconds())))
+    return now + delay
+
+
+class Pipeline:
+    """Polls feeds and turns their new entries into stored digests and queued deliveries."""
+
+    def __init__(
+        self,
+        storage: Storage,
+        fetcher: Fetcher,
+        *,
+        poll_interval: timedelta,
+        max_new_entries: int = 50,
+        notify: Notify | None = None,
+        on_digest: Callable[[int, Digest], Awaitable[None]] | None = None,
+    ) -> None:
+        self.storage = storage
+        self.fetcher = fetcher
+        self.poll_interval = poll_interval
+        self.max_new_entries = max_new_entries
+        self.notify = notify
+        self.on_digest = on_digest
+        # spaCy runs in one worker thread: the event loop keeps serving chats meanwhile.
+        self._nlp_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="veille-nlp")
+        self._digest_lock = asyncio.Lock()
+
+    def close(self) -> None:
+        """Release the NLP worker thread."""
+        self._nlp_thread.shutdown(wait=False, cancel_futures=True)
+
+    # -- polling ---------------------------------------------------------------------------
+
+    async def poll_feed(self, feed: FeedRecord) -> PollOutcome:
+        """Fetch one feed conditionally and store its new entries; never raises on feed errors."""
+        now = utcnow()
+        try:
+            result = await self.fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
+        except FetchError as exc:
+            return await self._record_error(feed, exc, now)
+        if result.permanent_redirect and result.permanent_redirect != feed.url:
+            await self.storage.move_feed(feed.id, result.permanent_redirect)
+            log.info("feed.moved", feed_id=feed.id, url=result.permanent_redirect)
+        next_poll = next_poll_time(self.poll_interval, now=now)
+        if result.not_modified:
+            await self.storage.record_poll_success(
+                feed.id, next_poll_at=next_poll, etag=feed.etag, last_modified=feed.last_modified
+            )
+            return PollOutcome(feed.id, "not_modified")
+        try:
+            parsed = parse_feed(result.body, url=result.url, content_type=result.content_type)
+        except VeilleError as exc:
+            return await self._record_error(feed, exc, now)
+        await self.storage.record_poll_success(
+            feed.id,
+            next_poll_at=next_poll,
+            etag=result.etag,
+            last_modified=result.last_modified,
+            title=parsed.title,
+        )
+        new_ids = await self.store_entries(feed, parsed, first_poll=False)
+        log.info("feed.polled", feed_id=feed.id, new=len(new_ids))
+        return PollOutcome(feed.id, "new" if new_ids else "unchanged", new_entries=len(new_ids))
+
+    async def store_entries(self, feed: FeedRecord, parsed: ParsedFeed, *, first_poll: bool) -> list[int]:
+        """Store a parsed feed's entries; on a first poll only the newest one gets a digest."""
+        limit = 1 if first_poll else self.max_new_entries
+        return await self.storage.add_entries(feed.id, parsed.entries, digest_limit=limit)
+
+    async def _record_error(self, feed: FeedRecord, exc: VeilleError, now: datetime) -> PollOutcome:
+        status = exc.status if isinstance(exc, HTTPStatusError) else None
+        retry_after = exc.retry_after if isinstance(exc, HTTPStatusError) else None
+        log.warning("feed.error", feed_id=feed.id, error=str(exc), status=status)
+        if status == 410:
+            await self.storage.set_feed_status(feed.id, "gone")
+            await self._tell_subscribers(
+                feed,
+                f"Le flux {feed.url} n'existe plus (erreur 410) : il n'est plus suivi. "
+                "Vous pouvez vous désabonner avec /desabonner.",
+            )
+            return PollOutcome(feed.id, "gone", error=str(exc))
+        updated = await self.storage.record_poll_error(
+            feed.id,
+            error=str(exc),
+            next_poll_at=next_poll_time(
+                self.poll_interval, now=now, errors=feed.consecutive_errors + 1, retry_after=retry_after
+            ),
+        )
+        if updated.first_error_at and now - updated.first_error_at >= PAUSE_AFTER:
+            await self.storage.set_feed_status(feed.id, "paused")
+            await self._tell_subscribers(
+                feed,
+                f"Le flux {feed.url} est en erreur depuis plus de 3 jours ({exc.french}) : "
+                f"il est mis en pause. Pour le relancer : /reprendre {feed.url}",
+            )
+            return PollOutcome(feed.id, "paused", error=str(exc))
+        return PollOutcome(feed.id, "error", error=str(exc))
+
+    async def _tell_subscribers(self, feed: FeedRecord, text: str) -> None:
+        if self.notify is None:
+            return
+        for chat in await self.storage.subscribers(feed.id):
+            if chat.active:
+                try:
+                    await self.notify(chat, text)
+                except VeilleError as exc:
+                    log.warning("feed.notice_failed", chat_id=chat.id, error=str(exc))
+
+    # -- digests ---------------------------------------------------------------------------
+
+    async def digest_pending(self, *, limit: int = 50) -> int:
+        """Digest entries waiting for one (new, or left by a crash); return how many were made."""
+        made = 0
+        async with self._digest_lock:
+            while True:
+                batch = await self.storage.pending_entries(limit=limit)
+                if not batch:
+                    return made
+                for pending in batch:
+                    await self._digest_one(pending)
+                    made += 1
+
+    async def _digest_one(self, pending: PendingEntry) -> None:
+        try:
+            article = await self.article_for(pending)
+            loop = asyncio.get_running_loop()
+            digest = await loop.run_in_executor(self._nlp_thread, get_engine().summarize, article)
+        except Exception as exc:  # noqa: BLE001  # one bad article must not stop the others
+            log.error("entry.digest_failed", entry_id=pending.id, error=repr(exc)[:300])
+            await self.storage.mark_entry_failed(pending.id, repr(exc))
+            return
+        digest_id = await self.storage.store_digest(pending.id, digest)
+        log.info("entry.digested", entry_id=pending.id, digest_id=digest_id)
+        if self.on_digest is not None:
+            await self.on_digest(digest_id, digest)
+
+    async def article_for(self, pending: PendingEntry) -> Article:
+        """Return the article's text: the feed's own when it is a real article, else the page's."""
+        entry = pending.entry
+        body = entry.content or entry.summary
+        source = pending.feed_title
+        if is_full_article(body) or not entry.url.startswith(("http://", "https://")):
+            return article_from_feed_item(
+                entry.title, body, url=entry.url, published=entry.published, source=source
+            )
+        try:
+            page = await self.fetcher.fetch(entry.url)
+            html = page.body.decode(_charset(page.content_type), errors="replace")
+            article = article_from_html(html, url=entry.url)
+        except (FetchError, ValueError) as exc:
+            log.info("entry.page_unavailable", entry_id=pending.id, error=str(exc))
+            return article_from_feed_item(
+                entry.title, body, url=entry.url, published=entry.published, source=source
+            )
+        if len(article.text) < len(body):
+            return article_from_feed_item(
+                entry.title, body, url=entry.url, published=entry.published, source=source
+            )
+        return Article(
+            title=entry.title or article.title,
+            text=article.text,
+            url=entry.url,
+            published=entry.published or article.published,
+            source=source or article.source,
+        )
+
+    async def poll_many(self, feeds: Sequence[FeedRecord], *, concurrency: int = 32) -> list[PollOutcome]:
+        """Poll several feeds concurrently (the fetcher limits each host on its own)."""
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one(feed: FeedRecord) -> PollOutcome:
+            async with gate:
+                return await self.poll_feed(feed)
+
+        return list(await asyncio.gather(*(one(f) for f in feeds)))
+
+
+def _charset(content_type: str) -> str:
+    """Read the charset parameter of a Content-Type, defaulting to UTF-8."""
+    for part in content_type.split(";")[1:]:
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "charset" and value:
+            try:
+                "".encode(value.strip('"'))
+            except LookupError:
+                break
+            return value.strip('"')
+    return "utf-8"

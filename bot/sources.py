@@ -1,0 +1,65 @@
+"""Turn a `veille digest` SOURCE (file or URL) into articles for the digest engine.
+
+Files: `.html` page, `.txt` (title on the first line), `.xml`/`.json` feed (one article per
+entry). URLs go through the bot's own fetcher and guards; a feed gives its entries, anything
+else is read as a page.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.config import Settings
+from bot.errors import FeedParseError, InputError
+from bot.models import Entry
+from bot.parse import parse_feed
+from digests.extract import article_from_feed_item, article_from_html, article_from_text
+from digests.model import Article
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+def articles_from_feed(body: bytes, *, url: str, content_type: str = "") -> list[Article]:
+    """Return one article per feed entry (its content, else its summary)."""
+    feed = parse_feed(body, url=url, content_type=content_type)
+    return [_entry_article(entry, feed.title) for entry in feed.entries]
+
+
+def _entry_article(entry: Entry, source: str) -> Article:
+    return article_from_feed_item(
+        entry.title, entry.content or entry.summary, url=entry.url, published=entry.published, source=source
+    )
+
+
+def _read_file(path: Path) -> bytes:
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise InputError(f"{path} is larger than {MAX_FILE_BYTES // 1_048_576} MiB")
+    return path.read_bytes()
+
+
+async def load_articles(source: str, settings: Settings) -> list[Article]:
+    """Read SOURCE as described in the module docstring."""
+    if source.startswith(("http://", "https://")):
+        return await _load_url(source, settings)
+    path = Path(source)
+    suffix = path.suffix.lower()
+    if suffix in (".html", ".htm"):
+        return [article_from_html(_read_file(path).decode("utf-8", errors="replace"), url="")]
+    if suffix == ".txt":
+        return [article_from_text(_read_file(path).decode("utf-8", errors="replace"))]
+    if suffix in (".xml", ".rss", ".atom", ".json"):
+        return articles_from_feed(_read_file(path), url=path.resolve().as_uri())
+    raise InputError(f"unsupported file type {suffix or '(none)'}: use .html, .txt, .xml or .json")
+
+
+async def _load_url(url: str, settings: Settings) -> list[Article]:
+    from bot.app import make_fetcher
+    from bot.urls import normalize_url
+
+    async with make_fetcher(settings) as fetcher:
+        result = await fetcher.fetch(normalize_url(url))
+    try:
+        return articles_from_feed(result.body, url=result.url, content_type=result.content_type)
+    except FeedParseError:
+        html = result.body.decode("utf-8", errors="replace")
+        return [article_from_html(html, url=result.url)]
