@@ -35,6 +35,13 @@ class CommandSpec:
     description_en: str
     admin_only: bool = False
     argument_fr: str = ""  # shown in help, e.g. "URL"
+    # The command's one text argument as a slash-command option (Discord): name, descriptions,
+    # and whether it autocompletes over the chat's feeds. Empty name: the command takes none.
+    option: str = ""
+    option_description_fr: str = ""
+    option_description_en: str = ""
+    option_required: bool = False
+    autocomplete_feeds: bool = False
 
 
 BASE_COMMANDS: tuple[CommandSpec, ...] = (
@@ -47,6 +54,10 @@ BASE_COMMANDS: tuple[CommandSpec, ...] = (
         "Subscribe to a feed (feed or site URL)",
         admin_only=True,
         argument_fr="URL",
+        option="url",
+        option_description_fr="Adresse du flux RSS/Atom ou du site",
+        option_description_en="Feed or site address",
+        option_required=True,
     ),
     CommandSpec(
         "desabonner",
@@ -55,6 +66,11 @@ BASE_COMMANDS: tuple[CommandSpec, ...] = (
         "Unsubscribe from a feed (number or URL)",
         admin_only=True,
         argument_fr="numéro ou URL",
+        option="flux",
+        option_description_fr="Le flux à retirer",
+        option_description_en="The feed to remove",
+        option_required=True,
+        autocomplete_feeds=True,
     ),
     CommandSpec("abonnements", "list", "Lister les abonnements", "List subscriptions"),
     CommandSpec(
@@ -64,6 +80,11 @@ BASE_COMMANDS: tuple[CommandSpec, ...] = (
         "Resume a paused feed",
         admin_only=True,
         argument_fr="numéro ou URL",
+        option="flux",
+        option_description_fr="Le flux à relancer",
+        option_description_en="The feed to resume",
+        option_required=True,
+        autocomplete_feeds=True,
     ),
 )
 
@@ -231,6 +252,22 @@ class Commands:
             return Reply(f"Le flux {feed.title or feed.url} est déjà actif.", ephemeral=True)
         await self.storage.set_feed_status(feed.id, "active")
         return Reply(f"Le flux {feed.title or feed.url} est relancé.", ephemeral=True)
+
+    async def feed_choices(self, platform: str, chat_id: str, typed: str = "") -> list[tuple[str, str]]:
+        """Return (label, value) pairs of a chat's feeds matching what the user typed (autocomplete).
+
+        The value is the feed's number in /abonnements, which every feed command accepts.
+        """
+        chat = await self.storage.get_chat(platform, chat_id)
+        if chat is None:
+            return []
+        needle = typed.strip().lower()
+        choices = []
+        for number, feed in enumerate(await self.storage.subscriptions(chat.id), start=1):
+            label = f"{number}. {feed.title or feed.url}"
+            if not needle or needle in label.lower() or needle in feed.url.lower():
+                choices.append((label[:100], str(number)))
+        return choices[:25]
 
     async def _pick_feed(self, chat: ChatRecord, args: str, *, usage: str) -> FeedRecord:
         """Find one of the chat's feeds by number or URL, or raise a French InputError."""
