@@ -253,6 +253,17 @@ class Commands:
         await self.storage.set_feed_status(feed.id, "active")
         return Reply(f"Le flux {feed.title or feed.url} est relancé.", ephemeral=True)
 
+    async def chat_moved(self, platform: str, old_chat_id: str, new_chat_id: str) -> None:
+        """Keep a chat's settings and subscriptions when its platform id changes (supergroups)."""
+        await self.storage.move_chat(platform, old_chat_id, new_chat_id)
+        log.info("chat.moved", platform=platform)
+
+    async def chat_unreachable(self, platform: str, chat_id: str) -> None:
+        """Stop sending to a chat the platform says is gone (deleted channel, bot removed)."""
+        chat = await self.storage.get_chat(platform, chat_id)
+        if chat is not None and await self.storage.set_chat_active(chat.id, False):
+            log.warning("chat.inactive", chat_id=chat.id, platform=platform)
+
     async def feed_choices(self, platform: str, chat_id: str, typed: str = "") -> list[tuple[str, str]]:
         """Return (label, value) pairs of a chat's feeds matching what the user typed (autocomplete).
 
