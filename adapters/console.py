@@ -82,15 +82,21 @@ class ConsoleAdapter(ChatAdapter):
             self._reader.cancel()
             self._reader = None
 
-    async def command(self, line: str, *, user_id: str = "console-user") -> Reply | None:
-        """Run one command line such as "/abonner https://…" as if typed in the chat."""
+    async def command(
+        self, line: str, *, chat_id: str | None = None, user_id: str = "console-user"
+    ) -> Reply | None:
+        """Run one command line such as "/abonner https://…" as if typed in a chat.
+
+        `chat_id` picks another console chat than the default one, so one adapter can stand
+        for several chats in tests; `messages_for` then tells them apart.
+        """
         if self.handler is None:
             raise RuntimeError("ConsoleAdapter.start() was not awaited")
         text = line.strip()
         name, _, args = text.lstrip("/").partition(" ")
         ctx = CommandContext(
             platform=self.platform,
-            chat_id=self.chat_id,
+            chat_id=chat_id or self.chat_id,
             user_id=user_id,
             command=self.handler.canonical(name),
             args=args.strip(),
@@ -98,8 +104,16 @@ class ConsoleAdapter(ChatAdapter):
         )
         reply = await self.handler(ctx)
         if reply is not None:
-            await self.send_reply(self.chat_id, reply)
+            await self.send_reply(ctx.chat_id, reply)
         return reply
+
+    def messages_for(self, chat_id: str) -> list[ConsoleMessage]:
+        """Return the messages shown in one chat."""
+        return [m for m in self.messages if m.chat_id == chat_id]
+
+    def digests_for(self, chat_id: str) -> list[Digest]:
+        """Return the digests delivered to one chat, in order."""
+        return [m.digest for m in self.messages if m.chat_id == chat_id and m.digest is not None]
 
     async def send_digest(self, chat_id: str, digest: Digest, *, note: str | None = None) -> None:
         """Print a digest."""

@@ -1,0 +1,179 @@
+"""Time one polling cycle of many feeds against a naive sequential loop, on loopback only.
+
+    .venv/bin/python bench/poll_bench.py [--feeds 2000] [--items 50] [--changed 0.05]
+
+A server process serves N RSS feeds (50 items, ~30 KB each) spread over 20 loopback hosts
+(127.0.0.1-20), each answering 304 to a matching ETag. After a priming cycle, 5 % of the
+feeds publish new items; we then time one Veille cycle (conditional GET, parse of the
+changed feeds, entries stored in SQLite — digests are benchmarked apart in digest_bench)
+and the same feeds read by a naive loop: sequential `feedparser.parse(url)`, which fetches
+and parses every feed every time. Prints wall and CPU time of both and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import multiprocessing
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+HOSTS = [f"127.0.0.{i}" for i in range(1, 21)]
+PORT_HOLDER = multiprocessing.Value("i", 0)
+
+PARAGRAPH = (
+    "Le parquet de Paris a ouvert une enquête préliminaire après la fuite de données d'un "
+    "opérateur ; la CNIL a été saisie et l'OFAC est chargé des investigations. "
+)
+
+
+def feed_xml(index: int, version: int, items: int) -> bytes:
+    """Return feed `index` at `version`: `version` new items on top of the base ones."""
+    rows = []
+    for n in range(items):
+        serial = items + version - n
+        rows.append(
+            f"<item><title>Article {serial} du flux {index} : enquête et sanction</title>"
+            f"<link>https://site{index % 20}.example/articles/{index}-{serial}.html</link>"
+            f'<guid isPermaLink="false">{index}-{serial}</guid>'
+            f"<pubDate>Mon, 23 Nov 2026 {n % 24:02d}:00:00 GMT</pubDate>"
+            f"<description>{PARAGRAPH * 3}</description></item>"
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+        f"<title>Flux {index}</title><link>https://site{index % 20}.example/</link>"
+        "<description>bench</description>" + "".join(rows) + "</channel></rss>"
+    ).encode()
+
+
+def serve(feeds: int, items: int, ready: multiprocessing.synchronize.Event) -> None:  # type: ignore[name-defined]  # mp alias
+    """Run the feed server (in its own process, so its CPU is not billed to the poller)."""
+    from aiohttp import web
+
+    versions = [0] * feeds
+    cache: dict[tuple[int, int], tuple[bytes, str]] = {}
+
+    def body(index: int) -> tuple[bytes, str]:
+        key = (index, versions[index])
+        if key not in cache:
+            data = feed_xml(index, versions[index], items)
+            cache[key] = (data, '"' + hashlib.md5(data).hexdigest() + '"')
+        return cache[key]
+
+    async def feed(request: web.Request) -> web.Response:
+        index = int(request.match_info["index"])
+        data, etag = body(index)
+        if request.headers.get("If-None-Match") == etag:
+            return web.Response(status=304, headers={"ETag": etag})
+        return web.Response(body=data, headers={"ETag": etag, "Content-Type": "application/rss+xml"})
+
+    async def mutate(request: web.Request) -> web.Response:
+        share = float(request.query["share"])
+        for index in range(0, feeds, max(1, round(1 / share))):
+            versions[index] += 1
+        return web.Response(text="ok")
+
+    async def main() -> None:
+        app = web.Application()
+        app.router.add_get("/feed/{index}.xml", feed)
+        app.router.add_post("/mutate", mutate)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        first = web.TCPSite(runner, HOSTS[0], 0)
+        await first.start()
+        port = runner.addresses[0][1]
+        for host in HOSTS[1:]:
+            await web.TCPSite(runner, host, port).start()
+        PORT_HOLDER.value = port
+        ready.set()
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def veille_cycle(urls: list[str], changed: float, port: int) -> tuple[float, float, int, int]:
+    import httpx
+
+    from bot.app import make_fetcher
+    from bot.config import load_settings
+    from bot.pipeline import Pipeline
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = load_settings(VEILLE_DB=Path(tmp) / "bench.db", VEILLE_ALLOW_PRIVATE_URLS=True)
+        from bot.storage import Storage
+
+        async with Storage(settings.db) as storage, make_fetcher(settings) as fetcher:
+            pipeline = Pipeline(storage, fetcher, poll_interval=settings.poll_interval, max_new_entries=50)
+            chat = await storage.upsert_chat("console", "bench")
+            for url in urls:
+                feed, _ = await storage.add_feed(url)
+                await storage.subscribe(chat.id, feed.id)
+            feeds = await storage.polled_feeds()
+            await pipeline.poll_many(feeds)  # priming: stores validators and entries
+            async with httpx.AsyncClient() as client:
+                await client.post(f"http://{HOSTS[0]}:{port}/mutate", params={"share": changed})
+            feeds = await storage.polled_feeds()
+            wall0, cpu0 = time.perf_counter(), cpu_seconds()
+            outcomes = await pipeline.poll_many(feeds, concurrency=64)
+            wall, cpu = time.perf_counter() - wall0, cpu_seconds() - cpu0
+            pipeline.close()
+    new = sum(o.new_entries for o in outcomes)
+    not_modified = sum(o.status == "not_modified" for o in outcomes)
+    return wall, cpu, new, not_modified
+
+
+def naive_cycle(urls: list[str]) -> tuple[float, float, int]:
+    import feedparser
+
+    wall0, cpu0 = time.perf_counter(), cpu_seconds()
+    entries = sum(len(feedparser.parse(url).entries) for url in urls)
+    return time.perf_counter() - wall0, cpu_seconds() - cpu0, entries
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--feeds", type=int, default=2000)
+    parser.add_argument("--items", type=int, default=50)
+    parser.add_argument("--changed", type=float, default=0.05)
+    args = parser.parse_args()
+
+    ready = multiprocessing.Event()
+    server = multiprocessing.Process(target=serve, args=(args.feeds, args.items, ready), daemon=True)
+    server.start()
+    try:
+        if not ready.wait(30):
+            print("feed server did not start", file=sys.stderr)
+            return 1
+        port = PORT_HOLDER.value
+        urls = [f"http://{HOSTS[i % len(HOSTS)]}:{port}/feed/{i}.xml" for i in range(args.feeds)]
+        size = len(feed_xml(0, 0, args.items))
+        print(
+            f"{args.feeds} feeds x {args.items} items (~{size // 1024} KB each), {len(HOSTS)} loopback hosts"
+        )
+        wall, cpu, new, not_modified = asyncio.run(veille_cycle(urls, args.changed, port))
+        print(
+            f"veille cycle : wall {wall:.2f} s, cpu {cpu:.2f} s, "
+            f"{not_modified} answered 304, {new} new entries stored"
+        )
+        naive_wall, naive_cpu, entries = naive_cycle(urls)
+        print(f"naive loop   : wall {naive_wall:.2f} s, cpu {naive_cpu:.2f} s, {entries} entries parsed")
+        print(f"ratio naive/veille: wall x{naive_wall / wall:.1f}, cpu x{naive_cpu / max(cpu, 1e-9):.1f}")
+    finally:
+        server.terminate()
+        server.join(5)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,140 @@
+"""Storage: migrations, unique constraints and the outbox's state machine on a real file."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import aiosqlite
+
+from bot.migrations import MIGRATIONS
+from bot.models import Entry
+from bot.storage import Storage, utcnow
+from digests.model import Actor, Digest, LegalItem
+
+
+def a_digest(title: str = "Titre") -> Digest:
+    return Digest(
+        title=title,
+        url="https://exemple.fr/a",
+        published=datetime(2026, 11, 20, tzinfo=UTC),
+        source="Exemple",
+        summary="Résumé.",
+        actors=(
+            Actor(
+                "CNIL",
+                "organisation",
+                "régulateur",
+                ("Commission nationale de l'informatique et des libertés",),
+            ),
+        ),
+        legal=(LegalItem("loi", "RGPD", (0, 4)),),
+        text="Titre\nRésumé.",
+    )
+
+
+async def test_a_new_file_is_migrated_to_the_latest_version_in_wal_mode(tmp_path: Path) -> None:
+    async with Storage(tmp_path / "v.db") as db:
+        version = await db.fetchone("PRAGMA user_version")
+        mode = await db.fetchone("PRAGMA journal_mode")
+        assert await db.integrity_ok()
+    assert version is not None and version[0] == len(MIGRATIONS)
+    assert mode is not None and mode[0] == "wal"
+
+
+async def test_reopening_does_not_migrate_twice_and_keeps_data(tmp_path: Path) -> None:
+    async with Storage(tmp_path / "v.db") as db:
+        await db.add_feed("https://exemple.fr/rss")
+    async with Storage(tmp_path / "v.db") as db:
+        feed = await db.get_feed_by_url("https://exemple.fr/rss")
+    assert feed is not None
+
+
+async def test_unique_constraints_make_duplicates_impossible(tmp_path: Path) -> None:
+    async with Storage(tmp_path / "v.db") as db:
+        feed, created = await db.add_feed("https://exemple.fr/rss")
+        again, created_again = await db.add_feed("https://exemple.fr/rss")
+        chat = await db.upsert_chat("console", "c1")
+        chat_again = await db.upsert_chat("console", "c1")
+        assert await db.subscribe(chat.id, feed.id)
+        assert not await db.subscribe(chat.id, feed.id)
+        entry = Entry(uid="u1", url="https://exemple.fr/a", title="A")
+        first = await db.add_entries(feed.id, [entry])
+        second = await db.add_entries(feed.id, [entry, entry])
+        digest_id = await db.store_digest(first[0], a_digest())
+        assert not await db.queue_delivery(chat.id, digest_id)  # store_digest queued it already
+        raw = await aiosqlite.connect(tmp_path / "v.db")
+        try:
+            await raw.execute("INSERT INTO feeds (url, created_at) VALUES ('https://exemple.fr/rss', 'x')")
+            raised = False
+        except aiosqlite.IntegrityError:
+            raised = True
+        finally:
+            await raw.close()
+    assert created and not created_again and again.id == feed.id and chat_again.id == chat.id
+    assert len(first) == 1 and second == []
+    assert raised
+
+
+async def test_first_poll_queues_only_the_newest_entry(tmp_path: Path) -> None:
+    entries = [
+        Entry(
+            uid=f"u{i}",
+            url=f"https://exemple.fr/{i}",
+            title=f"T{i}",
+            published=datetime(2026, 11, i + 1, tzinfo=UTC),
+        )
+        for i in range(5)
+    ]
+    async with Storage(tmp_path / "v.db") as db:
+        feed, _ = await db.add_feed("https://exemple.fr/rss")
+        queued = await db.add_entries(feed.id, entries, digest_limit=1)
+        pending = await db.pending_entries()
+        seen = await db.fetchone("SELECT COUNT(*) FROM entries WHERE state = 'seen'")
+    assert len(queued) == 1 and [p.entry.uid for p in pending] == ["u4"]
+    assert seen is not None and seen[0] == 4
+
+
+async def test_claimed_deliveries_are_not_claimed_twice_and_sent_ones_never_return(tmp_path: Path) -> None:
+    async with Storage(tmp_path / "v.db") as db:
+        feed, _ = await db.add_feed("https://exemple.fr/rss")
+        chat = await db.upsert_chat("console", "c1")
+        await db.subscribe(chat.id, feed.id)
+        [entry_id] = await db.add_entries(feed.id, [Entry(uid="u", url="", title="T")])
+        await db.store_digest(entry_id, a_digest())
+        now = utcnow() + timedelta(seconds=1)
+        jobs = await db.claim_deliveries(now)
+        assert len(jobs) == 1 and jobs[0].digest.actors[0].name == "CNIL"
+        assert await db.claim_deliveries(now) == []
+        await db.mark_sent(jobs[0].id)
+        assert await db.requeue_interrupted() == 0
+        assert await db.claim_deliveries(now) == []
+
+
+async def test_a_chat_in_daily_mode_gets_no_instant_delivery(tmp_path: Path) -> None:
+    async with Storage(tmp_path / "v.db") as db:
+        feed, _ = await db.add_feed("https://exemple.fr/rss")
+        chat = await db.upsert_chat("console", "c1")
+        await db.update_chat(chat.id, mode="quotidien")
+        await db.subscribe(chat.id, feed.id)
+        [entry_id] = await db.add_entries(feed.id, [Entry(uid="u", url="", title="T")])
+        await db.store_digest(entry_id, a_digest())
+        assert await db.pending_delivery_count() == 0
+
+
+async def test_deactivating_a_chat_drops_its_queue_but_keeps_subscriptions(tmp_path: Path) -> None:
+    async with Storage(tmp_path / "v.db") as db:
+        feed, _ = await db.add_feed("https://exemple.fr/rss")
+        chat = await db.upsert_chat("console", "c1")
+        await db.subscribe(chat.id, feed.id)
+        [entry_id] = await db.add_entries(feed.id, [Entry(uid="u", url="", title="T")])
+        await db.store_digest(entry_id, a_digest())
+        assert await db.set_chat_active(chat.id, False)
+        assert not await db.set_chat_active(chat.id, False)
+        assert await db.pending_delivery_count() == 0
+        assert [f.id for f in await db.subscriptions(chat.id)] == [feed.id]
+
+
+def test_digest_json_round_trip_keeps_every_field() -> None:
+    digest = a_digest("Un titre avec « guillemets » & <balises>")
+    assert Digest.from_json(digest.to_json()) == digest
