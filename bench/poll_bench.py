@@ -147,7 +147,9 @@ def main() -> int:
     parser.add_argument("--items", type=int, default=50)
     parser.add_argument("--changed", type=float, default=0.05)
     args = parser.parse_args()
+    from bot.logs import configure_logging
 
+    configure_logging(level="WARNING")
     ready = multiprocessing.Event()
     server = multiprocessing.Process(target=serve, args=(args.feeds, args.items, ready), daemon=True)
     server.start()

@@ -86,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
         configure_logging(
-            level=settings.log_level if args.command == "run" else "WARNING",
+            level=settings.log_level if args.command == "run" else "ERROR",
             secrets=(
                 settings.telegram_bot_token,
                 settings.discord_bot_token,
@@ -131,3 +131,7 @@ async def print_digests(settings: Settings, sources: Sequence[str], *, as_json: 
             else:
                 print(digest.text + (f"\n{digest.url}" if digest.url else "") + "\n", flush=True)
     return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

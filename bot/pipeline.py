@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 import structlog
 
 from bot.errors import FetchError, HTTPStatusError, VeilleError
-from bot.fetch import Fetcher
+from bot.fetch import Fetcher, looks_like_text
 from bot.models import ChatRecord, FeedRecord, ParsedFeed
 from bot.parse import parse_feed
 from bot.storage import PendingEntry, Storage, utcnow
@@ -204,6 +204,8 @@ class Pipeline:
             )
         try:
             page = await self.fetcher.fetch(entry.url)
+            if not looks_like_text(page.body, page.content_type):
+                raise ValueError(f"not a text page ({page.content_type or 'no content type'})")
             html = page.body.decode(_charset(page.content_type), errors="replace")
             article = article_from_html(html, url=entry.url)
         except (FetchError, ValueError) as exc:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.errors import FeedParseError, InputError
+from bot.fetch import looks_like_text
 from bot.models import Entry
 from bot.parse import parse_feed
 from digests.extract import article_from_feed_item, article_from_html, article_from_text
@@ -58,6 +59,8 @@ async def _load_url(url: str, settings: Settings) -> list[Article]:
 
     async with make_fetcher(settings) as fetcher:
         result = await fetcher.fetch(normalize_url(url))
+    if not looks_like_text(result.body, result.content_type):
+        raise InputError(f"{url} is not a text page or feed ({result.content_type or 'no content type'})")
     try:
         return articles_from_feed(result.body, url=result.url, content_type=result.content_type)
     except FeedParseError:

@@ -55,6 +55,7 @@ class Actor:
     role: str  # one of ROLES
     aliases: tuple[str, ...] = ()
     span: tuple[int, int] | None = None
+    function: str = ""  # as the article introduces a person ("procureure de la République")
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +127,7 @@ class Digest:
                     role=a["role"],
                     aliases=tuple(a.get("aliases", ())),
                     span=tuple(a["span"]) if a.get("span") else None,  # type: ignore[arg-type]  # JSON lists back to pairs
+                    function=a.get("function", ""),
                 )
                 for a in data.get("actors", ())
             ),

@@ -1,0 +1,179 @@
+"""Run the whole digest: spaCy once per batch, then actors, legal stakes, summary, rendering.
+
+`DigestEngine` holds the loaded pipeline; `get_engine()` shares one per process because the
+model takes seconds and hundreds of megabytes to load. `summarize` / `summarize_many` are the
+one small interface the rest of Veille calls.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from digests import actors as actors_mod
+from digests import roles
+from digests.language import detect_language
+from digests.legal import find_legal
+from digests.model import Actor, Article, Digest, LegalItem
+from digests.nlp import load_pipeline, shared_pipeline
+from digests.render import render_text
+from digests.sentences import split_sentences
+from digests.summary import build_summary, lead_sentences
+from digests.textutil import fold
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+MAX_ACTORS = 10
+MAX_LEGAL = 12
+ENGLISH_NOTE = "(article en anglais) "
+
+
+class DigestEngine:
+    """Turn Articles into Digests with one shared spaCy pipeline.
+
+    Pass `nlp` to reuse a pipeline (tests, benchmarks); by default the process-wide one is
+    used, so building several engines never loads the model twice.
+    """
+
+    def __init__(self, nlp: Language | None = None, *, private: bool = False) -> None:
+        self.nlp = nlp or (load_pipeline() if private else shared_pipeline())
+
+    def summarize(self, article: Article) -> Digest:
+        """Digest one article."""
+        return self.summarize_many([article])[0]
+
+    def summarize_many(self, articles: Iterable[Article], *, batch_size: int = 8) -> list[Digest]:
+        """Digest many articles, batching them through spaCy with `nlp.pipe`."""
+        items = list(articles)
+        texts = [_combined(a) for a in items]
+        docs = self.nlp.pipe(texts, batch_size=batch_size)
+        return [_digest(article, doc) for article, doc in zip(items, docs, strict=True)]
+
+
+def _combined(article: Article) -> str:
+    """Put the title before the text so one NER pass sees both (title offsets come first)."""
+    return f"{article.title}\n\n{article.text}" if article.title else article.text
+
+
+def _digest(article: Article, doc: Doc) -> Digest:
+    text = doc.text
+    title_end = len(article.title) + 2 if article.title else 0
+    spans = split_sentences(article.text, offset=title_end)
+    leads = lead_sentences(text, spans)
+    lead_end = spans[leads[-1]][1] if leads else title_end
+
+    found = find_legal(text, lead_end=lead_end)[:MAX_LEGAL]
+    legal = tuple(
+        LegalItem(kind=i.kind, text=i.text, span=_body_span(i.start, i.end, title_end))
+        for i in found
+    )
+    actors = _actors(doc, text, title_end, lead_end, spans)
+
+    language = detect_language(article.text or article.title)
+    stake = next((f.start for f in found if f.start >= title_end), None)
+    summary = build_summary(
+        text,
+        spans,
+        stake_start=stake,
+        prefix=ENGLISH_NOTE if language == "en" else "",
+    )
+    digest = Digest(
+        title=article.title,
+        url=article.url,
+        published=article.published,
+        source=article.source,
+        summary=summary,
+        actors=actors,
+        legal=legal,
+        language=language,
+    )
+    return _with_text(digest)
+
+
+def _with_text(digest: Digest) -> Digest:
+    from dataclasses import replace
+
+    return replace(digest, text=render_text(digest))
+
+
+def _body_span(start: int, end: int, title_end: int) -> tuple[int, int]:
+    """Express a span of title + text in Article.text offsets; (-1, -1) marks the title."""
+    return (start - title_end, end - title_end) if start >= title_end else (-1, -1)
+
+
+def _actors(
+    doc: Doc, text: str, title_end: int, lead_end: int, sentences: list[tuple[int, int]]
+) -> tuple[Actor, ...]:
+    mentions = actors_mod.ner_mentions(doc, title_end) + actors_mod.pattern_mentions(text)
+    clusters = actors_mod.cluster(mentions, text)
+    by_key = {c.key: c for c in clusters}
+    for cl in clusters:
+        _assign_role(cl, text, by_key, sentences)
+    ranked = actors_mod.rank(clusters, text, title_end, lead_end)
+    folded = fold(text)
+    return tuple(actors_mod.to_actor(c, folded, title_end) for c in ranked[:MAX_ACTORS])
+
+
+def _assign_role(
+    cl: actors_mod.Cluster, text: str, by_key: dict, sentences: list[tuple[int, int]]
+) -> None:
+    """Role from the gazetteer, else the person's function, else the words around mentions."""
+    preset = [m.role for m in cl.mentions if m.role]
+    spans = [(m.start, m.end) for m in cl.mentions]
+    if cl.kind == "personne" and not cl.key.startswith(("gaz:", "grp:")):
+        for m in sorted(cl.mentions, key=lambda m: m.start):
+            cl.function = roles.person_function(text, m.start, m.end)
+            if cl.function:
+                break
+        role = roles.function_role(cl.function)
+        if not role and cl.function:
+            role = _affiliation_role(cl.function, by_key)
+        cl.role = role or roles.context_role(
+            text, spans, default=roles.OTHER, sentences=sentences
+        )
+        return
+    if cl.key.startswith("gaz:") and preset:
+        cl.role = preset[0]
+        return
+    default = preset[0] if preset else roles.OTHER
+    if not preset:
+        default = roles.context_role(text, spans, default=default, sentences=sentences)
+    cl.role = default
+
+
+def _affiliation_role(function: str, by_key: dict) -> str:
+    """Give "présidente de l'UEJF" the role of the UEJF when the UEJF is an actor."""
+    folded = fold(function)
+    for cl in by_key.values():
+        if cl.kind == "personne" or not cl.role or cl.role == roles.OTHER:
+            continue
+        if any(fold(m.surface) in folded for m in cl.mentions):
+            return cl.role
+    return ""
+
+
+_engine: DigestEngine | None = None
+_lock = threading.Lock()
+
+
+def get_engine() -> DigestEngine:
+    """Return the process-wide engine, loading the model on first use."""
+    global _engine
+    if _engine is None:
+        with _lock:
+            if _engine is None:
+                _engine = DigestEngine()
+    return _engine
+
+
+def summarize(article: Article) -> Digest:
+    """Digest one article with the shared engine."""
+    return get_engine().summarize(article)
+
+
+def summarize_many(articles: Iterable[Article]) -> list[Digest]:
+    """Digest many articles with the shared engine, batched."""
+    return get_engine().summarize_many(articles)

@@ -1,0 +1,247 @@
+"""Find the legal stakes of an article: offences, procedures, penalties, laws and rights.
+
+Rules are regular expressions over the clean text, grouped so that variants of one fact
+("plainte", "porté plainte", "plaintes") count once. Every item keeps the span it was read
+from, and its text is that span verbatim, so a digest never states a legal fact the article
+does not contain.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from digests.model import LegalItem
+from digests.textutil import fold
+
+_AP = "['’]"
+_NUM = r"(?:\d[\d  .,]*\d|\d|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|quinze|vingt|trente)"
+_MONEY = (
+    rf"(?:plus d{_AP}|plus de |près de |quelque |environ )?\d[\d  .,]*(?: (?:millions?|milliards?))?"
+    rf"(?: d{_AP}euros| euros| €|€| de dollars| dollars| de livres)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One pattern: the kind of fact, the group that dedupes variants, and its weight."""
+
+    kind: str
+    group: str
+    pattern: re.Pattern[str]
+    weight: float
+
+
+def _rule(kind: str, group: str, regex: str, weight: float = 1.0) -> Rule:
+    return Rule(kind, group, re.compile(r"(?<!\w)(?:" + regex + r")(?!\w)", re.IGNORECASE), weight)
+
+
+INF, PROC, PEINE, LOI = "infraction", "procédure", "peine", "loi"
+
+RULES: tuple[Rule, ...] = (
+    # Penalties, with their numbers.
+    _rule(PEINE, "", rf"(?:jusqu{_AP}à )?{_NUM} (?:ans|mois) (?:de prison|d{_AP}emprisonnement)"
+          rf"(?: ferme| avec sursis)?(?: et {_MONEY} d{_AP}amende)?", 3.0),
+    _rule(PEINE, "", rf"{_MONEY} d{_AP}amende", 3.0),
+    _rule(PEINE, "", rf"amendes? (?:allant )?(?:jusqu{_AP}à |de ){_MONEY}", 3.0),
+    _rule(PEINE, "", rf"{_NUM} ?% (?:du|de son) chiffre d{_AP}affaires(?: mondial| annuel)?", 3.0),
+    _rule(PEINE, "", rf"récompense (?:de|d{_AP}un montant de) {_MONEY}", 2.0),
+    _rule(PEINE, "", rf"saisie de {_MONEY}|saisi (?:quelque |près de |plus de )?\d[\d  .,]* "
+          rf"(?:kilos?|kg|tonnes?)(?: d{_AP}\w+| de \w+)?", 2.5),
+    _rule(PEINE, "", rf"{_MONEY} (?:détournés|volés|dérobés|de dommages|de préjudice|de rançon)", 2.0),
+    _rule(PEINE, "", rf"rançon de {_MONEY}", 2.0),
+    # Offences.
+    _rule(INF, "plateforme-illicite", rf"fourniture d{_AP}une plateforme en ligne[^.;]{{0,60}}?"
+          rf"transactions? illicites?(?: en bande organisée)?", 3.0),
+    _rule(INF, "transaction-illicite", r"transactions? illicites?", 2.0),
+    _rule(INF, "blanchiment", r"blanchiment(?: d'argent| aggravé)?", 2.5),
+    _rule(INF, "escroquerie", r"(?:cyber-?)?escroqueries?(?: en bande organisée)?", 2.0),
+    _rule(INF, "association-malfaiteurs", r"association de malfaiteurs", 2.5),
+    _rule(INF, "bande-organisee", r"bande organisée", 1.5),
+    _rule(INF, "injure", rf"(?:complicité d{_AP})?(?:injure|diffamation)s?(?: publiques?)?"
+          r"(?: à caractère \w+| raciales?| antisémites?)?", 2.5),
+    _rule(INF, "incitation", r"(?:incitation|provocation)s? (?:publiques? )?à la "
+          r"(?:haine|violence|discrimination)(?: en raison du sexe| raciale)?", 2.5),
+    _rule(INF, "apologie", r"apologie du terrorisme", 2.5),
+    _rule(INF, "harcelement", r"(?:cyber-?)?harcèlement(?: moral| sexuel| en ligne| scolaire)?", 2.0),
+    _rule(INF, "menaces", r"menaces? de mort", 2.0),
+    _rule(INF, "stad", rf"(?:entrave au fonctionnement|accès frauduleux|atteintes?|maintien "
+          rf"frauduleux)(?: dans| à| aux)? (?:d{_AP})?(?:un |des )?systèmes? de traitement "
+          r"automatisé(?: de données)?", 3.0),
+    _rule(INF, "stad-short", r"entrave au fonctionnement|accès frauduleux|(?-i:STAD)", 2.0),
+    _rule(INF, "detournement", r"détournement de (?:finalité|fonds|données)(?: de fichiers?"
+          r"| publics| personnelles)?", 2.5),
+    _rule(INF, "travail-illegal", r"travail (?:illégal|dissimulé)", 2.5),
+    _rule(INF, "contrefacon", r"contrefaçons?", 2.0),
+    _rule(INF, "droit-auteur", rf"(?:violation|atteinte)s? (?:du|des|aux) droits? d{_AP}auteurs?"
+          rf"|droits? d{_AP}auteurs?", 2.0),
+    _rule(INF, "piratage", r"piratages?|hacking", 1.5),
+    _rule(INF, "hameconnage", r"hameçonnages?|phishing|pishing", 2.0),
+    _rule(INF, "rancongiciel", r"rançongiciels?|ransomwares?", 2.0),
+    _rule(INF, "ddos", r"dénis? de service(?: distribués?)?|(?-i:DDoS)", 2.0),
+    _rule(INF, "defiguration", r"défigurations?", 1.5),
+    _rule(INF, "cyberattaque", r"cyberattaques?|attaques? informatiques?", 1.2),
+    _rule(INF, "fuite", r"fuites? de données|vols? de (?:données|fichiers?)", 1.5),
+    _rule(INF, "fraude", r"fraudes?(?: fiscale| bancaire| à la carte bancaire)?", 1.2),
+    _rule(INF, "trafic", r"trafi(?:c|quants?) (?:de |d')(?:drogues?|stupéfiants|armes|opiacés)"
+          r"|trafiquants?", 1.5),
+    _rule(INF, "pedocriminalite", r"pédopornographi\w+|pédocrimin\w+", 1.5),
+    _rule(INF, "pratiques-trompeuses", r"pratiques (?:commerciales )?(?:trompeuses|déloyales|"
+          r"anticoncurrentielles)(?: et (?:injustes|déloyales))?", 2.5),
+    _rule(INF, "abus-position", r"abus de position dominante", 2.5),
+    _rule(INF, "usurpation", rf"usurpations? d{_AP}identité", 2.0),
+    _rule(INF, "extorsion", r"extorsions?|chantage", 2.0),
+    _rule(INF, "recel", r"recel(?: de \w+)?", 2.0),
+    _rule(INF, "espionnage", r"espionnage|ingérences?", 1.2),
+    _rule(INF, "haine", r"discours haineux|propos haineux|hate speech|haine en ligne"
+          r"|contenus? haineux", 1.8),
+    _rule(INF, "", r"contenus? (?:terroristes|pédopornographiques|illicites)", 1.5),
+    # Procedures.
+    _rule(PROC, "information-judiciaire", r"informations? judiciaires?", 3.0),
+    _rule(PROC, "enquete", r"enquêtes?(?: préliminaires?| judiciaires?| pénales?)?", 2.0),
+    _rule(PROC, "garde-a-vue", r"gardes? à vue", 2.5),
+    _rule(PROC, "mise-en-examen", r"mises? en examen|mise?s? en examen", 2.5),
+    _rule(PROC, "detention", r"détention provisoire", 2.5),
+    _rule(PROC, "plainte", r"(?:porté |déposé |porter |dépôt de )?plaintes?(?: contre X)?", 2.5),
+    _rule(PROC, "inculpation", r"inculpée?s?|inculpations?", 2.5),
+    _rule(PROC, "plaider-coupable", r"plaid(?:é|e|er|ent) coupable", 2.5),
+    _rule(PROC, "arrestation", r"arrestations?|interpellations?|interpellée?s?", 2.0),
+    _rule(PROC, "condamnation", r"condamnations?|condamnée?s?", 2.0),
+    _rule(PROC, "proces", r"procès", 2.0),
+    _rule(PROC, "appel", r"interjeté appel|(?:fait|faire) appel (?:de|du) (?:la décision|jugement|"
+          r"sa condamnation|cette décision)|en appel", 2.0),
+    _rule(PROC, "refere", r"référés?", 2.0),
+    _rule(PROC, "mise-en-demeure", r"mises? en demeure|mise?s? en demeure", 2.5),
+    _rule(PROC, "sanction", r"sanctions?|sanctionnée?s?", 2.0),
+    _rule(PROC, "censure", r"censurée?s?|censures?", 2.5),
+    _rule(PROC, "perquisition", r"perquisitions?", 2.0),
+    _rule(PROC, "mandat", rf"mandats? d{_AP}arrêt", 2.0),
+    _rule(PROC, "extradition", r"extraditions?|extradée?s?", 2.0),
+    _rule(PROC, "poursuites", r"poursuivie?s?(?= pour| en justice)|poursuites(?: judiciaires| pénales)?",
+          2.0),
+    _rule(PROC, "en-justice", r"(?:contestée?s?|attaquée?s?|assignée?s?|action|suivre) en justice"
+          r"|saisi\w* la justice", 2.0),
+    _rule(PROC, "procedure", r"procédures? (?:judiciaires?|pénales?|ouvertes?)|intenté une "
+          r"(?:procédure|action)(?: en justice)?", 2.0),
+    _rule(PROC, "saisine", r"saisit|saisir|saisine|saisi la", 1.8),
+    _rule(PROC, "saisie", r"saisies?|saisie?s?", 1.5),
+    _rule(PROC, "recours", r"recours", 1.5),
+    _rule(PROC, "avis", r"(?:son |un |l')(?P<show>avis(?: favorable| défavorable)?)", 1.2),
+    _rule(PROC, "feu-vert", r"feu vert", 1.5),
+    _rule(PROC, "decret", r"décrets?", 1.5),
+    _rule(PROC, "vote", r"votes?|votée?s?", 1.0),
+    _rule(PROC, "signalement", r"signalements?", 1.5),
+    _rule(PROC, "suspension", r"suspendu\w*|suspensions?|suspend", 2.0),
+    _rule(PROC, "interdiction", r"interdictions?|interdir\w*", 1.5),
+    _rule(PROC, "requalification", r"requalifications?", 1.5),
+    _rule(PROC, "fermeture", r"fermetures?|démantèlements?|démantelée?s?|suppressions?", 1.2),
+    _rule(PROC, "accuse", r"accusée?s? (?:de|d')", 1.0),
+    # Laws, articles and protected rights.
+    _rule(LOI, "", r"loi (?:Avia|Hadopi|Informatique et libertés|(?-i:[A-Z][a-zé]+))", 2.5),
+    _rule(LOI, "", r"loi du \d{1,2}(?:er)? [a-zéû]+ \d{4}", 2.5),
+    _rule(LOI, "", rf"loi de (?:l{_AP})?(?-i:[A-Z])\w+", 2.0),
+    _rule(LOI, "", rf"(?:projet|proposition) de loi", 1.5),
+    _rule(LOI, "", r"(?-i:RGPD|DSA|DMA|LCEN|NIS ?2)|règlement général sur la protection des "
+          r"données|Digital (?:Services|Markets) Act|AI Act", 2.5),
+    _rule(LOI, "", r"articles? (?:[LR]\.? ?)?\d[\d.\-]*(?: et \d[\d.\-]*)?(?: du code (?:pénal|du travail|civil|"
+          r"de la consommation|de procédure pénale|monétaire et financier))?",
+          2.5),
+    _rule(LOI, "code", r"code (?:pénal|du travail|civil|de la consommation|de procédure pénale)", 2.0),
+    _rule(LOI, "amendement", r"premier amendement", 2.0),
+    _rule(LOI, "liberte-expression", rf"libertés? d{_AP}expression", 2.0),
+    _rule(LOI, "vie-privee", r"vie privée", 1.8),
+    _rule(LOI, "donnees", r"données (?:personnelles|à caractère personnel|bancaires|de santé|"
+          r"de (?:géo)?localisation)|informations bancaires|cartes bancaires", 1.8),
+    _rule(LOI, "geolocalisation", r"géolocalisation", 1.2),
+    _rule(LOI, "securite-nationale", r"sécurité nationale", 1.8),
+    _rule(LOI, "droits-personnes", rf"droits? (?:d{_AP}opposition|à l{_AP}effacement|à l{_AP}oubli"
+          rf"|d{_AP}accès)", 1.8),
+    _rule(LOI, "vide-juridique", r"vides? juridiques?", 1.8),
+    _rule(LOI, "subordination", r"lien de subordination", 1.5),
+    _rule(LOI, "reglement", r"règlements?(?: de la communauté)?(?: \w+)?|conditions "
+          rf"d{_AP}utilisation|règles de la communauté", 1.0),
+    _rule(LOI, "volontaire", r"(?:à titre )?(?:strictement )?volontaire|volontariat|consentement",
+          1.0),
+    _rule(LOI, "", r"(?:retirer|retrait|supprimer|suppression)[^.;]{0,40}?"
+          r"(?:sous|en|dans les|dans un délai de) (?:24|48|une|1|deux) ?h(?:eures?)?", 2.5),
+)
+
+KIND_ORDER = {PROC: 0, INF: 1, PEINE: 2, LOI: 3}
+
+
+@dataclass(slots=True)
+class Found:
+    """A legal item with its ranking data, before selection for display."""
+
+    kind: str
+    group: str
+    text: str
+    start: int
+    end: int
+    weight: float
+    count: int = 1
+
+
+def _numbers(text: str) -> frozenset[str]:
+    return frozenset(re.findall(r"\d+(?:,\d+)?", fold(text)))
+
+
+def _key(kind: str, surface: str) -> str:
+    if kind == PEINE and _numbers(surface):
+        return "peine:" + " ".join(sorted(_numbers(surface)))
+    return re.sub(r"s\b", "", fold(surface))
+
+
+def _subsumed(item: Found, other: Found) -> bool:
+    """Tell whether `other` already says everything `item` says, in more words."""
+    if item is other:
+        return False
+    if item.kind == PEINE and other.kind == PEINE:
+        mine, theirs = _numbers(item.text), _numbers(other.text)
+        return bool(mine) and mine <= theirs and len(item.text) < len(other.text)
+    folded, bigger = fold(item.text), fold(other.text)
+    return folded != bigger and folded in bigger
+
+
+def find_legal(text: str, *, lead_end: int = 0) -> list[Found]:
+    """Return the deduplicated legal items of `text`, most important first.
+
+    Overlapping matches keep the longest ("entrave au fonctionnement d'un système…" wins
+    over "entrave au fonctionnement"); variants of one group merge and count.
+    """
+    matches: list[tuple[int, int, Rule]] = []
+    for rule in RULES:
+        for match in rule.pattern.finditer(text):
+            show = "show" if "show" in rule.pattern.groupindex else 0
+            matches.append((match.start(show), match.end(show), rule))
+    matches.sort(key=lambda m: (-(m[1] - m[0]), m[0]))
+    taken: list[tuple[int, int]] = []
+    kept: list[tuple[int, int, Rule]] = []
+    for start, end, rule in matches:
+        if any(start < t_end and t_start < end for t_start, t_end in taken):
+            continue
+        taken.append((start, end))
+        kept.append((start, end, rule))
+    kept.sort(key=lambda m: m[0])
+    groups: dict[str, Found] = {}
+    for start, end, rule in kept:
+        surface = text[start:end].strip()
+        key = rule.group or _key(rule.kind, surface)
+        item = groups.get(key)
+        if item is None:
+            groups[key] = Found(rule.kind, key, surface, start, end, rule.weight)
+        else:
+            item.count += 1
+            if rule.kind == PEINE and len(surface) > len(item.text):
+                item.text, item.start, item.end = surface, start, end
+    items = list(groups.values())
+    items = [item for item in items if not any(_subsumed(item, other) for other in items)]
+    for item in items:
+        item.weight += min(item.count - 1, 3) * 0.4 + (0.8 if item.start < lead_end else 0.0)
+    items.sort(key=lambda i: (-i.weight, i.start))
+    return items
+
+
+def to_items(found: list[Found]) -> tuple[LegalItem, ...]:
+    """Convert ranked findings into the digest's LegalItem values, keeping their spans."""
+    return tuple(LegalItem(kind=f.kind, text=f.text, span=(f.start, f.end)) for f in found)

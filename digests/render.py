@@ -1,0 +1,114 @@
+"""Render a Digest as plain French text of at most 700 characters (the link is sent apart).
+
+Within that budget the summary yields first: the actors and legal stakes are the part of the
+digest a reader cannot get from the headline, so the summary is shortened until they fit.
+"""
+
+from __future__ import annotations
+
+from digests.model import Actor, Digest, LegalItem
+from digests.textutil import fold, trim_words
+
+MAX_CHARS = 700
+_TITLE_MAX = 150
+_ITEM_MAX = 80
+_SUMMARY_STEPS = (320, 280, 240, 200, 170, 140, 110)
+_WANTED_ACTORS = 7
+_WANTED_LEGAL = 5
+_MAX_LEGAL_SHOWN = 6
+_MONTHS = (
+    "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+    "octobre", "novembre", "décembre",
+)  # fmt: skip
+_SHORT_ROLE = {
+    "parquet/accusation": "parquet",
+    "entreprise/plateforme": "entreprise",
+    "législateur/gouvernement": "gouvernement",
+    "autre": "",
+}
+NO_LEGAL = "Enjeux juridiques : aucun angle juridique relevé dans l'article."
+
+
+def actor_label(actor: Actor) -> str:
+    """Return "Name (role)", the function standing in for the role when the article gives one."""
+    detail = getattr(actor, "function", "") or _SHORT_ROLE.get(actor.role, actor.role)
+    return f"{actor.name} ({detail})" if detail else actor.name
+
+
+def _footer(digest: Digest) -> str:
+    parts = []
+    if digest.source:
+        parts.append(digest.source)
+    if digest.published:
+        d = digest.published
+        parts.append(f"{d.day} {_MONTHS[d.month - 1]} {d.year}")
+    return ("Source : " + ", ".join(parts)) if parts else ""
+
+
+def _legal_labels(legal: tuple[LegalItem, ...], seen_text: str) -> list[str]:
+    labels: list[str] = []
+    seen = fold(seen_text)
+    for item in legal:
+        label = trim_words(item.text, _ITEM_MAX)
+        folded = fold(item.text)
+        if folded in seen or any(folded in fold(other) for other in labels):
+            continue  # already visible in the title, the summary or a longer item
+        labels.append(label)
+    return labels
+
+
+def _assemble(
+    title: str, summary: str, actors: list[str], legal: list[str], footer: str, has_legal: bool
+) -> str:
+    lines = [title, summary]
+    if actors:
+        lines.append("Acteurs : " + " · ".join(actors))
+    if legal:
+        lines.append("Enjeux juridiques : " + " ; ".join(legal) + ".")
+    elif not has_legal:
+        lines.append(NO_LEGAL)
+    if footer:
+        lines.append(footer)
+    return "\n".join(line for line in lines if line)
+
+
+def _fill(
+    title: str, summary: str, actors: list[str], legal: list[str], footer: str, has_legal: bool
+) -> tuple[str, int]:
+    """Add actors and legal items alternately, best first, while the text fits the budget."""
+    shown_a: list[str] = []
+    shown_l: list[str] = []
+    queue: list[tuple[list[str], str]] = []
+    # Actors first at each rank: a weak legal keyword is worth less than a party.
+    for i in range(max(len(actors), len(legal))):
+        if i < len(actors):
+            queue.append((shown_a, actors[i]))
+        if i < len(legal) and i < _WANTED_LEGAL:
+            queue.append((shown_l, legal[i]))
+    queue.extend((shown_l, item) for item in legal[_WANTED_LEGAL:])
+    for target, item in queue:
+        target.append(item)
+        if len(_assemble(title, summary, shown_a, shown_l, footer, has_legal)) > MAX_CHARS:
+            target.pop()
+    text = _assemble(title, summary, shown_a, shown_l, footer, has_legal)
+    return text, len(shown_a) + len(shown_l)
+
+
+def render_text(digest: Digest) -> str:
+    """Render the digest as the French text chats and the scorer read (≤ 700 characters)."""
+    title = trim_words(digest.title, _TITLE_MAX)
+    footer = _footer(digest)
+    actors = [actor_label(a) for a in digest.actors]
+    has_legal = bool(digest.legal)
+    wanted = min(len(actors), _WANTED_ACTORS) + min(len(digest.legal), _WANTED_LEGAL)
+    best = ""
+    for limit in _SUMMARY_STEPS:
+        summary = trim_words(digest.summary, limit)
+        legal = _legal_labels(digest.legal, title + " " + summary)[:_MAX_LEGAL_SHOWN]
+        text, shown = _fill(title, summary, actors, legal, footer, has_legal)
+        best = text
+        if shown >= min(wanted, len(actors) + len(legal)):
+            break
+    if len(best) > MAX_CHARS:  # only a pathological title and footer get here
+        best = trim_words(best, MAX_CHARS)
+    return best

@@ -1,0 +1,13 @@
+"""Shared fixtures: one spaCy pipeline per test session, loaded through the engine."""
+
+from __future__ import annotations
+
+import pytest
+
+from digests.engine import DigestEngine, get_engine
+
+
+@pytest.fixture(scope="session")
+def engine() -> DigestEngine:
+    """Load the model once for the whole session (it takes seconds)."""
+    return get_engine()
