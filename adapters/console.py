@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -129,9 +130,19 @@ class ConsoleAdapter(ChatAdapter):
 
     async def _read_loop(self) -> None:
         loop = asyncio.get_running_loop()
+        lines: asyncio.Queue[str] = asyncio.Queue()
+
+        def pump() -> None:
+            # A daemon thread, not the loop's executor: a thread blocked in readline() must
+            # never hold up the process's exit on SIGTERM.
+            for line in sys.stdin:
+                loop.call_soon_threadsafe(lines.put_nowait, line)
+            loop.call_soon_threadsafe(lines.put_nowait, "")
+
+        threading.Thread(target=pump, name="console-stdin", daemon=True).start()
         print("Console Veille : tapez /aide (Ctrl-D pour quitter).", file=self.stream, flush=True)
         while True:
-            line = await loop.run_in_executor(None, sys.stdin.readline)
+            line = await lines.get()
             if not line:
                 self.closed.set()
                 return

@@ -1,0 +1,176 @@
+"""Crash safety with a real process: SIGKILL mid-work, restart, nothing lost, little repeated.
+
+`veille run` without tokens serves a console chat; every message it prints starts with a
+"── <chat id> ──" line, so the test counts deliveries per chat across both processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from bot.parse import parse_feed
+from bot.storage import Storage
+from tests.support.core import Item, legal_body, make_settings, rss
+from tests.support.http import FeedServer
+
+ROOT = Path(__file__).resolve().parents[2]
+HEADER = re.compile(r"^── (c\d+) ──$")
+CHATS = 1000
+
+
+def start_veille(db: Path) -> subprocess.Popen[str]:
+    env = {
+        **os.environ,
+        "VEILLE_DB": str(db),
+        "VEILLE_ALLOW_PRIVATE_URLS": "1",
+        "VEILLE_POLL_INTERVAL": "10",
+        "TELEGRAM_BOT_TOKEN": "",
+        "DISCORD_BOT_TOKEN": "",
+        "VEILLE_LOG_LEVEL": "WARNING",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "run"],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        bufsize=1,
+    )
+
+
+class Transcript:
+    """Drain a child's stdout in a thread (a full pipe would block it) and count messages per chat."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.counts: Counter[str] = Counter()
+        self._proc = proc
+        self._thread = threading.Thread(target=self._drain, args=(proc,), daemon=True)
+        self._thread.start()
+
+    def _drain(self, proc: subprocess.Popen[str]) -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            match = HEADER.match(line.strip())
+            if match:
+                self.counts[match.group(1)] += 1
+
+    async def wait_for(self, total: int, *, timeout: float) -> int:
+        """Wait until `total` messages were seen (or the timeout); return how many were."""
+        deadline = time.monotonic() + timeout
+        while sum(self.counts.values()) < total and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        return sum(self.counts.values())
+
+    def join(self) -> None:
+        """Wait for the child's stdout to close, then close our ends of its pipes."""
+        self._thread.join(10)
+        for stream in (self._proc.stdin, self._proc.stdout):
+            if stream is not None:
+                stream.close()
+
+
+async def prepare(tmp_path: Path, feed_server: FeedServer) -> Path:
+    """Store a feed with one new entry and CHATS console chats subscribed to it."""
+    body = rss([Item("k1", "Rançongiciel : enquête ouverte", legal_body("la société Omega"))])
+    url = feed_server.set("/feed.xml", body, content_type="application/rss+xml")
+    settings = make_settings(tmp_path)
+    async with Storage(settings.db) as db:
+        feed, _ = await db.add_feed(url, "Flux test")
+        parsed = parse_feed(body, url=url)
+        await db.add_entries(feed.id, parsed.entries, digest_limit=1)
+        async with db.transaction() as conn:
+            for n in range(CHATS):
+                await conn.execute(
+                    "INSERT INTO chats (platform, external_id, created_at) VALUES ('console', ?, '2026-01-01')",
+                    (f"c{n}",),
+                )
+            await conn.execute(
+                "INSERT INTO subscriptions (chat_id, feed_id, created_at) SELECT id, ?, '2026-01-01' FROM chats",
+                (feed.id,),
+            )
+        await db.execute("UPDATE feeds SET next_poll_at = '2999-01-01T00:00:00+00:00'")  # no polling needed
+    return settings.db
+
+
+@pytest.mark.slow
+async def test_sigkill_mid_fanout_then_restart_loses_nothing_and_repeats_at_most_once_per_chat(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    db_path = await prepare(tmp_path, feed_server)
+
+    first = start_veille(db_path)
+    before = Transcript(first)
+    await before.wait_for(300, timeout=120)
+    first.send_signal(signal.SIGKILL)
+    first.wait(10)
+    before.join()
+    assert 0 < sum(before.counts.values()) < CHATS, (
+        f"kill must land mid-fan-out: {sum(before.counts.values())}"
+    )
+
+    second = start_veille(db_path)
+    after = Transcript(second)
+    try:
+        async with Storage(db_path) as db:
+            for _ in range(600):
+                row = await db.fetchone("SELECT COUNT(*) FROM deliveries WHERE state = 'sent'")
+                if row is not None and row[0] == CHATS:
+                    break
+                await asyncio.sleep(0.1)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        code = second.wait(15)
+        stopped_in = time.monotonic() - started
+        after.join()
+
+    async with Storage(db_path) as db:
+        assert await db.integrity_ok()
+        states = {
+            row[0]: row[1]
+            for row in await db.fetchall("SELECT state, COUNT(*) FROM deliveries GROUP BY state")
+        }
+    counts = before.counts + after.counts
+    assert states == {"sent": CHATS}
+    assert len(counts) == CHATS, "every chat got the digest"
+    assert max(counts.values()) <= 2, "at most one duplicate per chat"
+    assert code == 0 and stopped_in < 10
+
+
+@pytest.mark.slow
+async def test_sigkill_before_the_digest_is_made_then_restart_delivers_it_once(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    db_path = await prepare(tmp_path, feed_server)
+    proc = start_veille(db_path)
+    killed = Transcript(proc)
+    time.sleep(0.5)  # still loading the language model: the entry is not digested yet
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    killed.join()
+    async with Storage(db_path) as db:
+        assert len(await db.pending_entries()) == 1
+
+    second = start_veille(db_path)
+    transcript = Transcript(second)
+    try:
+        await transcript.wait_for(CHATS, timeout=120)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        code = second.wait(15)
+        transcript.join()
+    assert code == 0
+    assert len(transcript.counts) == CHATS and max(transcript.counts.values()) == 1
