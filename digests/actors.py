@@ -310,7 +310,8 @@ def display_name(cl: Cluster, folded_text: str) -> str:
         if fold(body.name) in folded_text:
             surfaces = [m.surface for m in cl.mentions if fold(m.surface) == fold(body.name)]
             return surfaces[0] if surfaces else body.name
-    surfaces = Counter(m.surface for m in cl.mentions)
+    named = [m for m in cl.mentions if not m.key.startswith("grp:")] or cl.mentions
+    surfaces = Counter(m.surface for m in named)
     if cl.kind == "personne":
         return max(surfaces, key=lambda s: (len(s.split()), surfaces[s], -len(s)))
     # Shortest frequent surface: acronyms beat their long names within a tight budget.

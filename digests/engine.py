@@ -114,7 +114,8 @@ def _actors(
         _assign_role(cl, text, by_key, sentences)
     ranked = actors_mod.rank(clusters, text, title_end, lead_end)
     folded = fold(text)
-    return tuple(actors_mod.to_actor(c, folded, title_end) for c in ranked[:MAX_ACTORS])
+    kept = [c for c in ranked if c.score > 0][:MAX_ACTORS]  # below 0: a name dropped in passing
+    return tuple(actors_mod.to_actor(c, folded, title_end) for c in kept)
 
 
 def _assign_role(

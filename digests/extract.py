@@ -53,6 +53,7 @@ _TAIL_START = re.compile(
     r"(?:téléchargez|retrouvez)[- ]nous\b|tous droits réservés\b)",
     re.IGNORECASE,
 )
+_MARKDOWN_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _BIO = re.compile(
     r"^(?:journaliste|rédact(?:eur|rice)|reporter)\b|\bje suis (?:journaliste|rédact|reporter)"
     r"|\b(?:journaliste|rédact(?:eur|rice)) (?:de formation|chargée? de)\b",
@@ -112,6 +113,8 @@ def clean_lines(lines: list[str]) -> list[str]:
             continue  # teaser headlines and dates carry no final full stop
         in_box = False
         if _CREDIT.search(line) and len(line) < 300:
+            continue
+        if _MARKDOWN_IMAGE.fullmatch(line):
             continue
         if _BYLINE.match(line) and len(line) < 200:
             continue

@@ -140,10 +140,11 @@ RULES: tuple[Rule, ...] = (
     _rule(LOI, "", r"loi (?:Avia|Hadopi|Informatique et libertés|(?-i:[A-Z][a-zé]+))", 2.5),
     _rule(LOI, "", r"loi du \d{1,2}(?:er)? [a-zéû]+ \d{4}", 2.5),
     _rule(LOI, "", rf"loi de (?:l{_AP})?(?-i:[A-Z])\w+", 2.0),
-    _rule(LOI, "", rf"(?:projet|proposition) de loi", 1.5),
+    _rule(LOI, "", r"(?:projet|proposition) de loi", 1.5),
     _rule(LOI, "", r"(?-i:RGPD|DSA|DMA|LCEN|NIS ?2)|règlement général sur la protection des "
           r"données|Digital (?:Services|Markets) Act|AI Act", 2.5),
-    _rule(LOI, "", r"articles? (?:[LR]\.? ?)?\d[\d.\-]*(?: et \d[\d.\-]*)?(?: du code (?:pénal|du travail|civil|"
+    _rule(LOI, "", r"articles? (?:[LR]\.? ?)?\d[\d.\-]*(?: et \d[\d.\-]*)?"
+          r"(?: du code (?:pénal|du travail|civil|"
           r"de la consommation|de procédure pénale|monétaire et financier))?",
           2.5),
     _rule(LOI, "code", r"code (?:pénal|du travail|civil|de la consommation|de procédure pénale)", 2.0),

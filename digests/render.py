@@ -37,8 +37,9 @@ def actor_label(actor: Actor) -> str:
 
 def _footer(digest: Digest) -> str:
     parts = []
-    if digest.source:
-        parts.append(digest.source)
+    source = digest.source.strip()
+    if source and ("/" not in source or " " in source):  # a URL or a path names no source
+        parts.append(source)
     if digest.published:
         d = digest.published
         parts.append(f"{d.day} {_MONTHS[d.month - 1]} {d.year}")

@@ -26,10 +26,11 @@ __all__ = [
 
 _FUNCTION_WORDS = (
     r"procureure?s?(?: général(?:e)?| de la République| fédéral)?|juges?|magistrate?|"
-    r"ministres?|Premier ministre|vice-ministre|secrétaire d['’]État|secrétaire général(?:e)?"
+    r"ministres?|Premier ministre|vice-ministre|secrétaire d['’][ÉE]tat|secrétaire général(?:e)?"
     r"(?: adjointe?)?|présidente?|porte-parole|directeur|directrice|avocate?|Me|députée?|"
     r"sénat(?:eur|rice)|délégué(?:e)?(?: interministériel(?:le)?)?|chef(?: de file)?|patron(?:ne)?|"
-    r"fondat(?:eur|rice)|cofondat(?:eur|rice)|PDG|analyste|experte?|juriste|commissaire|"
+    r"fondat(?:eur|rice)|cofondat(?:eur|rice)|PDG|hacker|pirate informatique|analyste|"
+    r"experte?|juriste|commissaire|"
     r"préfète?|maire|gouverneur|chercheu(?:r|se)|responsable|dirigeante?"
 )
 # Words that may follow a function word inside a function ("procureur général de l'Arizona"),
@@ -45,7 +46,7 @@ _FUNCTION_AFTER = re.compile(
 _FUNCTION_ROLE = (
     (re.compile(r"procureur", re.I), PARQUET),
     (re.compile(r"\bjuges?\b|magistrat", re.I), COURT),
-    (re.compile(r"ministre|secrétaire d['’]État|député|sénat|gouverneur|maire|préfet", re.I), GOV),
+    (re.compile(r"ministre|secrétaire d['’][ÉE]tat|député|sénat|gouverneur|maire|préfet", re.I), GOV),
     (re.compile(r"commissaire", re.I), REGULATOR),
 )
 _CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -86,8 +87,9 @@ _GENERICS: tuple[tuple[re.Pattern[str], str, str, str, float], ...] = tuple(
         (r"sites (?:internet )?institutionnels", "grp:sites", "groupe", VICTIM, 1.0),
         (r"plateformes(?: et (?:les )?moteurs de recherche)?", "grp:plateforme", "groupe",
          COMPANY, 0.7),
-        (r"(?<![Ll]e )gouvernement(?! \w+ain)", "grp:gouvernement", "organisation", GOV, 0.8),
+        (r"gouvernement(?! \w+ain)", "grp:gouvernement", "organisation", GOV, 0.8),
         (r"Parlement(?! européen)", "grp:parlement", "organisation", GOV, 0.9),
+        (r"(?<=\b(?:le|au|du) )parquet(?! d[eu'’])", "grp:parquet", "organisation", PARQUET, 1.0),
         (r"cabinet(?= d[eu])", "grp:cabinet", "organisation", GOV, 0.8),
     )
 )

@@ -90,7 +90,10 @@ def test_english_article_is_flagged_in_summary(engine):
 
 
 def test_summarize_many_matches_one_by_one(engine):
-    other = Article(title="La CNIL inflige une amende", text="La CNIL inflige 2 millions d'euros d'amende à Exemplo pour fuite de données.")
+    other = Article(
+        title="La CNIL inflige une amende",
+        text="La CNIL inflige 2 millions d'euros d'amende à Exemplo pour fuite de données.",
+    )
     batch = engine.summarize_many([COCO_LIKE, other])
     assert [d.text for d in batch] == [engine.summarize(COCO_LIKE).text, engine.summarize(other).text]
 

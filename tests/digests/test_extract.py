@@ -12,7 +12,8 @@ Par Jeanne Martin, journaliste-reporter, chargée de l'actu.
 Publié le 3 mars 2024 à 10h15
 Le forum avant sa fermeture © Jeanne Martin / Exemple
 
-Le parquet de Lyon a ouvert une enquête après la fermeture du forum Pixelbay, soupçonné d'héberger des fichiers volés.
+Le parquet de Lyon a ouvert une enquête après la fermeture du forum Pixelbay, soupçonné \
+d'héberger des fichiers volés.
 
 Lire aussi
 Un autre forum fermé en Allemagne
