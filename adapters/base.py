@@ -30,6 +30,18 @@ class CommandHandler(Protocol):
         """Run one command; None means "say nothing" (flood control)."""
         ...
 
+    async def feed_choices(self, platform: str, chat_id: str, typed: str = "") -> list[tuple[str, str]]:
+        """Return (label, value) pairs of a chat's feeds for autocomplete."""
+        ...
+
+    async def chat_moved(self, platform: str, old_chat_id: str, new_chat_id: str) -> None:
+        """Carry a chat's settings to its new platform id."""
+        ...
+
+    async def chat_unreachable(self, platform: str, chat_id: str) -> None:
+        """Stop sending to a chat the platform says is gone."""
+        ...
+
 
 class ChatAdapter(ABC):
     """One chat platform. Lifecycle: `start(handler)` … `stop()`; nothing async in `__init__`."""

@@ -22,6 +22,7 @@ from bot.commands import Commands
 from bot.config import Settings
 from bot.dispatch import Dispatcher
 from bot.errors import VeilleError
+from bot.features import install_features
 from bot.fetch import Fetcher
 from bot.models import ChatRecord, Reply
 from bot.pipeline import Pipeline, PollOutcome
@@ -35,6 +36,7 @@ log = structlog.get_logger(__name__)
 USER_AGENT = f"Veille/{__version__} (+https://github.com/veille-bot/veille)"
 
 DigestHook = Callable[[int, Digest], Awaitable[None]]
+StartHook = Callable[[], Awaitable[None]]
 
 
 def make_fetcher(settings: Settings) -> Fetcher:
@@ -76,8 +78,19 @@ class Veille:
         )
         self._tasks: list[asyncio.Task[None]] = []
         self._cycle_lock = asyncio.Lock()
+        # Start-time work of features (index catch-up, daily jobs), run by __aenter__.
+        self.start_hooks: list[StartHook] = []
+        install_features(self)
 
     async def __aenter__(self) -> Veille:
+        try:
+            await self._open()
+        except BaseException:
+            await self.__aexit__(None, None, None)  # close what did open, in reverse order
+            raise
+        return self
+
+    async def _open(self) -> None:
         await self.storage.open()
         await self.fetcher.start()
         requeued = await self.storage.requeue_interrupted()
@@ -85,7 +98,8 @@ class Veille:
             log.info("deliveries.requeued", count=requeued)
         for platform in self.platforms.values():
             await platform.start(self.commands)
-        return self
+        for hook in self.start_hooks:
+            await hook()
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None

@@ -81,4 +81,48 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX deliveries_pending ON deliveries(state, next_attempt_at);
     """,
+    # 2: search index, story clusters (cross-outlet dedupe), follows, daily-digest state.
+    """
+    CREATE VIRTUAL TABLE search_index USING fts5(
+        title, summary, actors, legal, source,
+        content = '',
+        tokenize = 'unicode61 remove_diacritics 2'
+    );
+    CREATE TABLE search_docs (
+        digest_id INTEGER PRIMARY KEY REFERENCES digests(id) ON DELETE CASCADE,
+        feed_id INTEGER,
+        published REAL NOT NULL
+    );
+    CREATE INDEX search_docs_feed ON search_docs(feed_id, published);
+    CREATE INDEX search_docs_published ON search_docs(published);
+    CREATE TABLE search_sessions (
+        token TEXT PRIMARY KEY,
+        chat_id INTEGER NOT NULL REFERENCES chats(id) ON DELETE CASCADE,
+        query TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE stories (
+        digest_id INTEGER PRIMARY KEY REFERENCES digests(id) ON DELETE CASCADE,
+        story_id INTEGER NOT NULL,
+        feed_id INTEGER,
+        created_at TEXT NOT NULL,
+        signature TEXT NOT NULL
+    );
+    CREATE INDEX stories_created ON stories(created_at);
+    CREATE INDEX stories_story ON stories(story_id);
+    CREATE TABLE follows (
+        id INTEGER PRIMARY KEY,
+        chat_id INTEGER NOT NULL REFERENCES chats(id) ON DELETE CASCADE,
+        term TEXT NOT NULL,
+        norm TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (chat_id, norm)
+    );
+    CREATE TABLE daily_state (
+        chat_id INTEGER PRIMARY KEY REFERENCES chats(id) ON DELETE CASCADE,
+        last_due_at TEXT,
+        last_sent_at TEXT
+    );
+    CREATE INDEX deliveries_chat_created ON deliveries(chat_id, created_at);
+    """,
 ]

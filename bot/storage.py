@@ -7,6 +7,7 @@ UTC strings, which sort correctly as text.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -21,6 +22,8 @@ import structlog
 
 from bot.migrations import MIGRATIONS
 from bot.models import ChatRecord, Entry, FeedRecord
+from bot.stories import STORY_WINDOW, best_match, signature
+from bot.stories import Signature as StorySignature
 from digests.model import Digest
 
 log = structlog.get_logger(__name__)
@@ -109,6 +112,10 @@ class Storage:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._db: aiosqlite.Connection | None = None
+        # One connection serves every task: writes take turns so one task's BEGIN never
+        # meets another's open transaction. Not reentrant: inside `transaction()` use the
+        # connection it yields, not `execute()`.
+        self._write_lock = asyncio.Lock()
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -157,13 +164,14 @@ class Storage:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """Run the block in one IMMEDIATE transaction: all of it lands, or none."""
-        await self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.db
-        except BaseException:
-            await self.db.execute("ROLLBACK")
-            raise
-        await self.db.execute("COMMIT")
+        async with self._write_lock:
+            await self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                await self.db.execute("ROLLBACK")
+                raise
+            await self.db.execute("COMMIT")
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
         """Run a query and return every row."""
@@ -177,7 +185,7 @@ class Storage:
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one statement in autocommit mode and return the number of rows changed."""
-        async with self.db.execute(sql, params) as cur:
+        async with self._write_lock, self.db.execute(sql, params) as cur:
             return cur.rowcount
 
     async def integrity_ok(self) -> bool:
@@ -190,11 +198,13 @@ class Storage:
     async def add_feed(self, url: str, title: str = "") -> tuple[FeedRecord, bool]:
         """Insert the feed if its URL is new; return it and whether it was created."""
         now = to_db_time(utcnow())
-        async with self.db.execute(
-            "INSERT OR IGNORE INTO feeds (url, title, created_at, next_poll_at) VALUES (?, ?, ?, ?)",
-            (url, title, now, now),
-        ) as cur:
-            created = cur.rowcount == 1
+        created = (
+            await self.execute(
+                "INSERT OR IGNORE INTO feeds (url, title, created_at, next_poll_at) VALUES (?, ?, ?, ?)",
+                (url, title, now, now),
+            )
+            == 1
+        )
         feed = await self.get_feed_by_url(url)
         assert feed is not None  # just inserted or already there
         return feed, created
@@ -350,31 +360,79 @@ class Storage:
     async def store_digest(self, entry_id: int, digest: Digest) -> int:
         """Store a digest and queue one delivery per subscribed chat, atomically.
 
-        Chats in `quotidien` mode get it only through the daily digest. The entry leaves the
-        'new' state in the same transaction, so a crash either redoes all of it or none.
+        Chats in `quotidien` mode get it only through the daily digest. The digest joins a story
+        (`bot.stories`: the same event told by other outlets in the last 48 h), and a chat that
+        was already sent that story from another feed in that window is not sent it again. The
+        entry leaves the 'new' state in the same transaction, so a crash either redoes all of it
+        or none.
         """
-        now = to_db_time(utcnow())
+        now = utcnow()
+        stamp = to_db_time(now)
+        since = to_db_time(now - STORY_WINDOW)
+        mark = signature(digest)
         async with self.transaction() as db:
             async with db.execute(
                 "INSERT OR IGNORE INTO digests (entry_id, json, text, created_at) VALUES (?, ?, ?, ?)",
-                (entry_id, digest.to_json(), digest.text, now),
+                (entry_id, digest.to_json(), digest.text, stamp),
             ):
                 pass
-            async with db.execute("SELECT id FROM digests WHERE entry_id = ?", (entry_id,)) as cur:
+            async with db.execute(
+                """SELECT d.id, e.feed_id FROM digests d JOIN entries e ON e.id = d.entry_id
+                   WHERE d.entry_id = ?""",
+                (entry_id,),
+            ) as cur:
                 row = await cur.fetchone()
             assert row is not None
-            digest_id = int(row[0])
-            await db.execute(
+            digest_id, feed_id = int(row[0]), row[1]
+            story_id = await self._join_story(db, digest_id, feed_id, mark, since=since, stamp=stamp)
+            async with db.execute(
                 """INSERT OR IGNORE INTO deliveries (chat_id, digest_id, kind, state, next_attempt_at,
                    created_at)
                    SELECT s.chat_id, ?, 'instant', 'pending', ?, ? FROM subscriptions s
                    JOIN entries e ON e.feed_id = s.feed_id AND e.id = ?
                    JOIN chats c ON c.id = s.chat_id
-                   WHERE c.active = 1 AND c.mode IN ('instant', 'both')""",
-                (digest_id, now, now, entry_id),
-            )
+                   WHERE c.active = 1 AND c.mode IN ('instant', 'both')
+                   AND NOT EXISTS (
+                       SELECT 1 FROM deliveries d2 JOIN stories s2 ON s2.digest_id = d2.digest_id
+                       WHERE d2.chat_id = s.chat_id AND s2.story_id = ? AND s2.feed_id IS NOT ?
+                       AND d2.created_at >= ? AND d2.state IN ('pending', 'sending', 'sent'))""",
+                (digest_id, stamp, stamp, entry_id, story_id, feed_id, since),
+            ) as cur:
+                queued = cur.rowcount
             await db.execute("UPDATE entries SET state = 'digested' WHERE id = ?", (entry_id,))
+        log.debug("digest.stored", digest_id=digest_id, story_id=story_id, queued=queued)
         return digest_id
+
+    async def _join_story(
+        self,
+        db: aiosqlite.Connection,
+        digest_id: int,
+        feed_id: int | None,
+        mark: StorySignature,
+        *,
+        since: str | None,
+        stamp: str | None,
+    ) -> int:
+        """Give a digest the story id of the closest recent digest, or its own; return it.
+
+        Called inside `store_digest`'s transaction; a digest stored twice keeps its first story.
+        """
+        async with db.execute("SELECT story_id FROM stories WHERE digest_id = ?", (digest_id,)) as cur:
+            known = await cur.fetchone()
+        if known is not None:
+            return int(known[0])
+        async with db.execute(
+            "SELECT story_id, signature FROM stories WHERE created_at >= ? AND digest_id != ?",
+            (since, digest_id),
+        ) as cur:
+            recent = [(int(r[0]), StorySignature.from_json(r[1])) for r in await cur.fetchall()]
+        story_id = best_match(mark, recent) or digest_id
+        await db.execute(
+            """INSERT INTO stories (digest_id, story_id, feed_id, created_at, signature)
+               VALUES (?, ?, ?, ?, ?)""",
+            (digest_id, story_id, feed_id, stamp, mark.to_json()),
+        )
+        return story_id
 
     async def queue_delivery(
         self, chat_id: int, digest_id: int, *, kind: str = "instant", note: str | None = None

@@ -1,0 +1,186 @@
+"""Render digests and replies as Telegram HTML within Telegram's limits.
+
+Pure functions, no PTB types: the adapter turns the strings into API calls. Every string that
+comes from a feed or a user goes through `html.escape`, so a title such as `Loi <Informatique>
+& Libertés` is shown, never parsed. Telegram counts message length in UTF-16 code units; we
+measure the HTML source, which is never shorter than what Telegram counts, so a message that
+fits here fits there.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.models import Button, Reply, ReplyItem
+from digests.model import Digest
+
+MAX_MESSAGE = 4096  # sendMessage text limit
+MAX_CALLBACK_DATA = 64  # bytes of an inline button's callback_data
+MAX_TITLE = 300
+MAX_NAME = 120
+MAX_LISTED = 10  # actors or legal items shown per digest
+ELLIPSIS = "…"
+
+LEGAL_LABELS = {"infraction": "Infraction", "procédure": "Procédure", "peine": "Peine", "loi": "Loi"}
+
+
+def utf16_len(text: str) -> int:
+    """Count UTF-16 code units, the unit of Telegram's length limits (emoji count twice)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def escape(text: str) -> str:
+    """Escape text for Telegram HTML: `<`, `>` and `&`, the three characters it parses."""
+    return html.escape(text, quote=False)
+
+
+def escape_attribute(value: str) -> str:
+    """Escape a double-quoted attribute value (an href) with the named entities Telegram knows."""
+    return escape(value).replace('"', "&quot;")
+
+
+def clip(text: str, limit: int) -> str:
+    """Shorten plain text to `limit` characters at a word boundary, marking the cut with "…"."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: max(limit - 1, 0)]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-–—") + ELLIPSIS
+
+
+def escaped_within(text: str, budget: int) -> str:
+    """Return `text` escaped and clipped so that the escaped form fits `budget` UTF-16 units.
+
+    Clipping happens on the plain text, so an entity such as `&amp;` is never cut in half.
+    """
+    if budget <= 0:
+        return ""
+    rendered = escape(text)
+    limit = len(text)
+    while utf16_len(rendered) > budget and limit > 0:
+        limit -= max(utf16_len(rendered) - budget, 1)
+        rendered = escape(clip(text, max(limit, 0)))
+    return rendered
+
+
+def link(url: str, label: str) -> str:
+    """Render an escaped link; only http(s) targets become links (no `javascript:` from feeds)."""
+    if url.lower().startswith(("http://", "https://")):
+        return f'<a href="{escape_attribute(url)}">{escape(label)}</a>'
+    return escape(label)
+
+
+def format_date(moment: datetime, tz: ZoneInfo) -> str:
+    """Format a publication time the French way, in the chat's time zone: 14/03/2025 à 09:30."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(tz)
+    return moment.strftime("%d/%m/%Y à %H:%M")
+
+
+def render_digest(digest: Digest, *, note: str | None = None, tz: ZoneInfo | None = None) -> str:
+    """Render one digest as a single HTML message of at most 4096 characters.
+
+    Layout: optional note, linked bold title, source and date, the summary, then the actors
+    with their roles and the legal points. The summary is what gets shortened when the whole
+    does not fit; the link preview (set by the adapter) shows the article itself.
+    """
+    head: list[str] = []
+    if note:
+        head.append(f"<i>{escape(clip(note, MAX_TITLE))}</i>")
+    title = clip(digest.title or digest.url or "Sans titre", MAX_TITLE)
+    head.append(f"<b>{link(digest.url, title)}</b>")
+    byline = [clip(digest.source, MAX_NAME)] if digest.source else []
+    if digest.published is not None:
+        byline.append(format_date(digest.published, tz or ZoneInfo("Europe/Paris")))
+    if byline:
+        head.append(f"<i>{escape(' · '.join(byline))}</i>")
+
+    tail: list[str] = []
+    if digest.actors:
+        tail.append("<b>Acteurs</b>")
+        for actor in digest.actors[:MAX_LISTED]:
+            role = f" — {escape(clip(actor.role, MAX_NAME))}" if actor.role else ""
+            tail.append(f"• {escape(clip(actor.name, MAX_NAME))}{role}")
+    if digest.legal:
+        tail.append("<b>Enjeux juridiques</b>")
+        for item in digest.legal[:MAX_LISTED]:
+            label = LEGAL_LABELS.get(item.kind, item.kind.capitalize())
+            tail.append(f"• {escape(label)} : {escape(clip(item.text, MAX_NAME))}")
+
+    head_html = "\n".join(head)
+    tail_html = "\n".join(tail)
+    summary = (digest.summary or "").strip()
+    if not summary:
+        return "\n\n".join(part for part in (head_html, tail_html) if part)
+    fixed = utf16_len(head_html) + (utf16_len(tail_html) + 2 if tail_html else 0) + 2
+    body = escaped_within(summary, MAX_MESSAGE - fixed)
+    return "\n\n".join(part for part in (head_html, body, tail_html) if part)
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Cut one plain-text line into pieces whose escaped form fits `limit`, at spaces if possible."""
+    if utf16_len(escape(text)) <= limit:
+        return [escape(text)]
+    pieces: list[str] = []
+    current = ""
+    for word in text.split(" "):
+        candidate = f"{current} {word}" if current else word
+        if utf16_len(escape(candidate)) <= limit:
+            current = candidate
+            continue
+        if current:
+            pieces.append(escape(current))
+        while utf16_len(escape(word)) > limit:  # one "word" longer than a message: cut it
+            size = limit // 5 or 1  # an escaped character takes at most 5 units (&amp;)
+            pieces.append(escape(word[:size]))
+            word = word[size:]
+        current = word
+    if current:
+        pieces.append(escape(current))
+    return pieces
+
+
+def render_item(item: ReplyItem) -> str:
+    """Render one reply item: its title, linked when it has a URL, then its detail."""
+    line = link(item.url, clip(item.title, MAX_TITLE)) if item.url else escape(clip(item.title, MAX_TITLE))
+    if item.detail:
+        line += f" — {escape(clip(item.detail, MAX_TITLE))}"
+    return line
+
+
+def pack_lines(lines: Iterable[str], limit: int = MAX_MESSAGE) -> list[str]:
+    """Join rendered lines into as few messages as possible, breaking only between lines."""
+    chunks: list[str] = []
+    current: list[str] = []
+    size = 0
+    for line in lines:
+        extra = utf16_len(line) + (1 if current else 0)
+        if current and size + extra > limit:
+            chunks.append("\n".join(current))
+            current, size = [], 0
+            extra = utf16_len(line)
+        current.append(line)
+        size += extra
+    if current:
+        chunks.append("\n".join(current))
+    return chunks or [""]
+
+
+def render_reply(reply: Reply, *, limit: int = MAX_MESSAGE) -> list[str]:
+    """Render a reply as one or more HTML messages, split on line boundaries."""
+    lines: list[str] = []
+    for raw in reply.text.split("\n"):
+        lines.extend(split_text(raw, limit))
+    lines.extend(render_item(item) for item in reply.items)
+    return pack_lines(lines, limit)
+
+
+def usable_buttons(buttons: Sequence[Button]) -> list[Button]:
+    """Keep the buttons whose data fits Telegram's 64-byte callback_data."""
+    return [b for b in buttons if 0 < len(b.data.encode("utf-8")) <= MAX_CALLBACK_DATA]

@@ -1,0 +1,393 @@
+"""Scheduled daily digests: `/quotidien`, `/fuseau`, `/mode`, and one cron job per chat.
+
+Each chat that wants a daily digest (a time set, mode `quotidien` or `both`) gets an APScheduler
+`CronTrigger` at its local time in its own time zone, so 08:00 in Europe/Paris stays 08:00
+across the March and October clock changes. Jobs live in memory and are rebuilt from the
+database at start; `daily_state.last_due_at` records the last occurrence handled, so a digest
+missed while Veille was down is sent at start when less than `CATCH_UP` late, else skipped and
+logged (yesterday's news at midnight helps nobody).
+
+Content: the chat's feeds over the last 24 h, one item per story (digests grouped by
+`stories.story_id`, the same event told by several outlets), ranked by legal weight, number of
+outlets and recency, at most `max_items`, split over several replies without cutting an item.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import structlog
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.errors import ChatGoneError, InputError, VeilleError
+from bot.models import ChatRecord, CommandContext, Reply, ReplyItem
+from bot.storage import Storage, from_db_time, to_db_time, utcnow
+from digests.model import Digest
+
+log = structlog.get_logger(__name__)
+
+CATCH_UP = timedelta(hours=6)
+WINDOW = timedelta(hours=24)
+DEFAULT_TIME = "08:00"
+# A reply's budget: under Telegram's 4096 characters once rendered, and Discord's 10 embeds.
+REPLY_CHARS = 3500
+REPLY_ITEMS = 10
+# How much each kind of legal fact weighs in the ranking (a sentence outranks a mere law cited).
+LEGAL_WEIGHTS = {"peine": 3.0, "infraction": 2.0, "procédure": 2.0, "loi": 1.0}
+
+SendReply = Callable[[ChatRecord, Reply], Awaitable[None]]
+
+_TIME = re.compile(r"([01]?\d|2[0-3])\s*(?:[:hH]\s*([0-5]\d)?)?")
+_OFF = {"off", "non", "arret", "arrêt", "stop", "aucun"}
+_MODES = {
+    "instant": "instant",
+    "instantane": "instant",
+    "instantané": "instant",
+    "quotidien": "quotidien",
+    "daily": "quotidien",
+    "both": "both",
+    "les deux": "both",
+    "tous": "both",
+}
+
+
+def parse_time(text: str) -> str:
+    """Read "8h", "08:30" or "8h30" into "HH:MM", or raise a French InputError."""
+    match = _TIME.fullmatch(text.strip())
+    if not match:
+        raise InputError("bad time", french="Heure non reconnue : écrivez par exemple /quotidien 08:00 ou 7h30.")
+    return f"{int(match[1]):02d}:{int(match[2] or 0):02d}"
+
+
+def zone(name: str) -> ZoneInfo:
+    """Return the chat's time zone, falling back to Europe/Paris for a bad stored value."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("Europe/Paris")
+
+
+def wants_daily(chat: ChatRecord) -> bool:
+    """Say whether a chat should get a daily digest."""
+    return chat.active and bool(chat.daily_time) and chat.mode in ("quotidien", "both")
+
+
+def trigger_for(chat: ChatRecord) -> CronTrigger:
+    """Build the chat's cron trigger: its local HH:MM in its own time zone (DST-aware)."""
+    hour, minute = (int(x) for x in (chat.daily_time or DEFAULT_TIME).split(":"))
+    return CronTrigger(hour=hour, minute=minute, timezone=zone(chat.timezone))
+
+
+def last_due(chat: ChatRecord, now: datetime) -> datetime:
+    """Return the latest local HH:MM at or before `now`, as an aware UTC datetime."""
+    tz = zone(chat.timezone)
+    hour, minute = (int(x) for x in (chat.daily_time or DEFAULT_TIME).split(":"))
+    local = now.astimezone(tz)
+    due = datetime.combine(local.date(), time(hour, minute), tzinfo=tz)
+    if due > local:
+        due = datetime.combine(local.date() - timedelta(days=1), time(hour, minute), tzinfo=tz)
+    return due.astimezone(now.tzinfo)
+
+
+@dataclass
+class Story:
+    """One item of a daily digest: the digests of several outlets telling one event."""
+
+    digests: list[Digest] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    latest: datetime | None = None
+
+    @property
+    def lead(self) -> Digest:
+        """Return the digest shown for the story: the one with the most legal facts, then first."""
+        return max(self.digests, key=lambda d: len(d.legal))
+
+    def legal_weight(self) -> float:
+        """Weigh the story's distinct legal facts by kind."""
+        kinds = {item.kind for d in self.digests for item in d.legal}
+        return sum(LEGAL_WEIGHTS.get(k, 1.0) for k in kinds)
+
+    def score(self, now: datetime) -> float:
+        """Rank: legal weight, then one point per extra outlet, then up to two points of freshness."""
+        age = (now - self.latest).total_seconds() / 3600 if self.latest else 24.0
+        freshness = max(0.0, 1.0 - age / 24.0)
+        return self.legal_weight() + (len(self.sources) - 1) + 2.0 * freshness
+
+
+class DailyDigests:
+    """Schedule, build and send each chat's daily digest, and answer its settings commands."""
+
+    def __init__(
+        self,
+        storage: Storage,
+        scheduler: BaseScheduler,
+        send: SendReply,
+        *,
+        max_items: int = 10,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.storage = storage
+        self.scheduler = scheduler
+        self.send = send
+        self.max_items = max_items
+        self.clock = clock or (lambda: utcnow())
+
+    # -- scheduling -----------------------------------------------------------------------------
+
+    @staticmethod
+    def job_id(chat_id: int) -> str:
+        """Return the scheduler job id of a chat's daily digest."""
+        return f"daily:{chat_id}"
+
+    def schedule(self, chat: ChatRecord) -> None:
+        """Add, move or remove the chat's job to match its settings."""
+        job_id = self.job_id(chat.id)
+        if self.scheduler.get_job(job_id) is not None:  # a stopped scheduler keeps duplicates
+            self.scheduler.remove_job(job_id)
+        if not wants_daily(chat):
+            return
+        self.scheduler.add_job(
+            self.fire,
+            trigger_for(chat),
+            args=[chat.id],
+            id=job_id,
+            replace_existing=True,
+            misfire_grace_time=int(CATCH_UP.total_seconds()),
+            coalesce=True,
+            max_instances=1,
+        )
+
+    async def start(self) -> None:
+        """Rebuild every chat's job from the database, then send or skip what was missed."""
+        rows = await self.storage.fetchall(
+            """SELECT id FROM chats
+               WHERE active = 1 AND daily_time IS NOT NULL AND mode IN ('quotidien', 'both')"""
+        )
+        chats = [c for c in [await self.storage.get_chat_by_id(int(r[0])) for r in rows] if c is not None]
+        for chat in chats:
+            self.schedule(chat)
+        log.info("daily.scheduled", chats=len(chats))
+        for chat in chats:
+            await self.catch_up(chat)
+
+    async def catch_up(self, chat: ChatRecord) -> None:
+        """Send the chat's latest digest if it was missed less than `CATCH_UP` ago, else skip it."""
+        now = self.clock()
+        due = last_due(chat, now)
+        handled = await self._last_due(chat.id)
+        if handled is None:  # never scheduled before this start: nothing was promised yet
+            await self._mark(chat.id, due, sent=False)
+            return
+        if handled >= due:
+            return
+        if now - due < CATCH_UP:
+            log.info("daily.catch_up", chat_id=chat.id, late_minutes=int((now - due).total_seconds() // 60))
+            await self.send_daily(chat, due)
+        else:
+            log.warning("daily.skipped", chat_id=chat.id, due=to_db_time(due), reason="too late")
+            await self._mark(chat.id, due, sent=False)
+
+    async def fire(self, chat_id: int) -> None:
+        """Run one chat's job (the scheduler calls it at the chat's local time)."""
+        chat = await self.storage.get_chat_by_id(chat_id)
+        if chat is None or not wants_daily(chat):
+            return
+        due = last_due(chat, self.clock())
+        handled = await self._last_due(chat.id)
+        if handled is not None and handled >= due:
+            return
+        try:
+            await self.send_daily(chat, due)
+        except Exception as exc:  # noqa: BLE001  # one chat's failure must not stop the scheduler
+            log.error("daily.failed", chat_id=chat_id, error=repr(exc)[:300])
+
+    async def send_daily(self, chat: ChatRecord, due: datetime) -> int:
+        """Build and send the chat's daily digest for `due`; return how many replies were sent."""
+        replies = await self.build(chat, self.clock())
+        sent = 0
+        try:
+            for reply in replies:
+                await self.send(chat, reply)
+                sent += 1
+        except ChatGoneError:
+            await self.storage.set_chat_active(chat.id, False)
+            self.schedule(replace(chat, active=False))
+            log.warning("chat.inactive", chat_id=chat.id)
+            return sent
+        except VeilleError as exc:
+            log.error("daily.send_failed", chat_id=chat.id, error=str(exc))
+            return sent
+        await self._mark(chat.id, due, sent=True)
+        log.info("daily.sent", chat_id=chat.id, replies=sent)
+        return sent
+
+    async def _last_due(self, chat_id: int) -> datetime | None:
+        row = await self.storage.fetchone("SELECT last_due_at FROM daily_state WHERE chat_id = ?", (chat_id,))
+        return from_db_time(row[0]) if row else None
+
+    async def _mark(self, chat_id: int, due: datetime, *, sent: bool) -> None:
+        await self.storage.execute(
+            """INSERT INTO daily_state (chat_id, last_due_at, last_sent_at) VALUES (?, ?, ?)
+               ON CONFLICT (chat_id) DO UPDATE SET last_due_at = excluded.last_due_at,
+               last_sent_at = COALESCE(excluded.last_sent_at, daily_state.last_sent_at)""",
+            (chat_id, to_db_time(due), to_db_time(self.clock()) if sent else None),
+        )
+
+    # -- content --------------------------------------------------------------------------------
+
+    async def stories(self, chat: ChatRecord, now: datetime) -> list[Story]:
+        """Return the chat's stories of the last 24 h, best first, at most `max_items`."""
+        rows = await self.storage.fetchall(
+            """SELECT d.json, d.created_at, COALESCE(s.story_id, d.id) AS story, f.title AS feed_title
+               FROM digests d JOIN entries e ON e.id = d.entry_id
+               JOIN subscriptions sub ON sub.feed_id = e.feed_id AND sub.chat_id = ?
+               JOIN feeds f ON f.id = e.feed_id
+               LEFT JOIN stories s ON s.digest_id = d.id
+               WHERE d.created_at > ? AND d.created_at <= ?
+               ORDER BY d.id""",
+            (chat.id, to_db_time(now - WINDOW), to_db_time(now)),
+        )
+        stories: dict[int, Story] = {}
+        for row in rows:
+            digest = Digest.from_json(row["json"])
+            story = stories.setdefault(int(row["story"]), Story())
+            story.digests.append(digest)
+            source = digest.source or row["feed_title"] or "?"
+            if source not in story.sources:
+                story.sources.append(source)
+            stamp = digest.published or from_db_time(row["created_at"])
+            if stamp and (story.latest is None or stamp > story.latest):
+                story.latest = min(stamp, now)
+        ranked = sorted(stories.values(), key=lambda s: s.score(now), reverse=True)
+        return ranked[: self.max_items]
+
+    async def build(self, chat: ChatRecord, now: datetime) -> list[Reply]:
+        """Render the daily digest as one or more replies, never splitting an item."""
+        stories = await self.stories(chat, now)
+        day = now.astimezone(zone(chat.timezone)).strftime("%d/%m/%Y")
+        if not stories:
+            return [Reply(f"Digest quotidien du {day} : rien de nouveau dans vos flux depuis 24 h.")]
+        items = [_item(story, zone(chat.timezone)) for story in stories]
+        chunks: list[list[ReplyItem]] = [[]]
+        size = 0
+        for item in items:
+            length = len(item.title) + len(item.url) + len(item.detail) + 8
+            if chunks[-1] and (size + length > REPLY_CHARS or len(chunks[-1]) >= REPLY_ITEMS):
+                chunks.append([])
+                size = 0
+            chunks[-1].append(item)
+            size += length
+        count = f"{len(stories)} affaire{'s' if len(stories) > 1 else ''}"
+        replies = []
+        for index, chunk in enumerate(chunks, start=1):
+            suffix = f" ({index}/{len(chunks)})" if len(chunks) > 1 else ""
+            replies.append(Reply(f"Digest quotidien du {day} — {count}{suffix} :", items=tuple(chunk)))
+        return replies
+
+    # -- commands -------------------------------------------------------------------------------
+
+    async def daily_command(self, ctx: CommandContext, chat: ChatRecord) -> Reply:
+        """Set (`/quotidien 08:00`), stop (`/quotidien off`) or show the daily digest time."""
+        arg = ctx.args.strip().lower()
+        if not arg:
+            if not wants_daily(chat):
+                return Reply("Pas de digest quotidien. Pour en recevoir un : /quotidien 08:00")
+            return Reply(f"Digest quotidien chaque jour à {chat.daily_time} ({chat.timezone}).")
+        if arg in _OFF:
+            mode = "instant" if chat.mode == "quotidien" else chat.mode
+            await self.storage.update_chat(chat.id, daily_time=None, mode=mode)
+            self.schedule(await self._reload(chat))
+            extra = " Vous recevez de nouveau chaque article dès sa publication." if chat.mode == "quotidien" else ""
+            return Reply("Digest quotidien arrêté." + extra, ephemeral=True)
+        at = parse_time(arg)
+        mode = "both" if chat.mode == "instant" else chat.mode
+        await self.storage.update_chat(chat.id, daily_time=at, mode=mode)
+        updated = await self._reload(chat)
+        await self._mark(chat.id, last_due(updated, self.clock()), sent=False)
+        self.schedule(updated)
+        text = f"Digest quotidien chaque jour à {at} ({chat.timezone})."
+        if mode == "both":
+            text += " Vous recevez aussi chaque article dès sa publication ; /mode quotidien pour le digest seul."
+        return Reply(text, ephemeral=True)
+
+    async def timezone_command(self, ctx: CommandContext, chat: ChatRecord) -> Reply:
+        """Set the chat's time zone (`/fuseau Europe/Paris`) or show it."""
+        arg = ctx.args.strip()
+        if not arg:
+            return Reply(f"Fuseau horaire : {chat.timezone}. Pour le changer : /fuseau Europe/Paris")
+        try:
+            ZoneInfo(arg)
+            valid = "/" in arg or arg.upper() == "UTC"
+        except (ZoneInfoNotFoundError, ValueError):
+            valid = False
+        if not valid:
+            raise InputError(
+                "bad timezone",
+                french="Fuseau inconnu. Exemples : Europe/Paris, America/Martinique, Indian/Reunion, UTC",
+            )
+        name = "UTC" if arg.upper() == "UTC" else arg
+        await self.storage.update_chat(chat.id, timezone=name)
+        updated = await self._reload(chat)
+        if wants_daily(updated):
+            await self._mark(chat.id, last_due(updated, self.clock()), sent=False)
+        self.schedule(updated)
+        return Reply(f"Fuseau horaire : {name}.", ephemeral=True)
+
+    async def mode_command(self, ctx: CommandContext, chat: ChatRecord) -> Reply:
+        """Choose instant articles, the daily digest, or both (`/mode quotidien`)."""
+        arg = " ".join(ctx.args.lower().split())
+        if not arg:
+            return Reply(f"Mode actuel : {chat.mode}. Choix : /mode instant, /mode quotidien, /mode both")
+        mode = _MODES.get(arg)
+        if mode is None:
+            raise InputError("bad mode", french="Modes possibles : instant, quotidien ou both (les deux).")
+        daily_time = chat.daily_time or (DEFAULT_TIME if mode != "instant" else None)
+        await self.storage.update_chat(chat.id, mode=mode, daily_time=daily_time)
+        updated = await self._reload(chat)
+        if wants_daily(updated) and not wants_daily(chat):
+            await self._mark(chat.id, last_due(updated, self.clock()), sent=False)
+        self.schedule(updated)
+        text = {
+            "instant": "Mode instant : chaque nouvel article arrive dès sa publication.",
+            "quotidien": f"Mode quotidien : un seul digest chaque jour à {daily_time} ({chat.timezone}).",
+            "both": f"Les deux : chaque article dès sa publication, et un digest chaque jour à {daily_time}.",
+        }[mode]
+        if mode != "instant":
+            text += " Changer l'heure : /quotidien HH:MM"
+        return Reply(text, ephemeral=True)
+
+    async def _reload(self, chat: ChatRecord) -> ChatRecord:
+        fresh = await self.storage.get_chat_by_id(chat.id)
+        assert fresh is not None
+        return fresh
+
+
+def _item(story: Story, tz: ZoneInfo) -> ReplyItem:
+    """Render one story: the lead digest's title and link, its sources, legal facts and a summary."""
+    lead = story.lead
+    parts = ["Sources : " + ", ".join(story.sources)]
+    legal = []
+    for digest in story.digests:
+        for item in digest.legal:
+            if item.text not in legal:
+                legal.append(item.text)
+    if legal:
+        parts.append("Enjeux : " + ", ".join(legal[:4]))
+    if story.latest:
+        parts.append(story.latest.astimezone(tz).strftime("%H:%M"))
+    summary = _shorten(lead.summary, 280)
+    detail = " · ".join(parts) + (f"\n{summary}" if summary else "")
+    return ReplyItem(lead.title or lead.url, lead.url, detail)
+
+
+def _shorten(text: str, limit: int) -> str:
+    """Shorten at a word boundary with an ellipsis (a summary line, not the item, is shortened)."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0] + "…"
