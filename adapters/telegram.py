@@ -388,9 +388,7 @@ class TelegramAdapter(ChatAdapter):
         change = update.my_chat_member
         if change is None or change.new_chat_member.status not in GONE_STATUSES:
             return
-        hook = getattr(self.handler, "chat_unreachable", None)
-        if hook is not None:
-            await hook(self.platform, str(change.chat.id))
+        await self._runner().handler.chat_unreachable(self.platform, str(change.chat.id))
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log a handler's failure; the bot keeps serving other updates."""
@@ -404,9 +402,7 @@ class TelegramAdapter(ChatAdapter):
             log.warning("telegram.reply_failed", chat_id=chat_id, error=str(exc))
 
     async def _moved(self, old_chat_id: str, new_chat_id: str) -> None:
-        hook = getattr(self.handler, "chat_moved", None)
-        if hook is not None:
-            await hook(self.platform, old_chat_id, new_chat_id)
+        await self._runner().handler.chat_moved(self.platform, old_chat_id, new_chat_id)
 
     def _runner(self) -> CommandRunner:
         if self._commands is None:

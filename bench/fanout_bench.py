@@ -58,6 +58,15 @@ class NoCommands:
     async def __call__(self, ctx: CommandContext) -> Reply | None:
         return None
 
+    async def feed_choices(self, platform: str, chat_id: str, typed: str = "") -> list[tuple[str, str]]:
+        return []
+
+    async def chat_moved(self, platform: str, old_chat_id: str, new_chat_id: str) -> None:
+        return None
+
+    async def chat_unreachable(self, platform: str, chat_id: str) -> None:
+        return None
+
 
 def invented_digest(number: int) -> Digest:
     """An invented French legal-news digest, typical in size."""

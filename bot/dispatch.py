@@ -70,7 +70,10 @@ class Dispatcher:
                 async with gate:
                     return await self._send_chat(chat_jobs)
 
-            sent += sum(await asyncio.gather(*(serve(js) for js in by_chat.values())))
+            round_sent = sum(await asyncio.gather(*(serve(js) for js in by_chat.values())))
+            sent += round_sent
+            if round_sent == 0:
+                return sent  # everything due was told to wait: the scheduled poke comes back for it
         return sent
 
     async def run_forever(self, *, idle_seconds: float = 5.0) -> None:
@@ -130,6 +133,9 @@ class Dispatcher:
             )
 
     async def _release(self, jobs: list[DeliveryJob], reason: str, wait: timedelta, *, count: bool) -> None:
+        if jobs and not self.stopping:
+            # Come back when they are due rather than at the next idle wake-up.
+            asyncio.get_running_loop().call_later(wait.total_seconds(), self.poke)
         for job in jobs:
             await self.storage.mark_retry(
                 job.id, error=reason, next_attempt_at=utcnow() + wait, count_attempt=count

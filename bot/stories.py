@@ -36,28 +36,63 @@ class Signature:
 
     stems: frozenset[str]
     actors: tuple[frozenset[str], ...]
+    # The actors a story is *about* (suspect, victim, plaintiff, company), as opposed to the
+    # institutions that recur across stories (prosecutors, courts, regulators, police units).
+    distinct: tuple[frozenset[str], ...] = ()
+    roles_known: bool = False  # False for signatures built from bare names (no role to tell)
 
     def to_json(self) -> str:
         """Serialise for the `stories` table, so old digests need not be re-parsed."""
-        data = {"s": sorted(self.stems), "a": [sorted(a) for a in self.actors]}
+        data = {
+            "s": sorted(self.stems),
+            "a": [sorted(a) for a in self.actors],
+            "d": [sorted(a) for a in self.distinct],
+            "r": self.roles_known,
+        }
         return json.dumps(data, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, raw: str) -> Signature:
         """Read back what `to_json` wrote."""
         data = json.loads(raw)
-        return cls(frozenset(data["s"]), tuple(frozenset(a) for a in data["a"]))
+        return cls(
+            frozenset(data["s"]),
+            tuple(frozenset(a) for a in data["a"]),
+            tuple(frozenset(a) for a in data.get("d", ())),
+            bool(data.get("r", False)),
+        )
+
+
+# Institutions recur across stories; every other actor (suspect, victim, company…) is what a story is about.
+INSTITUTION_ROLES = frozenset(
+    {"enquêteur", "parquet/accusation", "juridiction", "régulateur", "législateur/gouvernement"}
+)
 
 
 def signature(digest: Digest) -> Signature:
     """Compute a digest's signature from its title, summary and actors."""
-    return make_signature(f"{digest.title} {digest.summary}", ((a.name, *a.aliases) for a in digest.actors))
+    return make_signature(
+        f"{digest.title} {digest.summary}",
+        ((a.name, *a.aliases) for a in digest.actors),
+        distinct=((a.name, *a.aliases) for a in digest.actors if a.role not in INSTITUTION_ROLES),
+        roles_known=True,
+    )
 
 
-def make_signature(text: str, actors: Iterable[Sequence[str]]) -> Signature:
+def _keys(actors: Iterable[Sequence[str]]) -> tuple[frozenset[str], ...]:
+    keys = (frozenset(fold(n).strip() for n in names if n.strip()) for names in actors)
+    return tuple(k for k in keys if k)
+
+
+def make_signature(
+    text: str,
+    actors: Iterable[Sequence[str]],
+    *,
+    distinct: Iterable[Sequence[str]] = (),
+    roles_known: bool = False,
+) -> Signature:
     """Compute a signature from text and actor name lists (name first, then aliases)."""
-    keys = tuple(frozenset(fold(n).strip() for n in names if n.strip()) for names in actors)
-    return Signature(frozenset(content_stems(text)), tuple(k for k in keys if k))
+    return Signature(frozenset(content_stems(text)), _keys(actors), _keys(distinct), roles_known)
 
 
 def dice(a: frozenset[str], b: frozenset[str]) -> float:
@@ -75,9 +110,19 @@ def actor_overlap(a: Sequence[frozenset[str]], b: Sequence[frozenset[str]]) -> f
 
 
 def similarity(a: Signature, b: Signature) -> float:
-    """Score how likely two signatures tell the same story, from 0 to 1."""
+    """Score how likely two signatures tell the same story, from 0 to 1.
+
+    Two stories each about named parties that have none in common are different stories,
+    however alike their wording: two CNIL fines, two OFAC raids. Merging them would hide an
+    article from a chat, so that case scores 0. And when one of them names no party at all,
+    shared institutions prove nothing (the parquet de Paris is in many stories a day): the
+    wording alone decides.
+    """
+    if a.distinct and b.distinct and not any(names & other for names in a.distinct for other in b.distinct):
+        return 0.0
     text = dice(a.stems, b.stems)
-    if not a.actors and not b.actors:
+    institutions_only = a.roles_known and b.roles_known and not (a.distinct and b.distinct)
+    if (not a.actors and not b.actors) or institutions_only:
         return text
     return TEXT_WEIGHT * text + (1 - TEXT_WEIGHT) * actor_overlap(a.actors, b.actors)
 

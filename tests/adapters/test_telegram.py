@@ -476,6 +476,15 @@ class NoCommands:
     async def __call__(self, ctx: CommandContext) -> Reply | None:
         return None
 
+    async def feed_choices(self, platform: str, chat_id: str, typed: str = "") -> list[tuple[str, str]]:
+        return []
+
+    async def chat_moved(self, platform: str, old_chat_id: str, new_chat_id: str) -> None:
+        return None
+
+    async def chat_unreachable(self, platform: str, chat_id: str) -> None:
+        return None
+
 
 def test_parse_command_handles_bot_names_aliases_and_multiline_arguments() -> None:
     assert parse_command("/abonner@Veille_Test_Bot https://a.example/rss", "veille_test_bot") == (

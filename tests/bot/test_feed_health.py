@@ -83,7 +83,7 @@ async def test_410_marks_the_feed_gone_at_once_and_tells_subscribers(
         outcome = await app.pipeline.poll_feed(feed)
         after = await app.storage.get_feed(feed.id)
         due = await app.storage.due_feeds(utcnow() + timedelta(days=30))
-        notices = [m.text for m in console.messages_for("console") if "410" in m.text]
+        notices = [m.text for m in console.messages_for("console") if "erreur 410" in m.text]
     assert outcome.status == "gone" and after is not None and after.status == "gone"
     assert due == []
     assert len(notices) == 1

@@ -100,3 +100,55 @@ async def test_same_feed_follow_up_and_old_stories_are_delivered(core: Core, cha
     await app.storage.execute("UPDATE deliveries SET created_at = '2000-01-01T00:00:00+00:00'")
     await publish(app, actu, make_digest(*story, actors=[("PNF",)]))  # last told > 48 h ago
     assert len(await _sent_titles(app, console)) == 3
+
+
+def _with_roles(title: str, summary: str, actors: list[tuple[str, str]]) -> Any:
+    from dataclasses import replace
+
+    from digests.model import Actor
+
+    digest = make_digest(title, summary)
+    return signature(replace(digest, actors=tuple(Actor(name, "organisation", role) for name, role in actors)))
+
+
+def test_two_stories_about_different_parties_never_merge_however_alike_their_wording() -> None:
+    a = _with_roles(
+        "La CNIL inflige une amende de 2 millions d'euros à Assurix",
+        "La CNIL sanctionne l'assureur pour des cookies déposés sans consentement.",
+        [("CNIL", "régulateur"), ("Assurix", "entreprise/plateforme")],
+    )
+    b = _with_roles(
+        "La CNIL inflige une amende de 2 millions d'euros à Banquix",
+        "La CNIL sanctionne la banque pour des cookies déposés sans consentement.",
+        [("CNIL", "régulateur"), ("Banquix", "entreprise/plateforme")],
+    )
+    assert similarity(a, b) == 0.0
+    assert not same_story(a, b)
+
+
+def test_shared_institutions_alone_are_no_evidence_of_one_story() -> None:
+    a = _with_roles(
+        "Rançongiciel : le parquet de Paris ouvre une enquête",
+        "Un hôpital de province est paralysé par une attaque informatique.",
+        [("parquet de Paris", "parquet/accusation"), ("OFAC", "enquêteur")],
+    )
+    b = _with_roles(
+        "Escroquerie aux faux placements : le parquet de Paris saisi",
+        "Des épargnants ont perdu plusieurs millions d'euros sur de faux sites.",
+        [("parquet de Paris", "parquet/accusation"), ("OFAC", "enquêteur")],
+    )
+    assert not same_story(a, b)
+
+
+def test_the_same_party_told_by_two_outlets_still_merges_with_roles_known() -> None:
+    a = _with_roles(
+        "La CNIL inflige une amende de 5 millions d'euros à Mutualis pour une fuite de données",
+        "La CNIL sanctionne la mutuelle Mutualis après la fuite des données de santé de 300 000 adhérents.",
+        [("CNIL", "régulateur"), ("Mutualis", "entreprise/plateforme")],
+    )
+    b = _with_roles(
+        "Fuite de données : Mutualis sanctionnée à hauteur de 5 M€ par la CNIL",
+        "Le régulateur reproche à la mutuelle Mutualis la fuite des données de santé de ses adhérents.",
+        [("CNIL", "régulateur"), ("Mutualis", "entreprise/plateforme")],
+    )
+    assert same_story(a, b)
