@@ -138,10 +138,10 @@ class Commands:
         self.specs: list[CommandSpec] = list(BASE_COMMANDS)
         self.handlers: dict[str, Handler] = {
             "start": self.start,
-            "aide": self.help,
+            "aide": self.show_help,
             "abonner": self.subscribe,
             "desabonner": self.unsubscribe,
-            "abonnements": self.list,
+            "abonnements": self.list_feeds,
             "reprendre": self.resume,
         }
 
@@ -200,7 +200,7 @@ class Commands:
             "Toutes les commandes : /aide"
         )
 
-    async def help(self, ctx: CommandContext, chat: ChatRecord) -> Reply:
+    async def show_help(self, ctx: CommandContext, chat: ChatRecord) -> Reply:
         """List every command in French, with its English alias."""
         lines = ["Commandes de Veille :"]
         for spec in self.specs:
@@ -230,7 +230,7 @@ class Commands:
         await self.storage.unsubscribe(chat.id, feed.id)
         return Reply(f"Désabonné de {feed.title or feed.url}.", ephemeral=True)
 
-    async def list(self, ctx: CommandContext, chat: ChatRecord) -> Reply:
+    async def list_feeds(self, ctx: CommandContext, chat: ChatRecord) -> Reply:
         """List the chat's feeds, numbered, with a button to unsubscribe from each."""
         feeds = await self.storage.subscriptions(chat.id)
         if not feeds:

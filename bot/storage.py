@@ -191,7 +191,7 @@ class Storage:
     async def integrity_ok(self) -> bool:
         """Return True when `PRAGMA integrity_check` reports ok."""
         row = await self.fetchone("PRAGMA integrity_check")
-        return bool(row) and row[0] == "ok"
+        return row is not None and row[0] == "ok"
 
     # -- feeds -----------------------------------------------------------------------------
 

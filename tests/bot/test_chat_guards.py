@@ -79,3 +79,24 @@ def test_configured_logging_never_prints_a_token(capsys) -> None:  # type: ignor
         logging.getLogger().handlers[:] = [logging.StreamHandler(io.StringIO())]
     assert "getMe" in err and "sendMessage" in err
     assert TOKEN not in err
+
+
+async def test_a_private_address_typed_in_chat_is_refused_in_french_before_any_connection(tmp_path: Path) -> None:
+    async with running_core(tmp_path, VEILLE_ALLOW_PRIVATE_URLS=False) as (app, console):
+        replies = [await console.command(f"/abonner {url}", user_id=f"u{n}") for n, url in enumerate(SSRF_URLS)]
+        feeds = await app.storage.fetchall("SELECT id FROM feeds")
+    for reply in replies:
+        assert reply is not None and "Adresse refusée" in reply.text, reply
+    assert feeds == []
+
+
+SSRF_URLS = [
+    "http://127.0.0.1/feed.xml",
+    "http://2130706433/",
+    "http://127.1/",
+    "http://0x7f000001/",
+    "http://[::ffff:127.0.0.1]/",
+    "http://10.0.0.8/rss",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://[::1]:8080/",
+]
