@@ -153,6 +153,7 @@ class TelegramAdapter(ChatAdapter):
             "webhook_url": settings.telegram_webhook_url,
             "webhook_port": settings.telegram_webhook_port,
             "webhook_secret": settings.telegram_webhook_secret,
+            "webhook_listen": settings.telegram_webhook_listen,
             "timezone": settings.timezone,
         }
         kwargs.update(options)

@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = Field(None, validation_alias="TELEGRAM_WEBHOOK_URL")
     telegram_webhook_port: int = Field(8443, gt=0, lt=65536, validation_alias="TELEGRAM_WEBHOOK_PORT")
     telegram_webhook_secret: str | None = Field(None, validation_alias="TELEGRAM_WEBHOOK_SECRET")
+    telegram_webhook_listen: str = Field("0.0.0.0", validation_alias="TELEGRAM_WEBHOOK_LISTEN")
 
     discord_bot_token: str | None = Field(None, validation_alias="DISCORD_BOT_TOKEN")
     discord_api_url: str = Field("https://discord.com/api/v10", validation_alias="DISCORD_API_URL")
