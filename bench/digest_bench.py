@@ -93,8 +93,10 @@ def main() -> int:
     p95 = per_article[min(len(per_article) - 1, int(0.95 * len(per_article)))]
     sizes = [len(a.title) + len(a.text) for a in articles]
     print(f"article size: median {statistics.median(sizes):.0f} chars")
-    print(f"one by one: {1000 * len(per_article) / sum(per_article):.1f} articles/s, "
-          f"median {statistics.median(per_article):.1f} ms, p95 {p95:.1f} ms")
+    print(
+        f"one by one: {1000 * len(per_article) / sum(per_article):.1f} articles/s, "
+        f"median {statistics.median(per_article):.1f} ms, p95 {p95:.1f} ms"
+    )
     print(f"median scaled to a 3,000-char article: {statistics.median(per_3k):.1f} ms")
     print(f"summarize_many: {ROUNDS * len(articles) / batch_s:.1f} articles/s")
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

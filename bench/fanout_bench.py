@@ -28,7 +28,6 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -36,36 +35,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 
 from adapters.telegram import TelegramAdapter  # noqa: E402  # after the sys.path fix above
 from adapters.telegram_pacing import Limits  # noqa: E402
-from bot.commands import CommandSpec  # noqa: E402
 from bot.dispatch import Dispatcher  # noqa: E402
 from bot.logs import configure_logging  # noqa: E402
-from bot.models import CommandContext, Entry, Reply  # noqa: E402
+from bot.models import Entry  # noqa: E402
 from bot.storage import Storage  # noqa: E402
 from digests.model import Actor, Digest, LegalItem  # noqa: E402
+from tests.support.handlers import NoCommands  # noqa: E402
 from tests.support.telegram_api import TOKEN, FakeBotAPI  # noqa: E402
 
 GROUP_ID = -1001000000001
-
-
-class NoCommands:
-    """The bench sends only; no command ever arrives."""
-
-    specs: Sequence[CommandSpec] = ()
-
-    def canonical(self, name: str) -> str:
-        return name
-
-    async def __call__(self, ctx: CommandContext) -> Reply | None:
-        return None
-
-    async def feed_choices(self, platform: str, chat_id: str, typed: str = "") -> list[tuple[str, str]]:
-        return []
-
-    async def chat_moved(self, platform: str, old_chat_id: str, new_chat_id: str) -> None:
-        return None
-
-    async def chat_unreachable(self, platform: str, chat_id: str) -> None:
-        return None
 
 
 def invented_digest(number: int) -> Digest:

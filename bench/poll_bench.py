@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
-import multiprocessing
 import resource
 import sys
 import tempfile
@@ -24,8 +23,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-HOSTS = [f"127.0.0.{i}" for i in range(1, 21)]
-PORT_HOLDER = multiprocessing.Value("i", 0)
+from aiohttp import web  # noqa: E402  # after the sys.path fix above
+
+from bench.loopback import loopback_hosts, loopback_server  # noqa: E402
+
+HOSTS = loopback_hosts(20)
 
 PARAGRAPH = (
     "Le parquet de Paris a ouvert une enquête préliminaire après la fuite de données d'un "
@@ -52,10 +54,8 @@ def feed_xml(index: int, version: int, items: int) -> bytes:
     ).encode()
 
 
-def serve(feeds: int, items: int, ready: multiprocessing.synchronize.Event) -> None:  # type: ignore[name-defined]  # mp alias
-    """Run the feed server (in its own process, so its CPU is not billed to the poller)."""
-    from aiohttp import web
-
+def feed_app(feeds: int, items: int) -> web.Application:
+    """Build the feed server: N feeds with ETags, and POST /mutate to publish new items."""
     versions = [0] * feeds
     cache: dict[tuple[int, int], tuple[bytes, str]] = {}
 
@@ -79,22 +79,10 @@ def serve(feeds: int, items: int, ready: multiprocessing.synchronize.Event) -> N
             versions[index] += 1
         return web.Response(text="ok")
 
-    async def main() -> None:
-        app = web.Application()
-        app.router.add_get("/feed/{index}.xml", feed)
-        app.router.add_post("/mutate", mutate)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        first = web.TCPSite(runner, HOSTS[0], 0)
-        await first.start()
-        port = runner.addresses[0][1]
-        for host in HOSTS[1:]:
-            await web.TCPSite(runner, host, port).start()
-        PORT_HOLDER.value = port
-        ready.set()
-        await asyncio.Event().wait()
-
-    asyncio.run(main())
+    app = web.Application()
+    app.router.add_get("/feed/{index}.xml", feed)
+    app.router.add_post("/mutate", mutate)
+    return app
 
 
 def cpu_seconds() -> float:
@@ -150,30 +138,17 @@ def main() -> int:
     from bot.logs import configure_logging
 
     configure_logging(level="WARNING")
-    ready = multiprocessing.Event()
-    server = multiprocessing.Process(target=serve, args=(args.feeds, args.items, ready), daemon=True)
-    server.start()
-    try:
-        if not ready.wait(30):
-            print("feed server did not start", file=sys.stderr)
-            return 1
-        port = PORT_HOLDER.value
+    with loopback_server(feed_app, args.feeds, args.items, hosts=HOSTS) as port:
         urls = [f"http://{HOSTS[i % len(HOSTS)]}:{port}/feed/{i}.xml" for i in range(args.feeds)]
         size = len(feed_xml(0, 0, args.items))
-        print(
-            f"{args.feeds} feeds x {args.items} items (~{size // 1024} KB each), {len(HOSTS)} loopback hosts"
-        )
+        print(f"{args.feeds} feeds x {args.items} items (~{size // 1024} KB each), {len(HOSTS)} loopback hosts")
         wall, cpu, new, not_modified = asyncio.run(veille_cycle(urls, args.changed, port))
         print(
-            f"veille cycle : wall {wall:.2f} s, cpu {cpu:.2f} s, "
-            f"{not_modified} answered 304, {new} new entries stored"
+            f"veille cycle : wall {wall:.2f} s, cpu {cpu:.2f} s, {not_modified} answered 304, {new} new entries stored"
         )
         naive_wall, naive_cpu, entries = naive_cycle(urls)
         print(f"naive loop   : wall {naive_wall:.2f} s, cpu {naive_cpu:.2f} s, {entries} entries parsed")
         print(f"ratio naive/veille: wall x{naive_wall / wall:.1f}, cpu x{naive_cpu / max(cpu, 1e-9):.1f}")
-    finally:
-        server.terminate()
-        server.join(5)
     return 0
 
 

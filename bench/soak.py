@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gzip
-import multiprocessing
 import random
 import resource
 import sys
@@ -25,8 +24,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-HOSTS = [f"127.0.0.{i}" for i in range(1, 11)]
-PORT = multiprocessing.Value("i", 0)
+from aiohttp import web  # noqa: E402  # after the sys.path fix above
+
+from bench.loopback import loopback_hosts, loopback_server  # noqa: E402
+
+HOSTS = loopback_hosts(10)
 FAULTS = ("error500", "garbage", "bomb", "drip", "retry429", "loop")
 
 CITIES = ["Lyon", "Lille", "Nantes", "Rennes", "Brest", "Metz", "Dijon", "Nice", "Caen", "Tours"]
@@ -66,10 +68,8 @@ def item_xml(feed: int, serial: int) -> str:
     )
 
 
-def serve(feeds: int, ready: multiprocessing.synchronize.Event) -> None:  # type: ignore[name-defined]  # mp alias
-    """Serve the feeds (own process); POST /cycle publishes items and turns hostile feeds bad."""
-    from aiohttp import web
-
+def feed_app(feeds: int) -> web.Application:
+    """Build the feed server; POST /cycle publishes items and turns hostile feeds bad."""
     newest = [1] * feeds
     hostile = {i: FAULTS[i % len(FAULTS)] for i in range(0, feeds, 10)}
     state = {"bad": False}
@@ -108,21 +108,10 @@ def serve(feeds: int, ready: multiprocessing.synchronize.Event) -> None:  # type
             newest[index] += 1
         return web.json_response(published)
 
-    async def main() -> None:
-        app = web.Application()
-        app.router.add_get("/feed/{index}.xml", feed)
-        app.router.add_post("/cycle", cycle)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, HOSTS[0], 0).start()
-        port = runner.addresses[0][1]
-        for host in HOSTS[1:]:
-            await web.TCPSite(runner, host, port).start()
-        PORT.value = port
-        ready.set()
-        await asyncio.Event().wait()
-
-    asyncio.run(main())
+    app = web.Application()
+    app.router.add_get("/feed/{index}.xml", feed)
+    app.router.add_post("/cycle", cycle)
+    return app
 
 
 class CountingChat:
@@ -202,9 +191,7 @@ async def soak(feeds: int, chats: int, cycles: int, port: int) -> None:
                 )
             integrity = await app.storage.integrity_ok()
             failed_entries = await app.storage.fetchone("SELECT COUNT(*) FROM entries WHERE state IN ('new', 'failed')")
-            stories = await app.storage.fetchone(
-                "SELECT COUNT(*) - COUNT(DISTINCT story_id) FROM stories"
-            )
+            stories = await app.storage.fetchone("SELECT COUNT(*) - COUNT(DISTINCT story_id) FROM stories")
     made = sum(chat_platform.sent.values())
     lost = sum(1 for key in expected if chat_platform.sent[key] == 0)
     duplicated = sum(count - 1 for count in chat_platform.sent.values() if count > 1)
@@ -231,17 +218,8 @@ def main() -> int:
     from bot.logs import configure_logging
 
     configure_logging(level="ERROR")
-    ready = multiprocessing.Event()
-    server = multiprocessing.Process(target=serve, args=(args.feeds, ready), daemon=True)
-    server.start()
-    try:
-        if not ready.wait(30):
-            print("feed server did not start", file=sys.stderr)
-            return 1
-        asyncio.run(soak(args.feeds, args.chats, args.cycles, PORT.value))
-    finally:
-        server.terminate()
-        server.join(5)
+    with loopback_server(feed_app, args.feeds, hosts=HOSTS) as port:
+        asyncio.run(soak(args.feeds, args.chats, args.cycles, port))
     return 0
 
 

@@ -30,26 +30,38 @@ class Rule:
     group: str
     pattern: re.Pattern[str]
     weight: float
+    needs: re.Pattern[str] | None = None  # must occur in the same sentence, when set
 
 
-def _rule(kind: str, group: str, regex: str, weight: float = 1.0) -> Rule:
-    return Rule(kind, group, re.compile(r"(?<!\w)(?:" + regex + r")(?!\w)", re.IGNORECASE), weight)
+def _rule(kind: str, group: str, regex: str, weight: float = 1.0, *, needs: str = "") -> Rule:
+    return Rule(
+        kind,
+        group,
+        re.compile(r"(?<!\w)(?:" + regex + r")(?!\w)", re.IGNORECASE),
+        weight,
+        re.compile(needs, re.IGNORECASE) if needs else None,
+    )
 
 
 INF, PROC, PEINE, LOI = "infraction", "procédure", "peine", "loi"
 
 RULES: tuple[Rule, ...] = (
     # Penalties, with their numbers.
-    _rule(PEINE, "", rf"(?:jusqu{_AP}à )?{_NUM} (?:ans|mois) (?:de prison|d{_AP}emprisonnement)"
-          rf"(?: ferme| avec sursis)?(?: et {_MONEY} d{_AP}amende)?", 3.0),
+    _rule(PEINE, "", rf"(?:jusqu{_AP}à )?{_NUM} (?:ans|mois) (?:de prison|d{_AP}emprisonnement|de réclusion"
+          rf"(?: criminelle)?|de détention)(?: ferme| avec sursis)?(?: et {_MONEY} d{_AP}amende)?", 3.0),
     _rule(PEINE, "", rf"{_MONEY} d{_AP}amende", 3.0),
-    _rule(PEINE, "", rf"amendes? (?:allant )?(?:jusqu{_AP}à |de ){_MONEY}", 3.0),
-    _rule(PEINE, "", rf"{_NUM} ?% (?:du|de son) chiffre d{_AP}affaires(?: mondial| annuel)?", 3.0),
+    _rule(PEINE, "", rf"amendes? (?:(?:allant|pouvant aller|pouvant atteindre) )?(?:jusqu{_AP}à |de ){_MONEY}", 3.0),
+    _rule(PEINE, "", rf"{_NUM}(?:,\d+)? ?% (?:du|de (?:son|leur|leurs|sa)) chiffre d{_AP}affaires(?: mondial| annuel)?", 3.0),
     _rule(PEINE, "", rf"récompense (?:de|d{_AP}un montant de) {_MONEY}", 2.0),
     _rule(PEINE, "", rf"saisie de {_MONEY}|saisi (?:quelque |près de |plus de )?\d[\d  .,]* "
           rf"(?:kilos?|kg|tonnes?)(?: d{_AP}\w+| de \w+)?", 2.5),
     _rule(PEINE, "", rf"{_MONEY} (?:détournés|volés|dérobés|de dommages|de préjudice|de rançon)", 2.0),
     _rule(PEINE, "", rf"rançon de {_MONEY}", 2.0),
+    _rule(PEINE, "", rf"{_MONEY} de dommages(?: et|-)intérêts|dommages(?: et|-)intérêts", 2.0),
+    _rule(PEINE, "", rf"astreinte(?: de {_MONEY}(?: par jour)?)?", 1.8),
+    # An amount counts as a legal fact only in a sentence about a penalty, a loss or a seizure.
+    _rule(PEINE, "", _MONEY, 1.6, needs=r"amende|saisi|rançon|préjudice|dommage|détourn|volé|"
+          r"dérob|escroqu|blanchi|récompense|sanction|condamn|réclam|extorqu|indemni|pénalité"),
     # Offences.
     _rule(INF, "plateforme-illicite", rf"fourniture d{_AP}une plateforme en ligne[^.;]{{0,60}}?"
           rf"transactions? illicites?(?: en bande organisée)?", 3.0),
@@ -76,13 +88,14 @@ RULES: tuple[Rule, ...] = (
     _rule(INF, "droit-auteur", rf"(?:violation|atteinte)s? (?:du|des|aux) droits? d{_AP}auteurs?"
           rf"|droits? d{_AP}auteurs?", 2.0),
     _rule(INF, "piratage", r"piratages?|hacking", 1.5),
-    _rule(INF, "hameconnage", r"hameçonnages?|phishing|pishing", 2.0),
+    _rule(INF, "hameconnage", r"hameçonnages?|phishing|filoutage", 2.0),
     _rule(INF, "rancongiciel", r"rançongiciels?|ransomwares?", 2.0),
     _rule(INF, "ddos", r"dénis? de service(?: distribués?)?|(?-i:DDoS)", 2.0),
     _rule(INF, "defiguration", r"défigurations?", 1.5),
     _rule(INF, "cyberattaque", r"cyberattaques?|attaques? informatiques?", 1.2),
     _rule(INF, "fuite", r"fuites? de données|vols? de (?:données|fichiers?)", 1.5),
-    _rule(INF, "fraude", r"fraudes?(?: fiscale| bancaire| à la carte bancaire)?", 1.2),
+    _rule(INF, "fraude", r"fraudes?(?: fiscale| bancaire| à la carte bancaire| informatique"
+          r"| électronique| au président| aux prestations sociales)?", 1.6),
     _rule(INF, "trafic", r"trafi(?:c|quants?) (?:de |d')(?:drogues?|stupéfiants|armes|opiacés)"
           r"|trafiquants?", 1.5),
     _rule(INF, "pedocriminalite", r"pédopornographi\w+|pédocrimin\w+", 1.5),
@@ -90,6 +103,16 @@ RULES: tuple[Rule, ...] = (
           r"anticoncurrentielles)(?: et (?:injustes|déloyales))?", 2.5),
     _rule(INF, "abus-position", r"abus de position dominante", 2.5),
     _rule(INF, "usurpation", rf"usurpations? d{_AP}identité", 2.0),
+    _rule(INF, "corruption", r"corruptions?(?: d'agents? publics?| active| passive)?|trafic "
+          r"d'influence", 2.5),
+    _rule(INF, "abs", r"abus de biens sociaux|abus de confiance|prise illégale d'intérêts?"
+          r"|favoritisme|faux et usage de faux", 2.5),
+    _rule(INF, "atteinte-vie-privee", rf"atteintes? à (?:la vie privée|l{_AP}intimité de la vie "
+          r"privée)", 2.5),
+    _rule(INF, "terrorisme", r"(?:provocation|incitation) (?:directe )?(?:à des actes de |au )"
+          r"terroris\w+|association de malfaiteurs terroriste|entreprise terroriste", 2.5),
+    _rule(INF, "denonciation", r"dénonciation calomnieuse|outrages?(?: sexiste)?", 2.0),
+    _rule(INF, "mise-en-danger", r"mise en danger de la vie d'autrui", 2.0),
     _rule(INF, "extorsion", r"extorsions?|chantage", 2.0),
     _rule(INF, "recel", r"recel(?: de \w+)?", 2.0),
     _rule(INF, "espionnage", r"espionnage|ingérences?", 1.2),
@@ -101,15 +124,27 @@ RULES: tuple[Rule, ...] = (
     _rule(PROC, "enquete", r"enquêtes?(?: préliminaires?| judiciaires?| pénales?)?", 2.0),
     _rule(PROC, "garde-a-vue", r"gardes? à vue", 2.5),
     _rule(PROC, "mise-en-examen", r"mises? en examen|mise?s? en examen", 2.5),
-    _rule(PROC, "detention", r"détention provisoire", 2.5),
+    _rule(PROC, "detention", r"détention provisoire|placée? en détention|écrouée?s?", 2.5),
+    _rule(PROC, "controle-judiciaire", r"contrôle judiciaire", 2.5),
+    _rule(PROC, "relaxe", r"relaxée?s?|relaxes?|acquittée?s?|acquittements?|non-lieu", 2.5),
+    _rule(PROC, "pourvoi", r"pourvois? en cassation|pourvue?s? en cassation|pourvois?", 2.5),
+    _rule(PROC, "requisitions", r"réquisitions?|(?:avait |a )?requis(?= \w+ (?:an|mois|amende))",
+          1.8),
+    _rule(PROC, "action-collective", r"actions? (?:de groupe|collectives?)|class actions?", 2.5),
+    _rule(PROC, "injonction", r"injonctions?|ordonnances?(?: de référé)?", 1.8),
+    _rule(PROC, "audience", r"audiences?|comparution immédiate|comparaîtr\w+|jugée?s?", 1.5),
+    _rule(PROC, "classement", r"classée? sans suite|classement sans suite", 2.0),
+    _rule(PROC, "rappel-ordre", r"rappels? à l'ordre|avertissements?", 1.5),
+    _rule(PROC, "blocage", r"blocages?|déréférencements?|bloquer|déréférencer", 1.5),
     _rule(PROC, "plainte", r"(?:porté |déposé |porter |dépôt de )?plaintes?(?: contre X)?", 2.5),
     _rule(PROC, "inculpation", r"inculpée?s?|inculpations?", 2.5),
     _rule(PROC, "plaider-coupable", r"plaid(?:é|e|er|ent) coupable", 2.5),
     _rule(PROC, "arrestation", r"arrestations?|interpellations?|interpellée?s?", 2.0),
     _rule(PROC, "condamnation", r"condamnations?|condamnée?s?", 2.0),
     _rule(PROC, "proces", r"procès", 2.0),
-    _rule(PROC, "appel", r"interjeté appel|(?:fait|faire) appel (?:de|du) (?:la décision|jugement|"
-          r"sa condamnation|cette décision)|en appel", 2.0),
+    _rule(PROC, "appel", r"interjeté appel|(?:fait|faire|feront|fera) appel(?: (?:de|du) (?:la "
+          r"décision|jugement|sa condamnation|leur condamnation|cette décision|ce jugement))?"
+          r"|en appel", 2.0),
     _rule(PROC, "refere", r"référés?", 2.0),
     _rule(PROC, "mise-en-demeure", r"mises? en demeure|mise?s? en demeure", 2.5),
     _rule(PROC, "sanction", r"sanctions?|sanctionnée?s?", 2.0),
@@ -121,8 +156,8 @@ RULES: tuple[Rule, ...] = (
           2.0),
     _rule(PROC, "en-justice", r"(?:contestée?s?|attaquée?s?|assignée?s?|action|suivre) en justice"
           r"|saisi\w* la justice", 2.0),
-    _rule(PROC, "procedure", r"procédures? (?:judiciaires?|pénales?|ouvertes?)|intenté une "
-          r"(?:procédure|action)(?: en justice)?", 2.0),
+    _rule(PROC, "procedure", r"procédures? (?:judiciaires?|pénales?|ouvertes?|de sanction|de "
+          r"transaction)|intenté une (?:procédure|action)(?: en justice)?", 2.0),
     _rule(PROC, "saisine", r"saisit|saisir|saisine|saisi la", 1.8),
     _rule(PROC, "saisie", r"saisies?|saisie?s?", 1.5),
     _rule(PROC, "recours", r"recours", 1.5),
@@ -132,6 +167,8 @@ RULES: tuple[Rule, ...] = (
     _rule(PROC, "vote", r"votes?|votée?s?", 1.0),
     _rule(PROC, "signalement", r"signalements?", 1.5),
     _rule(PROC, "suspension", r"suspendu\w*|suspensions?|suspend", 2.0),
+    _rule(PROC, "invalidation", r"invalidée?s?|invalidations?|annulée?s?(?= (?:par|le|la|l'))|"
+          r"annulations?", 1.8),
     _rule(PROC, "interdiction", r"interdictions?|interdir\w*", 1.5),
     _rule(PROC, "requalification", r"requalifications?", 1.5),
     _rule(PROC, "fermeture", r"fermetures?|démantèlements?|démantelée?s?|suppressions?", 1.2),
@@ -141,13 +178,21 @@ RULES: tuple[Rule, ...] = (
     _rule(LOI, "", r"loi du \d{1,2}(?:er)? [a-zéû]+ \d{4}", 2.5),
     _rule(LOI, "", rf"loi de (?:l{_AP})?(?-i:[A-Z])\w+", 2.0),
     _rule(LOI, "", r"(?:projet|proposition) de loi", 1.5),
+    _rule(LOI, "", rf"loi (?:sur|contre|relative à|pour|visant à) (?:la |le |les |l{_AP})?"
+          r"[a-zéèê]+(?: (?:de |des |du |d')?[a-zéèê]+)?", 2.2),
+    _rule(LOI, "", r"loi (?:pour la )?confiance dans l'économie numérique|loi (?:sur le|relative au) "
+          r"renseignement|(?-i:Cloud Act|Patriot Act|Privacy Shield|Safe Harbou?r)|"
+          r"directives? (?:européennes?|e-?commerce|(?-i:[A-Z])\w+)|"
+          r"(?:règlement|directive) (?:européen )?sur (?:les|la) [a-zéè]+(?: [a-zéè]+)?", 2.3),
     _rule(LOI, "", r"(?-i:RGPD|DSA|DMA|LCEN|NIS ?2)|règlement général sur la protection des "
           r"données|Digital (?:Services|Markets) Act|AI Act", 2.5),
     _rule(LOI, "", r"articles? (?:[LR]\.? ?)?\d[\d.\-]*(?: et \d[\d.\-]*)?"
-          r"(?: du code (?:pénal|du travail|civil|"
+          r"(?: du code (?:pénal|du travail|civil|de commerce|"
           r"de la consommation|de procédure pénale|monétaire et financier))?",
           2.5),
-    _rule(LOI, "code", r"code (?:pénal|du travail|civil|de la consommation|de procédure pénale)", 2.0),
+    _rule(LOI, "code", r"code (?:pénal|du travail|civil|de la consommation|de procédure pénale|"
+          r"de commerce|des postes et des communications électroniques|de la sécurité intérieure)",
+          2.0),
     _rule(LOI, "amendement", r"premier amendement", 2.0),
     _rule(LOI, "liberte-expression", rf"libertés? d{_AP}expression", 2.0),
     _rule(LOI, "vie-privee", r"vie privée", 1.8),
@@ -183,6 +228,13 @@ class Found:
     count: int = 1
 
 
+def _sentence(text: str, pos: int) -> str:
+    """Return the sentence around `pos` (cut at full stops and blank lines)."""
+    start = max(text.rfind(". ", 0, pos), text.rfind("\n", 0, pos)) + 1
+    ends = [e for e in (text.find(". ", pos), text.find("\n", pos)) if e >= 0]
+    return text[start : min(ends) if ends else len(text)]
+
+
 def _numbers(text: str) -> frozenset[str]:
     return frozenset(re.findall(r"\d+(?:,\d+)?", fold(text)))
 
@@ -213,6 +265,8 @@ def find_legal(text: str, *, lead_end: int = 0) -> list[Found]:
     matches: list[tuple[int, int, Rule]] = []
     for rule in RULES:
         for match in rule.pattern.finditer(text):
+            if rule.needs is not None and not rule.needs.search(_sentence(text, match.start())):
+                continue
             show = "show" if "show" in rule.pattern.groupindex else 0
             matches.append((match.start(show), match.end(show), rule))
     matches.sort(key=lambda m: (-(m[1] - m[0]), m[0]))

@@ -12,7 +12,7 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,12 +24,12 @@ from adapters.telegram import TelegramAdapter, parse_command
 from adapters.telegram_pacing import Limits
 from adapters.telegram_render import MAX_MESSAGE, render_digest, render_reply, utf16_len
 from bot.app import Veille
-from bot.commands import CommandSpec
 from bot.config import Settings
 from bot.errors import ChatGoneError, ConfigError, RetryLaterError, SendError
-from bot.models import Button, CommandContext, Reply, ReplyItem
+from bot.models import Button, Reply, ReplyItem
 from digests.model import Actor, Digest, LegalItem
 from tests.support.core import Item, legal_body, make_settings, rss
+from tests.support.handlers import NoCommands
 from tests.support.http import FeedServer
 from tests.support.telegram_api import ADMIN, BOT_ID, OWNER, TOKEN, FakeBotAPI, SentMessage
 
@@ -463,27 +463,6 @@ async def test_rejected_token_stops_start_with_a_config_error(tmp_path: Path, ap
         await adapter.start(NoCommands())
     await adapter.stop()
     assert not api.method_calls("setMyCommands")
-
-
-class NoCommands:
-    """A handler for tests that never get as far as a command."""
-
-    specs: Sequence[CommandSpec] = ()
-
-    def canonical(self, name: str) -> str:
-        return name
-
-    async def __call__(self, ctx: CommandContext) -> Reply | None:
-        return None
-
-    async def feed_choices(self, platform: str, chat_id: str, typed: str = "") -> list[tuple[str, str]]:
-        return []
-
-    async def chat_moved(self, platform: str, old_chat_id: str, new_chat_id: str) -> None:
-        return None
-
-    async def chat_unreachable(self, platform: str, chat_id: str) -> None:
-        return None
 
 
 def test_parse_command_handles_bot_names_aliases_and_multiline_arguments() -> None:

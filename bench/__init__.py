@@ -1,0 +1,1 @@
+"""Benchmarks: each script prints figures and asserts nothing about speed (`make bench`)."""
