@@ -1,8 +1,8 @@
 """Turn a `veille digest` SOURCE (file or URL) into articles for the digest engine.
 
 Files: `.html` page, `.txt` (title on the first line), `.xml`/`.json` feed (one article per
-entry). URLs go through the bot's own fetcher and guards; a feed gives its entries, anything
-else is read as a page.
+entry), or `.json` article object (`{"title", "text", "date"}`). URLs go through the bot's own
+fetcher and guards; a feed gives its entries, anything else is read as a page.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from bot.errors import FeedParseError, InputError
 from bot.fetch import looks_like_text
 from bot.models import Entry
 from bot.parse import parse_feed
-from digests.extract import article_from_feed_item, article_from_html, article_from_text
+from digests.extract import article_from_feed_item, article_from_html, article_from_json, article_from_text
 from digests.model import Article
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -48,8 +48,17 @@ async def load_articles(source: str, settings: Settings) -> list[Article]:
         return [article_from_html(_read_file(path).decode("utf-8", errors="replace"), url="")]
     if suffix == ".txt":
         return [article_from_text(_read_file(path).decode("utf-8", errors="replace"))]
-    if suffix in (".xml", ".rss", ".atom", ".json"):
+    if suffix in (".xml", ".rss", ".atom"):
         return articles_from_feed(_read_file(path), url=path.resolve().as_uri())
+    if suffix == ".json":
+        body = _read_file(path)
+        try:
+            return articles_from_feed(body, url=path.resolve().as_uri())
+        except FeedParseError:
+            try:
+                return [article_from_json(body.decode("utf-8", errors="replace"))]
+            except ValueError as exc:
+                raise InputError(f"neither a JSON Feed nor an article object ({exc})") from None
     raise InputError(f"unsupported file type {suffix or '(none)'}: use .html, .txt, .xml or .json")
 
 

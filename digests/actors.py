@@ -14,12 +14,26 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from digests import roles
-from digests.gazetteer import BY_KEY, MEDIA_EXACT
+from digests.gazetteer import AMBIGUOUS, BY_KEY, COMPANY, MEDIA_EXACT, resolve_ambiguous
 from digests.model import Actor
-from digests.nlp import ALIAS_INDEX, MEDIA_LABEL
+from digests.nlp import ALIAS_INDEX, MEDIA_LABEL, PARTY_LABEL
 from digests.textutil import fold
 
 _DETERMINERS = re.compile(r"^(?:(?:le|la|les|un|une|des|du|de|au|aux)\s+|[ld]['’]\s*)", re.I)
+_PER_DETERMINER = re.compile(r"^(?:le|la|les|l['’])\s*(?=[A-ZÉ])")
+# A name that is a legal text, not a party: "Convention européenne des droits de l'homme".
+_LEGAL_TEXT = re.compile(
+    r"^(?:convention|traité|directive|règlement|loi|code|charte|constitution|décret|article|"
+    r"ordonnance|accord|pacte|protocole)\b", re.I
+)
+# A word that completes a title ("ministre de la Santé", "secrétaire d'Etat au Numérique") is
+# part of a function, not a party of its own.
+_TITLE_BEFORE = re.compile(
+    r"\b(?:ministres?|ministère|secrétaire d['’][EÉ]tat|secrétariat|délégué|commissaire|"
+    r"direction|directeur|directrice|chargée?)\s+(?:\w+\s+)?(?:de la|de l['’]|du|des|de|à la|au|aux)"
+    r"\s*$",
+    re.I,
+)
 _HONORIFIC = re.compile(r"^(?:M\.|MM\.|Mme|Mmes|Me|Mlle|Dr|Pr)\s+")
 _MEDIA = {fold(name) for name in MEDIA_EXACT} | {"figaro", "obs", "express", "parisien"}
 _NOT_ACTORS = {
@@ -72,9 +86,25 @@ _GROUP = re.compile(
     re.I,
 )
 _PERSON_AGE = re.compile(
-    r"(?<!\w)(?:[Uu]n|[Uu]ne)\s+((?:jeune\s+)?(?:homme|femme|adolescente?|étudiante?|"
-    r"[A-ZÉ][a-zéèëïô]+(?:ien|ienne|ais|aise|ain|aine|ois|oise|and|ande|ol|ole|e))"
-    r"\s+(?:âgée?\s+)?de\s+\d{1,2}\s+ans)(?!\w)"
+    r"(?<!\w)(?:[Uu]n|[Uu]ne)\s+((?:jeune\s+)?(?:homme|femme|adolescente?|étudiante?|garçon|fille|"
+    r"informaticienne?|ingénieur|lycéenne?|militante?|pirate|hacker|quadragénaire|"
+    r"trentenaire|quinquagénaire|retraitée?|"
+    r"(?:[A-ZÉ][a-zéèëïô]+-)?[A-ZÉ][a-zéèëïô]+(?:ien|ienne|ais|aise|ain|aine|ois|oise|and|ande|"
+    r"ol|ole|e|en|enne))"
+    r",?\s+(?:âgée?\s+)?de\s+\d{1,2}\s+ans)(?!\w)"
+)
+# "un pirate se faisant appeler « Zeraphine »", "surnommé Kingpin".
+_PSEUDONYM = re.compile(
+    r"(?:se faisant appeler|se présentant sous le nom de|surnommée?|alias|sous le pseudonyme(?: de)?"
+    r"|connue? sous le (?:nom|pseudonyme) de)\s+[\"«“]?\s*([A-Z0-9][\w.-]{2,30})"
+)
+# "le groupe de hackers Lazarus", "le gang REvil", "le collectif baptisé Anonymous".
+_NAMED_GROUP = re.compile(
+    r"(?<!\w)(?:groupe|gang|collectif|réseau|botnet|forum|marché|groupuscule)"
+    r"(?: (?:de |d['’])?(?:hackers|pirates(?: informatiques)?|cybercriminels|hacktivistes|"
+    r"rançongiciels?|ransomware|criminels|machines zombies|activistes))?"
+    r"(?:,? (?:baptisé|nommé|appelé|dénommé|connu sous le nom de|surnommé))?"
+    r"\s+[\"«“]?\s*((?-i:[A-Z][\w-]+(?: [A-Z][\w-]+)?))"
 )
 _PLATFORM_ACCOUNT = re.compile(
     r"(?<!\w)((?:groupe|page|compte|chaîne|serveur|canal|boucle)\s+"
@@ -110,7 +140,7 @@ class Cluster:
 
 def _clean_surface(text: str, label: str) -> str:
     text = text.strip(" \n\t,;:.«»\"“”()[]")
-    text = _DETERMINERS.sub("", text) if label != "PER" else text
+    text = _DETERMINERS.sub("", text) if label != "PER" else _PER_DETERMINER.sub("", text)
     text = _HONORIFIC.sub("", text)
     words = text.split()
     while words and words[-1].lower() in _STOP_END:
@@ -134,17 +164,62 @@ def _plausible(surface: str, label: str) -> bool:
         return False  # "Sexiste", "Chrome", "ACAB": MISC single words are rarely parties
     if label == "PER" and (len(words) > 4 or (len(words) == 1 and _CAMEL.search(surface))):
         return False  # a one-word CamelCase "person" is a product or malware name
+    if _LEGAL_TEXT.match(surface):
+        return False
     return any(c.isupper() for c in surface)
 
 
-def ner_mentions(doc, title_end: int) -> list[Mention]:  # noqa: ANN001  # spaCy Doc, lazily imported
+# "des plateformes comme TikTok, Snapchat ou Instagram": names given as examples.
+_EXAMPLE_BEFORE = re.compile(
+    r"\b(?:comme|tels? que|telles? que|notamment|par exemple|ou encore|à l['’]instar d[eu']?)"
+    r"\s+(?:(?:[\w'’-]+\s+){0,3}[\w'’-]+(?:,\s+|\s+(?:et|ou)\s+))*$",
+    re.I,
+)
+
+
+# English copy: spaCy's French model tags sentence starts, nationalities and months.
+_EN_NOISE = re.compile(
+    r"^(?:the|this|that|these|those|a|an|public|french|german|british|irish|american|european|"
+    r"english|spanish|italian|dutch|russian|chinese|january|february|march|april|may|june|"
+    r"july|august|september|october|november|december|monday|tuesday|wednesday|thursday|"
+    r"friday|saturday|sunday|deputy|operation)\b",
+    re.I,
+)
+
+
+def english_noise(surface: str) -> bool:
+    """Tell a fragment of English prose from a name (only used on English articles)."""
+    words = surface.split()
+    if any(c in surface for c in "/%=") or len(words) > 4:
+        return True
+    if any(w[:1].islower() and w.lower() not in _PARTICLES | {"of", "for", "and"} for w in words):
+        return True  # "Ministry of the Interior earlier this month"
+    return bool(_EN_NOISE.match(surface)) and not surface.isupper()
+
+
+def _common_word(surface: str, text: str, start: int) -> bool:
+    """Tell a capitalised common noun at a sentence start ("Publicité : …") from a name.
+
+    One word, not an acronym, at the start of a line or sentence, and written in lower case
+    elsewhere in the article: a common noun spaCy took for an entity.
+    """
+    if " " in surface or surface.isupper() or _CAMEL.search(surface):
+        return False
+    before = text[max(0, start - 3) : start]
+    if start > 0 and not re.search(r"(?:^|[.!?:\n«\"]\s*)$", before):
+        return False
+    lower = surface[:1].lower() + surface[1:]
+    return re.search(rf"(?<!\w){re.escape(lower)}(?!\w)", text) is not None
+
+
+def ner_mentions(doc, title_end: int, *, english: bool = False) -> list[Mention]:  # noqa: ANN001  # spaCy Doc, lazily imported
     """Turn the pipeline's entities into mentions, correcting spaCy's known mistakes."""
     text = doc.text
     mentions: list[Mention] = []
     rejected: list[tuple[str, int, int]] = []
     for ent in doc.ents:
         label = ent.label_
-        if label == MEDIA_LABEL:
+        if label in (MEDIA_LABEL, PARTY_LABEL):
             continue
         surface = _clean_surface(ent.text, label)
         if not surface:
@@ -155,15 +230,25 @@ def ner_mentions(doc, title_end: int) -> list[Mention]:  # noqa: ANN001  # spaCy
         start = text.find(surface, ent.start_char, ent.end_char + 1)
         start = start if start >= 0 else ent.start_char
         end = start + len(surface)
-        body = BY_KEY.get(ent.ent_id_) or BY_KEY.get(ALIAS_INDEX.get(fold(surface), ""))
+        if surface in AMBIGUOUS:
+            body = resolve_ambiguous(surface, text)
+        else:
+            body = BY_KEY.get(ent.ent_id_) or BY_KEY.get(ALIAS_INDEX.get(fold(surface), ""))
         if body is not None:
-            kind = body.kind
-            mentions.append(Mention(surface, kind, start, end, f"gaz:{body.key}", body.role, 1.5))
-            continue
-        if not _plausible(surface, label):
-            rejected.append((surface, start, end))
+            # An institution named once matters more than a company cited among examples.
+            weight = 1.3 if body.role == COMPANY else 1.8
+            if body.role == COMPANY and _EXAMPLE_BEFORE.search(text[max(0, start - 45) : start]):
+                weight = 0.6
+            mentions.append(
+                Mention(surface, body.kind, start, end, f"gaz:{body.key}", body.role, weight)
+            )
             continue
         before = text[max(0, start - 40) : start]
+        if not _plausible(surface, label) or _TITLE_BEFORE.search(before):
+            rejected.append((surface, start, end))
+            continue
+        if _common_word(surface, text, start) or (english and english_noise(surface)):
+            continue
         after = text[end : end + 40]
         if _DOMAIN.search(surface) or _PLATFORM_CUE.search(before):
             mentions.append(Mention(surface, "organisation", start, end, "", roles.COMPANY))
@@ -203,7 +288,7 @@ def pattern_mentions(text: str) -> list[Mention]:
             surface = match.group(1).strip()
             words = fold(surface).split()
             if regex is _PERSON_AGE:
-                key = "per:" + words[0]  # "Italien de 44 ans" and a bare "Italien" are one
+                key = "age:" + words[0]  # "Italien de 44 ans" and a bare "Italien" are one
             elif regex is _PLATFORM_ACCOUNT:
                 key = "grp:" + " ".join(words)
             elif re.match(r"\d", surface):
@@ -211,6 +296,15 @@ def pattern_mentions(text: str) -> list[Mention]:
             else:
                 key = "grp:" + _group_head(surface)
             found.append(Mention(surface, kind, match.start(1), match.end(1), key, role, weight))
+    for match in _PSEUDONYM.finditer(text):
+        found.append(Mention(match.group(1), "personne", match.start(1), match.end(1),
+                             "alias:" + fold(match.group(1)), "", 1.5))
+    for match in _NAMED_GROUP.finditer(text):
+        name = match.group(1)
+        if fold(name) in ALIAS_INDEX or fold(name) in _MEDIA:
+            continue  # "groupe Facebook" is an account, "groupe Google" a company
+        found.append(Mention(name, "organisation", match.start(1), match.end(1),
+                             "org:" + fold(name), "", 1.4))
     found.extend(roles.generic_mentions(text, Mention))
     return found
 
@@ -218,7 +312,14 @@ def pattern_mentions(text: str) -> list[Mention]:
 def _group_head(surface: str) -> str:
     words = fold(surface).split()
     heads = [w for w in words if re.fullmatch(_PEOPLE, w)]
-    return (heads[-1] if heads else words[-1]).rstrip("s")
+    head = (heads[-1] if heads else words[-1]).rstrip("s")
+    return _SYNONYM_HEADS.get(head, head)
+
+
+# Group heads that name the same unnamed party as `roles` generics ("trois pirates" = "pirates").
+_SYNONYM_HEADS = {"pirate": "hacker", "hacker": "hacker", "escroc": "cybercriminel",
+                  "trafiquant": "cybercriminel", "prevenu": "suspect", "accuse": "suspect",
+                  "policier": "policier", "gendarme": "policier", "plaignant": "plaignant"}
 
 
 def _person_key(surface: str) -> str:
@@ -239,6 +340,7 @@ def cluster(mentions: list[Mention], text: str) -> list[Cluster]:
                 key = "org:" + aliases.get(folded, folded)
         mention.key = key
         clusters.setdefault(key, Cluster(key, mention.kind)).mentions.append(mention)
+    _merge_same_names(clusters, aliases)
     # "Coco" and "Coco.gg", "Quadrature" and "Quadrature du Net", "Evil Corp" and "Evil".
     keys = sorted(clusters, key=len)
     for short in keys:
@@ -264,6 +366,11 @@ def cluster(mentions: list[Mention], text: str) -> list[Cluster]:
                    for m in other.mentions):
                 other.mentions.extend(clusters.pop(key).mentions)
                 break
+    # "l'administrateur présumé", "le prévenu": the one unnamed person the story describes.
+    described = [k for k in clusters if k.startswith("age:")]
+    if len(described) == 1:
+        for key in [k for k in clusters if k.startswith("one:")]:
+            clusters[described[0]].mentions.extend(clusters.pop(key).mentions)
     # A bare "le parquet" is the parquet already named, when there is one.
     if "grp:parquet" in clusters:
         named = next((c for k, c in clusters.items() if k.startswith(("org:parquet", "gaz:"))
@@ -271,6 +378,39 @@ def cluster(mentions: list[Mention], text: str) -> list[Cluster]:
         if named is not None:
             named.mentions.extend(clusters.pop("grp:parquet").mentions)
     return list(clusters.values())
+
+
+def _merge_same_names(clusters: dict[str, Cluster], aliases: dict[str, str]) -> None:
+    """Merge clusters that name one party under different keys.
+
+    spaCy may tag "Telnova" as a person once and an organisation once; "Ligue" alone is the
+    "Ligue de football professionnel" named in full elsewhere; "Office central de lutte contre
+    la criminalité" is the truncated long name of an acronym given in parentheses.
+    """
+    by_surface: dict[str, str] = {}
+    for key, cl in clusters.items():
+        if key.startswith(("org:", "gaz:")):
+            for m in cl.mentions:
+                by_surface.setdefault(fold(m.surface), key)
+    long_names = sorted(aliases, key=len, reverse=True)
+    for key in list(clusters):
+        cl = clusters[key]
+        surfaces = {fold(m.surface) for m in cl.mentions}
+        target = ""
+        if key.startswith(("per:", "alias:")):
+            target = next((by_surface[s] for s in surfaces if s in by_surface), "")
+            if not target and all(" " not in s for s in surfaces):
+                target = next((k for s in surfaces for f, k in by_surface.items()
+                               if f.startswith(s + " ") and not k.startswith("per:")), "")
+        elif key.startswith("org:") and key[4:] not in aliases.values():
+            prefix = next((n for n in long_names for s in surfaces
+                           if len(s.split()) >= 3 and n.startswith(s) and n != s), "")
+            if prefix and "org:" + aliases[prefix] in clusters:
+                target = "org:" + aliases[prefix]
+            elif prefix and aliases[prefix] in ALIAS_INDEX:
+                target = "gaz:" + ALIAS_INDEX[aliases[prefix]]
+        if target and target != key and target in clusters:
+            clusters[target].mentions.extend(clusters.pop(key).mentions)
 
 
 _ACRONYM = re.compile(r"\(([A-Z][A-Za-z0-9]{1,9})\)")
@@ -308,9 +448,9 @@ def display_name(cl: Cluster, folded_text: str) -> str:
     if cl.key.startswith("gaz:"):
         body = BY_KEY[cl.key[4:]]
         if fold(body.name) in folded_text:
-            surfaces = [m.surface for m in cl.mentions if fold(m.surface) == fold(body.name)]
-            return surfaces[0] if surfaces else body.name
-    named = [m for m in cl.mentions if not m.key.startswith("grp:")] or cl.mentions
+            matching = [m.surface for m in cl.mentions if fold(m.surface) == fold(body.name)]
+            return matching[0] if matching else body.name
+    named = [m for m in cl.mentions if not m.key.startswith(("grp:", "one:"))] or cl.mentions
     surfaces = Counter(m.surface for m in named)
     if cl.kind == "personne":
         return max(surfaces, key=lambda s: (len(s.split()), surfaces[s], -len(s)))

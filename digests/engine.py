@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from digests import actors as actors_mod
@@ -47,10 +48,31 @@ class DigestEngine:
 
     def summarize_many(self, articles: Iterable[Article], *, batch_size: int = 8) -> list[Digest]:
         """Digest many articles, batching them through spaCy with `nlp.pipe`."""
-        items = list(articles)
+        items = [capped(a) for a in articles]
         texts = [_combined(a) for a in items]
         docs = self.nlp.pipe(texts, batch_size=batch_size)
         return [_digest(article, doc) for article, doc in zip(items, docs, strict=True)]
+
+
+# A news article's facts sit in its first pages; a longer "article" is a page gone wrong or an
+# attack on the NLP worker's time and memory. Capped before spaCy sees anything.
+MAX_TITLE_CHARS = 300
+MAX_TEXT_CHARS = 20_000
+
+
+def capped(article: Article) -> Article:
+    """Return the article with its title and text cut to the NLP caps (at a word boundary)."""
+    if len(article.title) <= MAX_TITLE_CHARS and len(article.text) <= MAX_TEXT_CHARS:
+        return article
+    return replace(article, title=_cut(article.title, MAX_TITLE_CHARS), text=_cut(article.text, MAX_TEXT_CHARS))
+
+
+def _cut(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    space = head.rfind(" ")
+    return head[:space] if space > limit // 2 else head
 
 
 def _combined(article: Article) -> str:
@@ -70,9 +92,9 @@ def _digest(article: Article, doc: Doc) -> Digest:
         LegalItem(kind=i.kind, text=i.text, span=_body_span(i.start, i.end, title_end))
         for i in found
     )
-    actors = _actors(doc, text, title_end, lead_end, spans)
-
     language = detect_language(article.text or article.title)
+    actors = _actors(doc, text, title_end, lead_end, spans, english=language == "en")
+
     stake = next((f.start for f in found if f.start >= title_end), None)
     summary = build_summary(
         text,
@@ -94,8 +116,6 @@ def _digest(article: Article, doc: Doc) -> Digest:
 
 
 def _with_text(digest: Digest) -> Digest:
-    from dataclasses import replace
-
     return replace(digest, text=render_text(digest))
 
 
@@ -105,9 +125,19 @@ def _body_span(start: int, end: int, title_end: int) -> tuple[int, int]:
 
 
 def _actors(
-    doc: Doc, text: str, title_end: int, lead_end: int, sentences: list[tuple[int, int]]
+    doc: Doc,
+    text: str,
+    title_end: int,
+    lead_end: int,
+    sentences: list[tuple[int, int]],
+    *,
+    english: bool = False,
 ) -> tuple[Actor, ...]:
-    mentions = actors_mod.ner_mentions(doc, title_end) + actors_mod.pattern_mentions(text)
+    mentions = actors_mod.ner_mentions(doc, title_end, english=english)
+    if english:  # the unnamed-party patterns are French; English prose only feeds them noise
+        mentions += [m for m in actors_mod.pattern_mentions(text) if m.key.startswith("org:")]
+    else:
+        mentions += actors_mod.pattern_mentions(text)
     clusters = actors_mod.cluster(mentions, text)
     by_key = {c.key: c for c in clusters}
     for cl in clusters:
@@ -133,7 +163,7 @@ def _assign_role(
         if not role and cl.function:
             role = _affiliation_role(cl.function, by_key)
         cl.role = role or roles.context_role(
-            text, spans, default=roles.OTHER, sentences=sentences
+            text, spans, default=roles.OTHER, sentences=sentences, kind=cl.kind
         )
         return
     if cl.key.startswith("gaz:") and preset:
@@ -141,7 +171,9 @@ def _assign_role(
         return
     default = preset[0] if preset else roles.OTHER
     if not preset:
-        default = roles.context_role(text, spans, default=default, sentences=sentences)
+        default = roles.context_role(
+            text, spans, default=default, sentences=sentences, kind=cl.kind
+        )
     cl.role = default
 
 

@@ -8,6 +8,7 @@ text can end up named as an actor.
 from __future__ import annotations
 
 import html as html_lib
+import json
 import re
 from datetime import datetime
 
@@ -220,3 +221,26 @@ def is_full_article(html_or_text: str) -> bool:
     """
     text = " ".join(clean_lines(html_to_text(html_or_text).split("\n")))
     return len(text) >= FULL_ARTICLE_MIN_CHARS
+
+
+def article_from_json(raw: str) -> Article:
+    """Read an article stored as a JSON object {"title", "text", "date", "url", "source"}.
+
+    Raises ValueError when the JSON is not such an object (callers turn it into one line).
+    """
+    data = json.loads(raw)
+    if not isinstance(data, dict) or not isinstance(data.get("text"), str):
+        raise ValueError("not an article object: expected {\"title\", \"text\", …}")
+    published = None
+    if data.get("date"):
+        try:
+            published = datetime.fromisoformat(str(data["date"]).replace("Z", "+00:00"))
+        except ValueError:
+            published = None
+    return article_from_feed_item(
+        str(data.get("title", "")),
+        data["text"],
+        url=str(data.get("url", "")),
+        published=published,
+        source=str(data.get("source", "")),
+    )

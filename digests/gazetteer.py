@@ -56,6 +56,10 @@ BODIES: tuple[Body, ...] = (
     Body("cjue", "CJUE", COURT,
          ("Cour de justice de l'Union européenne", "Cour de justice de l'UE"), ("CJUE",)),
     Body("cour-supreme", "Cour suprême", COURT, ("Cour suprême",)),
+    Body("jirs", "JIRS", COURT, ("juridiction interrégionale spécialisée",
+                                 "juridictions interrégionales spécialisées"), ("JIRS",)),
+    Body("cour-comptes", "Cour des comptes", COURT, ("Cour des comptes",)),
+    Body("grand-jury", "grand jury", COURT, ("grand jury",)),
     # French and European regulators.
     Body("cnil", "CNIL", REGULATOR,
          ("Commission nationale de l'informatique et des libertés",
@@ -83,6 +87,11 @@ BODIES: tuple[Body, ...] = (
     Body("ftc", "FTC", REGULATOR, ("Federal Trade Commission",), ("FTC",)),
     Body("fcc", "FCC", REGULATOR, ("Federal Communications Commission",), ("FCC",)),
     Body("dilcrah", "Dilcrah", GOV, (), ("Dilcrah", "DILCRAH")),
+    Body("anj", "ANJ", REGULATOR, ("Autorité nationale des jeux",), ("ANJ", "Arjel", "ARJEL")),
+    Body("acpr", "ACPR", REGULATOR, ("Autorité de contrôle prudentiel et de résolution",), ("ACPR",)),
+    Body("ico", "ICO", REGULATOR, ("Information Commissioner's Office",), ("ICO",)),
+    Body("sec", "SEC", REGULATOR, ("Securities and Exchange Commission",), ("SEC",)),
+    Body("tracfin", "Tracfin", POLICE, (), ("Tracfin", "TRACFIN")),
     # Police, gendarmerie, intelligence, customs.
     Body("gendarmerie", "Gendarmerie nationale", POLICE, ("Gendarmerie nationale", "gendarmerie")),
     Body("uncyber", "UNCyber", POLICE, ("Unité nationale cyber",), ("UNCyber", "UnCyber")),
@@ -92,7 +101,17 @@ BODIES: tuple[Body, ...] = (
          ("commandement de la gendarmerie dans le cyberespace",),
          ("ComCyberGend", "COMCYBERGEND", "ComCyber-MI")),
     Body("ofac-fr", "Office anti-cybercriminalité", POLICE, ("Office anti-cybercriminalité",)),
-    Body("oclctic", "OCLCTIC", POLICE, (), ("OCLCTIC",)),
+    Body("oclctic", "OCLCTIC", POLICE,
+         ("Office central de lutte contre la criminalité liée aux technologies de l'information "
+          "et de la communication",), ("OCLCTIC",)),
+    Body("sdlc", "SDLC", POLICE, ("sous-direction de lutte contre la cybercriminalité",), ("SDLC",)),
+    Body("ocrgdf", "OCRGDF", POLICE,
+         ("Office central pour la répression de la grande délinquance financière",), ("OCRGDF",)),
+    Body("brda", "BRDA", POLICE,
+         ("brigade de répression de la délinquance astucieuse",), ("BRDA",)),
+    Body("sndj", "SNDJ", POLICE, ("service national de douane judiciaire",), ("SNDJ",)),
+    Body("dgsi-legacy", "DCRI", POLICE, ("direction centrale du renseignement intérieur",),
+         ("DCRI",)),
     Body("police-nationale", "police nationale", POLICE, ("police nationale",)),
     Body("pj", "police judiciaire", POLICE,
          ("police judiciaire", "direction centrale de la police judiciaire"), ("DCPJ",)),
@@ -122,15 +141,25 @@ BODIES: tuple[Body, ...] = (
          ("département de la Justice", "ministère américain de la Justice",
           "Department of Justice", "département américain de la Justice"), ("DoJ", "DOJ")),
     Body("treasury", "Trésor américain", GOV,
-         ("département du Trésor", "Trésor américain"), ("OFAC",)),
+         ("département du Trésor", "Trésor américain", "ministère américain du Trésor",
+          "Office of Foreign Assets Control")),
+    Body("secret-service", "services secrets américains", POLICE,
+         ("Secret Service", "services secrets américains")),
+    Body("dea", "DEA", POLICE, ("Drug Enforcement Administration",), ("DEA",)),
+    Body("nsa", "NSA", POLICE, ("National Security Agency",), ("NSA",)),
     Body("nca", "NCA", POLICE, ("National Crime Agency",), ("NCA",)),
-    Body("bka", "BKA", POLICE, (), ("BKA",)),
+    Body("bka", "BKA", POLICE, ("Bundeskriminalamt", "office fédéral de police criminelle",
+                                "police criminelle fédérale allemande"), ("BKA",)),
     Body("cisa", "CISA", REGULATOR, (), ("CISA",)),
     # Lawmakers and government.
     Body("assemblee", "Assemblée nationale", GOV, ("Assemblée nationale",)),
     Body("senat", "Sénat", GOV, (), ("Sénat", "Senat")),
     Body("parlement-europeen", "Parlement européen", GOV, ("Parlement européen",)),
     Body("congres", "Congrès", GOV, (), ("Congrès",)),
+    Body("conseil-ue", "Conseil de l'UE", GOV, ("Conseil de l'Union européenne", "Conseil de l'UE")),
+    Body("elysee", "Élysée", GOV, (), ("Élysée", "Elysée", "Elysee")),
+    Body("matignon", "Matignon", GOV, (), ("Matignon",)),
+    Body("maison-blanche", "Maison Blanche", GOV, ("Maison Blanche", "Maison-Blanche")),
     # Associations that bring cases.
     Body("lqdn", "Quadrature du Net", OTHER, ("Quadrature du Net",), ("LQDN",)),
     Body("noyb", "noyb", OTHER, (), ("noyb", "NOYB")),
@@ -170,7 +199,34 @@ MEDIA_EXACT: tuple[str, ...] = (
     "Les Jours", "Next INpact", "L'Informé", "Le Télégramme", "La Croix", "Cash Investigation",
 )  # fmt: skip
 
+# Political parties: an affiliation ("la députée LREM", "les sénateurs LR"), not a party to
+# the case; the members they qualify are the actors.
+PARTIES: tuple[str, ...] = (
+    "LREM", "LaREM", "La République en marche", "LR", "Les Républicains", "PS", "RN",
+    "Rassemblement national", "LFI", "La France insoumise", "MoDem", "EELV", "UDI", "PCF",
+    "Horizons", "Renaissance",
+)  # fmt: skip
+
 BY_KEY: dict[str, Body] = {body.key: body for body in BODIES}
+
+# Acronyms two bodies share: (acronym, [(body key, cue that must occur in the article)]). The
+# first body whose cue occurs wins; the last one is the default.
+AMBIGUOUS: dict[str, tuple[tuple[str, str], ...]] = {
+    "OFAC": (("ofac-fr", r"anti-?cybercriminalit|office anti"),
+             ("treasury", r"Trésor|Treasury|Foreign Assets|sanctions? (?:financières|économiques)"
+                          r"|avoirs"),
+             ("ofac-fr", "")),
+}
+
+
+def resolve_ambiguous(acronym: str, text: str) -> Body | None:
+    """Pick which body an ambiguous acronym ("OFAC") names in this article, from its cues."""
+    import re
+
+    for key, cue in AMBIGUOUS.get(acronym, ()):
+        if not cue or re.search(cue, text, re.IGNORECASE):
+            return BY_KEY[key]
+    return None
 
 _CITY = {"IS_TITLE": True}
 _OF = {"LOWER": {"IN": ["de", "d'", "d’", "du"]}}
@@ -186,13 +242,25 @@ _NATION = {
 
 # Token patterns for bodies named after a place or a field: (role, kind, pattern).
 GENERIC_PATTERNS: tuple[tuple[str, str, list[dict]], ...] = (
-    (PARQUET, "organisation", [{"LOWER": {"IN": ["parquet", "parquets"]}}, _OF, _CITY]),
+    (PARQUET, "organisation", [{"LOWER": {"IN": ["parquet", "parquets"]}},
+                               {"LOWER": {"IN": ["général", "fédéral", "national", "régional"]},
+                                "OP": "?"}, _OF, _CITY]),
+    (PARQUET, "organisation", [{"LOWER": "parquet"}, {"LOWER": {"IN": ["fédéral", "général"]}},
+                               _NATION]),
+    (COURT, "organisation", [{"LOWER": {"IN": ["haute", "cour", "tribunal"]}},
+                             {"LOWER": {"IN": ["cour", "suprême", "fédérale", "fédéral",
+                                               "constitutionnelle"]}}, _NATION]),
+    (COURT, "organisation", [{"LOWER": "conseil"}, {"LOWER": "de"},
+                             {"LOWER": {"IN": ["prud'hommes", "prud’hommes"]}}, _OF, _CITY]),
+    (COURT, "organisation", [{"LOWER": "conseil"}, {"LOWER": "de"},
+                             {"LOWER": {"IN": ["prud'hommes", "prud’hommes"]}}]),
     (PARQUET, "organisation",
      [{"LOWER": {"IN": ["parquet", "parquets"]}}, _OF, _CITY, {"TEXT": "-"}, _CITY]),
     (COURT, "organisation",
      [{"LOWER": "tribunal"},
       {"LOWER": {"IN": ["judiciaire", "correctionnel", "administratif", "civil", "fédéral",
-                        "pénal"]}, "OP": "?"},
+                        "pénal", "militaire"]}, "OP": "?"},
+      {"LOWER": "de", "OP": "?"}, {"LOWER": "grande", "OP": "?"}, {"LOWER": "instance", "OP": "?"},
       {"LOWER": "de", "OP": "?"}, {"LOWER": "commerce", "OP": "?"}, _OF, _CITY]),
     (COURT, "organisation", [{"LOWER": "cour"}, {"LOWER": {"IN": ["d'", "d’"]}},
                              {"LOWER": {"IN": ["appel", "assises"]}}, _OF, _CITY]),

@@ -51,7 +51,8 @@ RULES: tuple[Rule, ...] = (
           rf"(?: criminelle)?|de détention)(?: ferme| avec sursis)?(?: et {_MONEY} d{_AP}amende)?", 3.0),
     _rule(PEINE, "", rf"{_MONEY} d{_AP}amende", 3.0),
     _rule(PEINE, "", rf"amendes? (?:(?:allant|pouvant aller|pouvant atteindre) )?(?:jusqu{_AP}à |de ){_MONEY}", 3.0),
-    _rule(PEINE, "", rf"{_NUM}(?:,\d+)? ?% (?:du|de (?:son|leur|leurs|sa)) chiffre d{_AP}affaires(?: mondial| annuel)?", 3.0),
+    _rule(PEINE, "", rf"{_NUM}(?:,\d+)? ?% (?:du|de (?:son|leur|leurs|sa)) chiffre "
+          rf"d{_AP}affaires(?: mondial| annuel)?", 3.0),
     _rule(PEINE, "", rf"récompense (?:de|d{_AP}un montant de) {_MONEY}", 2.0),
     _rule(PEINE, "", rf"saisie de {_MONEY}|saisi (?:quelque |près de |plus de )?\d[\d  .,]* "
           rf"(?:kilos?|kg|tonnes?)(?: d{_AP}\w+| de \w+)?", 2.5),

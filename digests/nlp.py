@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
-from digests.gazetteer import BODIES, GENERIC_PATTERNS, MEDIA_EXACT
+from digests.gazetteer import AMBIGUOUS, BODIES, GENERIC_PATTERNS, MEDIA_EXACT, PARTIES
 from digests.textutil import fold
 
 if TYPE_CHECKING:
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 MODEL = "fr_core_news_md"
 _UNUSED = ("tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer", "senter")
 MEDIA_LABEL = "MEDIA"
+PARTY_LABEL = "PARTY"
 
 _lock = threading.Lock()
 _shared: Language | None = None
@@ -43,6 +44,8 @@ def ruler_patterns() -> tuple[list[dict], list[dict]]:
         exact.extend({"label": label, "id": body.key, "pattern": a} for a in body.exact)
     exact.extend({"label": "ORG", "pattern": pattern} for _r, _k, pattern in GENERIC_PATTERNS)
     exact.extend({"label": MEDIA_LABEL, "pattern": name} for name in MEDIA_EXACT)
+    exact.extend({"label": "ORG", "id": "ambiguous", "pattern": a} for a in AMBIGUOUS)
+    exact.extend({"label": PARTY_LABEL, "pattern": name} for name in PARTIES)
     return folded, exact
 
 

@@ -75,7 +75,7 @@ def _assemble(
 
 def _fill(
     title: str, summary: str, actors: list[str], legal: list[str], footer: str, has_legal: bool
-) -> tuple[str, int]:
+) -> tuple[str, int, int]:
     """Add actors and legal items alternately, best first, while the text fits the budget."""
     shown_a: list[str] = []
     shown_l: list[str] = []
@@ -87,12 +87,18 @@ def _fill(
         if i < len(legal) and i < _WANTED_LEGAL:
             queue.append((shown_l, legal[i]))
     queue.extend((shown_l, item) for item in legal[_WANTED_LEGAL:])
+    closed: list[list[str]] = []
     for target, item in queue:
+        if any(target is c for c in closed):
+            continue
         target.append(item)
         if len(_assemble(title, summary, shown_a, shown_l, footer, has_legal)) > MAX_CHARS:
             target.pop()
+            # Rank order holds: a shorter, lesser item may not take the place of a better one
+            # that did not fit (the caller shortens the summary to make room instead).
+            closed.append(target)
     text = _assemble(title, summary, shown_a, shown_l, footer, has_legal)
-    return text, len(shown_a) + len(shown_l)
+    return text, len(shown_a), len(shown_l)
 
 
 def render_text(digest: Digest) -> str:
@@ -101,14 +107,14 @@ def render_text(digest: Digest) -> str:
     footer = _footer(digest)
     actors = [actor_label(a) for a in digest.actors]
     has_legal = bool(digest.legal)
-    wanted = min(len(actors), _WANTED_ACTORS) + min(len(digest.legal), _WANTED_LEGAL)
+    want_a = min(len(actors), _WANTED_ACTORS)
     best = ""
     for limit in _SUMMARY_STEPS:
         summary = trim_words(digest.summary, limit)
         legal = _legal_labels(digest.legal, title + " " + summary)[:_MAX_LEGAL_SHOWN]
-        text, shown = _fill(title, summary, actors, legal, footer, has_legal)
+        text, shown_a, shown_l = _fill(title, summary, actors, legal, footer, has_legal)
         best = text
-        if shown >= min(wanted, len(actors) + len(legal)):
+        if shown_a >= want_a and shown_l >= min(len(legal), _WANTED_LEGAL):
             break
     if len(best) > MAX_CHARS:  # only a pathological title and footer get here
         best = trim_words(best, MAX_CHARS)

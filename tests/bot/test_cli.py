@@ -95,3 +95,24 @@ def test_demo_runs_offline_and_prints_french_digests(tmp_path: Path) -> None:
     assert proc.stdout.count("Acteurs :") >= 4
     assert "Enjeux juridiques" in proc.stdout
     assert "Cycle terminé" in proc.stdout
+
+
+def test_digest_of_a_json_article_object_flags_an_english_article(tmp_path: Path) -> None:
+    article = tmp_path / "article.json"
+    article.write_text(
+        json.dumps(
+            {
+                "title": "Police arrests ransomware suspects in France",
+                "date": "2025-06-25",
+                "text": "The Paris prosecutor's office said on Tuesday that French police arrested two "
+                "suspects linked to a ransomware gang. The suspects face charges of extortion and "
+                "money laundering, and could be sentenced to ten years in prison.",
+            }
+        ),
+        encoding="utf-8",
+    )
+    proc = run("digest", str(article), "--json")
+    assert proc.returncode == 0, proc.stderr
+    digest = json.loads(proc.stdout.splitlines()[0])
+    assert digest["title"] == "Police arrests ransomware suspects in France"
+    assert "(article en anglais)" in digest["text"]

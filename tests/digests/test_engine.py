@@ -118,3 +118,70 @@ def test_every_actor_and_legal_item_occurs_in_the_source(engine, words, noise):
     for item in digest.legal:
         assert fold(item.text) in source
     assert len(digest.text) <= MAX_CHARS
+
+
+def test_lawmakers_and_ministers_are_government_not_suspects(engine):
+    article = Article(
+        title="Haine en ligne : la loi Durand votée",
+        text="Le texte porté par la députée Claire Durand a été adopté. Le ministre de la Justice, "
+             "Paul Martel, a salué un vote contre les contenus haineux, alors que deux hommes ont "
+             "été condamnés pour injure publique la semaine dernière.",
+    )
+    actors = names(engine, article)
+    assert actors["Claire Durand"].role == "législateur/gouvernement"
+    assert actors["Paul Martel"].role == "législateur/gouvernement"
+    assert "Justice" not in actors  # part of the minister's title, not a party
+
+
+def test_party_affiliation_is_not_an_actor(engine):
+    article = Article(
+        title="Réseaux sociaux : les sénateurs LR saisissent le Conseil constitutionnel",
+        text="Les sénateurs LR ont saisi le Conseil constitutionnel contre la loi, défendue par "
+             "la députée LREM Claire Durand.",
+    )
+    found = {fold(a.name) for a in engine.summarize(article).actors}
+    assert not found & {"lr", "lrem"}
+    assert "conseil constitutionnel" in found
+
+
+def test_unnamed_suspect_and_his_role_noun_are_one_actor(engine):
+    article = Article(
+        title="Un Allemand de 34 ans arrêté, le marché Nightshop fermé",
+        text="La police allemande a arrêté un Allemand de 34 ans, soupçonné d'être "
+             "l'administrateur présumé du marché Nightshop. L'administrateur présumé a été placé "
+             "en détention provisoire.",
+    )
+    actors = engine.summarize(article).actors
+    people = [a for a in actors if "allemand" in fold(a.name) or "administrat" in fold(a.name)]
+    assert len(people) == 1 and people[0].role == "mis en cause"
+
+
+def test_acronym_and_full_name_of_a_known_body_merge(engine):
+    article = Article(
+        title="Fuite de données : l'OCLCTIC saisi",
+        text="L'enquête a été confiée à l'Office central de lutte contre la criminalité liée aux "
+             "technologies de l'information et de la communication (OCLCTIC). L'OCLCTIC a "
+             "perquisitionné deux domiciles.",
+    )
+    matching = [a for a in engine.summarize(article).actors if "oclctic" in fold(a.name + " ".join(a.aliases))
+                or "office central" in fold(a.name)]
+    assert len(matching) == 1 and matching[0].role == "enquêteur"
+
+
+def test_pseudonym_of_an_attacker_is_an_actor(engine):
+    article = Article(
+        title="Un pirate revend les données de clients",
+        text="Un pirate se faisant appeler « Vortexa » a mis en vente les fichiers volés sur un "
+             "forum. La société Exemplo a porté plainte pour accès frauduleux.",
+    )
+    assert "Vortexa" in names(engine, article)
+
+
+def test_companies_cited_as_examples_rank_below_the_regulator(engine):
+    article = Article(
+        title="Le Sénat adopte la loi sur la vérification de l'âge",
+        text="Le texte impose aux plateformes comme TikTok, Snapchat ou Instagram de vérifier "
+             "l'âge. L'Arcom sera chargée de contrôler son application.",
+    )
+    order = [a.name for a in engine.summarize(article).actors]
+    assert order.index("Arcom") < order.index("Instagram")

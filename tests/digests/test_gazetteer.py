@@ -24,3 +24,12 @@ def test_press_is_listed_as_media_not_bodies():
 def test_acronym_in_parentheses_maps_long_name():
     aliases = acronym_aliases("Le Collectif féministe contre le viol (CFCV) a porté plainte.")
     assert aliases["collectif feministe contre le viol"] == "cfcv"
+
+
+def test_ambiguous_acronym_follows_the_article():
+    from digests.gazetteer import resolve_ambiguous
+
+    french = resolve_ambiguous("OFAC", "L'Office anti-cybercriminalité (OFAC) a saisi le serveur.")
+    american = resolve_ambiguous("OFAC", "L'OFAC, qui dépend du Trésor américain, gèle les avoirs.")
+    assert french is not None and french.key == "ofac-fr"
+    assert american is not None and american.key == "treasury"

@@ -38,3 +38,23 @@ def test_percentage_of_turnover_is_a_penalty():
 
 def test_text_without_legal_angle_gives_nothing():
     assert texts("Le salon de l'automobile ouvre ses portes samedi à Paris.") == []
+
+
+def test_procedures_of_a_trial_are_found():
+    found = texts("Deux prévenus ont été relaxés, le troisième placé sous contrôle judiciaire a formé "
+                  "un pourvoi en cassation, et une action de groupe est envisagée.")
+    folded = {fold(t) for t in found}
+    assert {"relaxes", "controle judiciaire", "pourvoi en cassation", "action de groupe"} <= folded
+
+
+def test_criminal_detention_and_turnover_share_are_penalties():
+    found = find_legal("L'extorsion est passible de 20 ans de réclusion criminelle. Les plateformes "
+                       "risquent jusqu'à 1 % de leur chiffre d'affaires mondial.")
+    penalties = {item.text for item in found if item.kind == "peine"}
+    assert "20 ans de réclusion criminelle" in penalties
+    assert "1 % de leur chiffre d'affaires mondial" in penalties
+
+
+def test_an_amount_is_a_stake_only_in_a_sentence_about_a_loss_or_penalty():
+    assert any("3 millions" in t for t in texts("Les escrocs ont détourné 3 millions d'euros."))
+    assert texts("Le chiffre d'affaires du groupe a atteint 3 millions d'euros cette année.") == []
