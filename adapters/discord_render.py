@@ -16,6 +16,7 @@ import discord
 
 from bot.models import Button, Reply
 from digests.model import Digest
+from digests.render import actor_label
 
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
@@ -126,7 +127,7 @@ def digest_message(digest: Digest, *, note: str | None = None) -> Rendered:
         url=safe_url(digest.url),
         colour=TOPIC_COLOURS.get(topic_of(digest) or "", DEFAULT_COLOUR),
     )
-    actors = [f"{clean(a.name)} ({a.role})" for a in digest.actors]
+    actors = [clean(actor_label(a)) for a in digest.actors]
     legal = []
     for item in digest.legal:
         line = f"{LEGAL_LABELS.get(item.kind, item.kind.capitalize())} : {clean(item.text)}"

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.models import Button, Reply, ReplyItem
 from digests.model import Digest
+from digests.render import actor_label
 
 MAX_MESSAGE = 4096  # sendMessage text limit
 MAX_CALLBACK_DATA = 64  # bytes of an inline button's callback_data
@@ -77,7 +78,13 @@ def link(url: str, label: str) -> str:
 
 
 def format_date(moment: datetime, tz: ZoneInfo) -> str:
-    """Format a publication time the French way, in the chat's time zone: 14/03/2025 à 09:30."""
+    """Format a publication time the French way, in the chat's time zone: 14/03/2025 à 09:30.
+
+    A date given without a time (midnight UTC, as pages often declare it) shows as a date only,
+    rather than as a made-up hour.
+    """
+    if moment.hour == moment.minute == moment.second == 0:
+        return moment.strftime("%d/%m/%Y")
     if moment.tzinfo is not None:
         moment = moment.astimezone(tz)
     return moment.strftime("%d/%m/%Y à %H:%M")
@@ -105,8 +112,7 @@ def render_digest(digest: Digest, *, note: str | None = None, tz: ZoneInfo | Non
     if digest.actors:
         tail.append("<b>Acteurs</b>")
         for actor in digest.actors[:MAX_LISTED]:
-            role = f" — {escape(clip(actor.role, MAX_NAME))}" if actor.role else ""
-            tail.append(f"• {escape(clip(actor.name, MAX_NAME))}{role}")
+            tail.append(f"• {escape(clip(actor_label(actor), MAX_NAME))}")
     if digest.legal:
         tail.append("<b>Enjeux juridiques</b>")
         for item in digest.legal[:MAX_LISTED]:
