@@ -260,6 +260,9 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--db", type=Path, help="keep the database here (reused when it exists)")
     args = parser.parse_args()
+    from bot.logs import configure_logging
+
+    configure_logging(level="WARNING")
     rng = random.Random(20260329)
     with tempfile.TemporaryDirectory() as tmp:
         path = args.db or Path(tmp) / "bench.db"
