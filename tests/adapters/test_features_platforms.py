@@ -140,3 +140,31 @@ async def test_follow_alert_and_daily_digest_through_discord(
     daily = json.dumps(everything[-1], ensure_ascii=False)
     assert "Digest quotidien du" in daily and "Hospitalix" in daily
     assert everything[-1].get("allowed_mentions") == {"parse": []}
+
+
+async def test_telegram_and_discord_run_side_by_side_in_one_core(tmp_path: Path) -> None:
+    async with FakeBotAPI() as api, FakeDiscord() as fake:
+        settings = make_settings(tmp_path, TELEGRAM_BOT_TOKEN=TELEGRAM_TOKEN, TELEGRAM_API_URL=api.api_url)
+        telegram = TelegramAdapter.from_settings(settings, poll_timeout=1, limits=FAST)
+        discord = DiscordAdapter(
+            DISCORD_TOKEN,
+            api_url=fake.api_url,
+            gateway_url=fake.gateway_url,
+            guild_ready_timeout=0.05,
+            ready_timeout=10.0,
+        )
+        async with Veille(settings, [telegram, discord]) as app:
+            feed = await add_feed(app, "commun")
+            api.command("/abonnements", chat_id=ALICE)  # creates the Telegram chat
+            await api.wait_sent(1, chat_id=ALICE)
+            await fake.wait_for_callback(await fake.slash("abonnements"))
+            for platform, chat_id in (("telegram", str(ALICE)), ("discord", str(CHANNEL_ID))):
+                chat = await app.storage.get_chat(platform, chat_id)
+                assert chat is not None
+                await subscribe(app, chat, feed)
+            await publish(app, feed, make_digest("Le tribunal condamne Fraudix pour escroquerie"))
+            await app.dispatcher.run_once()
+            telegram_sent = await api.wait_sent(2, chat_id=ALICE)
+            discord_sent = await fake.wait_for_messages(CHANNEL_ID, 1)
+    assert "Fraudix" in telegram_sent[-1].text
+    assert "Fraudix" in json.dumps(discord_sent[-1], ensure_ascii=False)
