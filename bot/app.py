@@ -120,14 +120,22 @@ class Veille:
             feeds = await self.storage.due_feeds(utcnow())
             outcomes = await self.pipeline.poll_many(feeds)
             await self.pipeline.digest_pending()
-        await self.dispatcher.run_once()
+        await self._deliver()
         return outcomes
 
     async def settle(self) -> None:
         """Digest anything pending and send everything due (after a subscription, in the demo)."""
         async with self._cycle_lock:
             await self.pipeline.digest_pending()
-        await self.dispatcher.run_once()
+        await self._deliver()
+
+    async def _deliver(self) -> None:
+        # With the background loop running, one dispatcher drains the outbox, so a chat's
+        # messages never race each other; without it (demo, tests), drain here.
+        if self._tasks:
+            self.dispatcher.poke()
+        else:
+            await self.dispatcher.run_once()
 
     # -- long-running ----------------------------------------------------------------------------
 
