@@ -34,11 +34,21 @@ _TITLE_BEFORE = re.compile(
     r"\s*$",
     re.I,
 )
+_OPERATION_BEFORE = re.compile(
+    r"\bopération,?\s+(?:(?:baptisée|nommée|appelée|dénommée|dite|intitulée|de police)\s+)?"
+    r"[«\"“]?\s*$", re.I
+)
+_ARTICLE_NUMBER = re.compile(r"[LRD]?\.?\s?\d[\d.\-]*")  # "L7124-1": an article of a code
 _HONORIFIC = re.compile(r"^(?:M\.|MM\.|Mme|Mmes|Me|Mlle|Dr|Pr)\s+")
-_MEDIA = {fold(name) for name in MEDIA_EXACT} | {"figaro", "obs", "express", "parisien"}
+_MEDIA = {fold(name) for name in MEDIA_EXACT} | {"figaro", "obs", "express", "parisien", "monde"}
 _NOT_ACTORS = {
     "justice", "europe", "moyen-orient", "ndlr", "etat", "etats", "internet", "web", "dark web",
     "darknet", "net", "premier ministre", "president", "gouvernement", "constitution",
+    # Function words spaCy sometimes tags at a sentence start ("Les mots de passe …").
+    "le", "la", "les", "l'", "un", "une", "des", "du", "ce", "ces", "cet", "cette", "il", "elle",
+    "ils", "elles", "on", "selon", "contactee", "contacte", "interroge", "interrogee",
+    # Attack techniques, never parties.
+    "ddos", "ransomware", "rancongiciel", "phishing", "malware", "botnet", "spam",
 }
 _PARTICLES = {"de", "du", "des", "la", "le", "van", "von", "der", "den", "da", "di", "del", "y",
               "bin", "ben", "al", "el", "et", "&"}
@@ -46,7 +56,7 @@ _CAMEL = re.compile(r"[a-z][A-Z]|[A-Za-z]\d|\d[A-Za-z]")
 _NOT_ACTING_BEFORE = re.compile(r"\b(?:en|au|aux|à|de|du|des|d['’]|vers|dans|sur|par|pour)\s*$", re.I)
 _ORG_ROLE = (
     (re.compile(r"^parquets?\b", re.I), roles.PARQUET),
-    (re.compile(r"^(?:tribunal|cour)\b", re.I), roles.COURT),
+    (re.compile(r"^(?:tribunal|cour|haute cour|conseil de prud)", re.I), roles.COURT),
     (re.compile(r"^(?:ministère|département|gouvernement)\b", re.I), roles.GOV),
 )
 _TITLED_PERSON = re.compile(
@@ -80,14 +90,15 @@ _PEOPLE = (
     r"ressortissants|étudiants|trafiquants|escrocs|employés"
 )
 _GROUP = re.compile(
-    rf"(?<!\w)((?:{_NUMBER_WORDS})\s*(?:de (?:ses|leurs|nos) )?(?:{_PEOPLE})"
+    rf"(?<![\w-])((?:{_NUMBER_WORDS})\s*(?:de (?:ses|leurs|nos) )?(?:{_PEOPLE})"
     r"(?:\s+(?:présumés|présumées|soupçonnés|interpellés|arrêtés|russes|français|américains))?)"
     r"(?!\w)",
     re.I,
 )
 _PERSON_AGE = re.compile(
     r"(?<!\w)(?:[Uu]n|[Uu]ne)\s+((?:jeune\s+)?(?:homme|femme|adolescente?|étudiante?|garçon|fille|"
-    r"informaticienne?|ingénieur|lycéenne?|militante?|pirate|hacker|quadragénaire|"
+    r"informaticien(?:ne)?|ingénieur|lycéen(?:ne)?|collégien(?:ne)?|militante?|pirate|hacker|"
+    r"quadragénaire|salariée?|employée?|développeur|développeuse|chômeur|"
     r"trentenaire|quinquagénaire|retraitée?|"
     r"(?:[A-ZÉ][a-zéèëïô]+-)?[A-ZÉ][a-zéèëïô]+(?:ien|ienne|ais|aise|ain|aine|ois|oise|and|ande|"
     r"ol|ole|e|en|enne))"
@@ -104,7 +115,7 @@ _NAMED_GROUP = re.compile(
     r"(?: (?:de |d['’])?(?:hackers|pirates(?: informatiques)?|cybercriminels|hacktivistes|"
     r"rançongiciels?|ransomware|criminels|machines zombies|activistes))?"
     r"(?:,? (?:baptisé|nommé|appelé|dénommé|connu sous le nom de|surnommé))?"
-    r"\s+[\"«“]?\s*((?-i:[A-Z][\w-]+(?: [A-Z][\w-]+)?))"
+    r"[ \t]+[\"«“]?[ \t]*((?-i:[A-Z][\w-]+(?: [A-Z][\w-]+)?))"  # a name on the same line
 )
 _PLATFORM_ACCOUNT = re.compile(
     r"(?<!\w)((?:groupe|page|compte|chaîne|serveur|canal|boucle)\s+"
@@ -164,7 +175,7 @@ def _plausible(surface: str, label: str) -> bool:
         return False  # "Sexiste", "Chrome", "ACAB": MISC single words are rarely parties
     if label == "PER" and (len(words) > 4 or (len(words) == 1 and _CAMEL.search(surface))):
         return False  # a one-word CamelCase "person" is a product or malware name
-    if _LEGAL_TEXT.match(surface):
+    if _LEGAL_TEXT.match(surface) or _ARTICLE_NUMBER.fullmatch(surface):
         return False
     return any(c.isupper() for c in surface)
 
@@ -244,6 +255,8 @@ def ner_mentions(doc, title_end: int, *, english: bool = False) -> list[Mention]
             )
             continue
         before = text[max(0, start - 40) : start]
+        if _OPERATION_BEFORE.search(before):
+            continue  # "l'opération baptisée « Paper Tiger »" names a police operation
         if not _plausible(surface, label) or _TITLE_BEFORE.search(before):
             rejected.append((surface, start, end))
             continue
@@ -301,7 +314,7 @@ def pattern_mentions(text: str) -> list[Mention]:
                              "alias:" + fold(match.group(1)), "", 1.5))
     for match in _NAMED_GROUP.finditer(text):
         name = match.group(1)
-        if fold(name) in ALIAS_INDEX or fold(name) in _MEDIA:
+        if fold(name) in ALIAS_INDEX or fold(name) in _MEDIA or fold(name) in _NOT_ACTORS:
             continue  # "groupe Facebook" is an account, "groupe Google" a company
         found.append(Mention(name, "organisation", match.start(1), match.end(1),
                              "org:" + fold(name), "", 1.4))
@@ -322,6 +335,15 @@ _SYNONYM_HEADS = {"pirate": "hacker", "hacker": "hacker", "escroc": "cybercrimin
                   "policier": "policier", "gendarme": "policier", "plaignant": "plaignant"}
 
 
+def _other_person(existing: Cluster | None, surface: str) -> bool:
+    """Tell two full names sharing a last word apart ("Jon Chang Hyok", "Park Jin Hyok")."""
+    words = fold(surface).split()
+    if existing is None or len(words) < 2:
+        return False
+    full = [fold(m.surface).split() for m in existing.mentions if " " in m.surface.strip()]
+    return bool(full) and all(f[0] != words[0] for f in full)
+
+
 def _person_key(surface: str) -> str:
     return "per:" + re.sub(r"['’]s?$", "", fold(surface).split()[-1])
 
@@ -335,6 +357,8 @@ def cluster(mentions: list[Mention], text: str) -> list[Cluster]:
         if not key:
             if mention.kind == "personne":
                 key = _person_key(mention.surface)
+                if _other_person(clusters.get(key), mention.surface):
+                    key = "per:" + fold(mention.surface)  # "Jon Chang Hyok" ≠ "Park Jin Hyok"
             else:
                 folded = fold(mention.surface)
                 key = "org:" + aliases.get(folded, folded)
@@ -479,7 +503,10 @@ def rank(clusters: list[Cluster], text: str, title_end: int, lead_end: int) -> l
         if cl.kind == "groupe" and count < 2 and first >= lead_end:
             score -= 1.5
         if cl.kind == "personne" and count == 1 and not cl.function and first >= lead_end:
-            score -= 1.5 if cl.role in roles.LEGAL_ROLES else 2.5
+            if cl.key.startswith("age:"):
+                score -= 0.5  # "un Canadien de 37 ans" is described, not dropped in passing
+            else:
+                score -= 1.5 if cl.role in roles.LEGAL_ROLES else 2.5
         cl.score = score
     return sorted(clusters, key=lambda c: (-c.score, min(m.start for m in c.mentions)))
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from digests import actors as actors_mod
 from digests import roles
+from digests.gazetteer import BY_KEY
 from digests.language import detect_language
 from digests.legal import find_legal
 from digests.model import Actor, Article, Digest, LegalItem
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 
 MAX_ACTORS = 10
 MAX_LEGAL = 12
+MAX_GROUPED_EXTRA = 3
 ENGLISH_NOTE = "(article en anglais) "
 
 
@@ -87,13 +89,15 @@ def _digest(article: Article, doc: Doc) -> Digest:
     leads = lead_sentences(text, spans)
     lead_end = spans[leads[-1]][1] if leads else title_end
 
-    found = find_legal(text, lead_end=lead_end)[:MAX_LEGAL]
+    names = [(e.start_char, e.end_char) for e in doc.ents if e.ent_id_ in BY_KEY]
+    found = find_legal(text, lead_end=lead_end, names=names)[:MAX_LEGAL]
     legal = tuple(
         LegalItem(kind=i.kind, text=i.text, span=_body_span(i.start, i.end, title_end))
         for i in found
     )
     language = detect_language(article.text or article.title)
-    actors = _actors(doc, text, title_end, lead_end, spans, english=language == "en")
+    laws = frozenset(fold(f.text) for f in found)
+    actors = _actors(doc, text, title_end, lead_end, spans, english=language == "en", laws=laws)
 
     stake = next((f.start for f in found if f.start >= title_end), None)
     summary = build_summary(
@@ -132,6 +136,7 @@ def _actors(
     sentences: list[tuple[int, int]],
     *,
     english: bool = False,
+    laws: frozenset[str] = frozenset(),
 ) -> tuple[Actor, ...]:
     mentions = actors_mod.ner_mentions(doc, title_end, english=english)
     if english:  # the unnamed-party patterns are French; English prose only feeds them noise
@@ -139,12 +144,22 @@ def _actors(
     else:
         mentions += actors_mod.pattern_mentions(text)
     clusters = actors_mod.cluster(mentions, text)
+    # "Privacy Shield", "DDoS": what the article cites as a law or an offence is a legal
+    # stake, not a party.
+    clusters = [c for c in clusters if not all(fold(m.surface) in laws for m in c.mentions)]
     by_key = {c.key: c for c in clusters}
     for cl in clusters:
         _assign_role(cl, text, by_key, sentences)
     ranked = actors_mod.rank(clusters, text, title_end, lead_end)
     folded = fold(text)
     kept = [c for c in ranked if c.score > 0][:MAX_ACTORS]  # below 0: a name dropped in passing
+    # Co-defendants named once each rank low one by one, yet the renderer lists them together
+    # in one slot: keep a few beyond the cap.
+    kept += [
+        c for c in ranked
+        if c.score > 0 and c not in kept and c.kind == "personne" and not c.function
+        and c.role == roles.SUSPECT and c.key.startswith(("per:", "age:"))
+    ][:MAX_GROUPED_EXTRA]
     return tuple(actors_mod.to_actor(c, folded, title_end) for c in kept)
 
 
@@ -166,7 +181,7 @@ def _assign_role(
             text, spans, default=roles.OTHER, sentences=sentences, kind=cl.kind
         )
         return
-    if cl.key.startswith("gaz:") and preset:
+    if cl.key.startswith("gaz:") and preset and preset[0] != roles.OTHER:
         cl.role = preset[0]
         return
     default = preset[0] if preset else roles.OTHER
@@ -174,6 +189,8 @@ def _assign_role(
         default = roles.context_role(
             text, spans, default=default, sentences=sentences, kind=cl.kind
         )
+    if default == roles.COMPANY and any(roles.is_public_body(m.surface) for m in cl.mentions):
+        default = roles.GOV  # "Union européenne", "Commission": never a company
     cl.role = default
 
 

@@ -9,15 +9,20 @@ does not contain.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from digests.model import LegalItem
 from digests.textutil import fold
 
 _AP = "['’]"
-_NUM = r"(?:\d[\d  .,]*\d|\d|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|quinze|vingt|trente)"
+_NUM = (
+    r"(?:\d[\d  .,]*\d|\d|dix-(?:sept|huit|neuf)|vingt-(?:quatre|cinq|huit|et-un)|un|une|deux|trois|"
+    r"quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|quinze|seize|vingt|trente)"
+)
 _MONEY = (
-    rf"(?:plus d{_AP}|plus de |près de |quelque |environ )?\d[\d  .,]*(?: (?:millions?|milliards?))?"
+    rf"(?:plus d{_AP}|plus de |près de |quelque |environ )?(?:\d[\d  .,]*(?: (?:millions?|milliards?))?"
+    r"|(?:un|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|cent) (?:millions?|milliards?))"
     rf"(?: d{_AP}euros| euros| €|€| de dollars| dollars| de livres)"
 )
 
@@ -43,26 +48,29 @@ def _rule(kind: str, group: str, regex: str, weight: float = 1.0, *, needs: str 
     )
 
 
-INF, PROC, PEINE, LOI = "infraction", "procédure", "peine", "loi"
+INF, PROC, PEINE, LOI, ENJEU = "infraction", "procédure", "peine", "loi", "enjeu"
 
 RULES: tuple[Rule, ...] = (
     # Penalties, with their numbers.
     _rule(PEINE, "", rf"(?:jusqu{_AP}à )?{_NUM} (?:ans|mois) (?:de prison|d{_AP}emprisonnement|de réclusion"
-          rf"(?: criminelle)?|de détention)(?: ferme| avec sursis)?(?: et {_MONEY} d{_AP}amende)?", 3.0),
+          rf"(?: criminelle)?|de détention)(?: ferme| avec sursis)?(?: et (?:d{_AP})?{_MONEY} "
+          rf"d{_AP}amende)?", 3.0),
+    _rule(PEINE, "", rf"{_NUM} (?:ans?|mois) (?:avec sursis|ferme)", 2.2),
     _rule(PEINE, "", rf"{_MONEY} d{_AP}amende", 3.0),
     _rule(PEINE, "", rf"amendes? (?:(?:allant|pouvant aller|pouvant atteindre) )?(?:jusqu{_AP}à |de ){_MONEY}", 3.0),
     _rule(PEINE, "", rf"{_NUM}(?:,\d+)? ?% (?:du|de (?:son|leur|leurs|sa)) chiffre "
           rf"d{_AP}affaires(?: mondial| annuel)?", 3.0),
     _rule(PEINE, "", rf"récompense (?:de|d{_AP}un montant de) {_MONEY}", 2.0),
-    _rule(PEINE, "", rf"saisie de {_MONEY}|saisi (?:quelque |près de |plus de )?\d[\d  .,]* "
+    _rule(PEINE, "", rf"préjudices?(?: [\w'’]+){{0,6}} {_MONEY}", 2.3),
+    _rule(PEINE, "", rf"saisie de {_MONEY}|saisie?s? {_MONEY}|saisi (?:quelque |près de |plus de )?\d[\d  .,]* "
           rf"(?:kilos?|kg|tonnes?)(?: d{_AP}\w+| de \w+)?", 2.5),
     _rule(PEINE, "", rf"{_MONEY} (?:détournés|volés|dérobés|de dommages|de préjudice|de rançon)", 2.0),
     _rule(PEINE, "", rf"rançon de {_MONEY}", 2.0),
-    _rule(PEINE, "", rf"{_MONEY} de dommages(?: et|-)intérêts|dommages(?: et|-)intérêts", 2.0),
+    _rule(PEINE, "", rf"{_MONEY} de dommages(?: et |-)intérêts|dommages(?: et |-)intérêts", 2.4),
     _rule(PEINE, "", rf"astreinte(?: de {_MONEY}(?: par jour)?)?", 1.8),
     # An amount counts as a legal fact only in a sentence about a penalty, a loss or a seizure.
     _rule(PEINE, "", _MONEY, 1.6, needs=r"amende|saisi|rançon|préjudice|dommage|détourn|volé|"
-          r"dérob|escroqu|blanchi|récompense|sanction|condamn|réclam|extorqu|indemni|pénalité"),
+          r"dérob|escroqu|blanchi|récompense|sanction|condamn|extorqu|indemni|pénalité"),
     # Offences.
     _rule(INF, "plateforme-illicite", rf"fourniture d{_AP}une plateforme en ligne[^.;]{{0,60}}?"
           rf"transactions? illicites?(?: en bande organisée)?", 3.0),
@@ -94,11 +102,12 @@ RULES: tuple[Rule, ...] = (
     _rule(INF, "ddos", r"dénis? de service(?: distribués?)?|(?-i:DDoS)", 2.0),
     _rule(INF, "defiguration", r"défigurations?", 1.5),
     _rule(INF, "cyberattaque", r"cyberattaques?|attaques? informatiques?", 1.2),
-    _rule(INF, "fuite", r"fuites? de données|vols? de (?:données|fichiers?)", 1.5),
+    _rule(INF, "fuite", r"fuites? de données|vols? de (?:données|fichiers?)|violations? de données", 1.5),
     _rule(INF, "fraude", r"fraudes?(?: fiscale| bancaire| à la carte bancaire| informatique"
           r"| électronique| au président| aux prestations sociales)?", 1.6),
-    _rule(INF, "trafic", r"trafi(?:c|quants?) (?:de |d')(?:drogues?|stupéfiants|armes|opiacés)"
-          r"|trafiquants?", 1.5),
+    _rule(INF, "trafic", r"trafi(?:c|quants?) (?:de |d')(?:drogues?|stupéfiants|armes|opiacés)",
+          2.2),
+    _rule(INF, "trafic", r"trafiquants?", 1.5),
     _rule(INF, "pedocriminalite", r"pédopornographi\w+|pédocrimin\w+", 1.5),
     _rule(INF, "pratiques-trompeuses", r"pratiques (?:commerciales )?(?:trompeuses|déloyales|"
           r"anticoncurrentielles)(?: et (?:injustes|déloyales))?", 2.5),
@@ -128,7 +137,11 @@ RULES: tuple[Rule, ...] = (
     _rule(PROC, "detention", r"détention provisoire|placée? en détention|écrouée?s?", 2.5),
     _rule(PROC, "controle-judiciaire", r"contrôle judiciaire", 2.5),
     _rule(PROC, "relaxe", r"relaxée?s?|relaxes?|acquittée?s?|acquittements?|non-lieu", 2.5),
-    _rule(PROC, "pourvoi", r"pourvois? en cassation|pourvue?s? en cassation|pourvois?", 2.5),
+    _rule(PROC, "pourvoi", r"pourvois? en cassation|pourvue?s? en cassation|pourvoir en "
+          r"cassation|pourvois?", 2.5),
+    _rule(PROC, "premiere-instance", r"(?:en )?première instance", 1.6),
+    _rule(PROC, "transaction", r"accords? (?:transactionnels?|amiables?|à l'amiable)"
+          r"|transactions? pénales?|règlement à l'amiable", 2.2),
     _rule(PROC, "requisitions", r"réquisitions?|(?:avait |a )?requis(?= \w+ (?:an|mois|amende))",
           1.8),
     _rule(PROC, "action-collective", r"actions? (?:de groupe|collectives?)|class actions?", 2.5),
@@ -154,7 +167,7 @@ RULES: tuple[Rule, ...] = (
     _rule(PROC, "mandat", rf"mandats? d{_AP}arrêt", 2.0),
     _rule(PROC, "extradition", r"extraditions?|extradée?s?", 2.0),
     _rule(PROC, "poursuites", r"poursuivie?s?(?= pour| en justice)|poursuites(?: judiciaires| pénales)?",
-          2.0),
+          1.6),
     _rule(PROC, "en-justice", r"(?:contestée?s?|attaquée?s?|assignée?s?|action|suivre) en justice"
           r"|saisi\w* la justice", 2.0),
     _rule(PROC, "procedure", r"procédures? (?:judiciaires?|pénales?|ouvertes?|de sanction|de "
@@ -174,8 +187,8 @@ RULES: tuple[Rule, ...] = (
     _rule(PROC, "requalification", r"requalifications?", 1.5),
     _rule(PROC, "fermeture", r"fermetures?|démantèlements?|démantelée?s?|suppressions?", 1.2),
     _rule(PROC, "accuse", r"accusée?s? (?:de|d')", 1.0),
-    # Laws, articles and protected rights.
-    _rule(LOI, "", r"loi (?:Avia|Hadopi|Informatique et libertés|(?-i:[A-Z][a-zé]+))", 2.5),
+    # Laws and articles.
+    _rule(LOI, "", r"loi (?:Avia|Hadopi|Informatique et libertés|(?-i:[A-Z][A-Za-zé]+))", 2.5),
     _rule(LOI, "", r"loi du \d{1,2}(?:er)? [a-zéû]+ \d{4}", 2.5),
     _rule(LOI, "", rf"loi de (?:l{_AP})?(?-i:[A-Z])\w+", 2.0),
     _rule(LOI, "", r"(?:projet|proposition) de loi", 1.5),
@@ -195,25 +208,28 @@ RULES: tuple[Rule, ...] = (
           r"de commerce|des postes et des communications électroniques|de la sécurité intérieure)",
           2.0),
     _rule(LOI, "amendement", r"premier amendement", 2.0),
-    _rule(LOI, "liberte-expression", rf"libertés? d{_AP}expression", 2.0),
-    _rule(LOI, "vie-privee", r"vie privée", 1.8),
-    _rule(LOI, "donnees", r"données (?:personnelles|à caractère personnel|bancaires|de santé|"
+    _rule(ENJEU, "liberte-expression", rf"libertés? d{_AP}expression", 2.0),
+    _rule(ENJEU, "vie-privee", r"vie privée", 1.8),
+    _rule(ENJEU, "donnees", r"données (?:personnelles|à caractère personnel|bancaires|de santé|"
+          r"biométriques|sensibles|"
           r"de (?:géo)?localisation)|informations bancaires|cartes bancaires", 1.8),
-    _rule(LOI, "geolocalisation", r"géolocalisation", 1.2),
-    _rule(LOI, "securite-nationale", r"sécurité nationale", 1.8),
-    _rule(LOI, "droits-personnes", rf"droits? (?:d{_AP}opposition|à l{_AP}effacement|à l{_AP}oubli"
+    _rule(ENJEU, "geolocalisation", r"géolocalisation", 1.2),
+    _rule(ENJEU, "securite-nationale", r"sécurité nationale", 1.8),
+    _rule(ENJEU, "droits-personnes", rf"droits? (?:d{_AP}opposition|à l{_AP}effacement|à l{_AP}oubli"
           rf"|d{_AP}accès)", 1.8),
-    _rule(LOI, "vide-juridique", r"vides? juridiques?", 1.8),
+    _rule(ENJEU, "secret", r"secret des (?:correspondances|affaires|sources)|présomption "
+          rf"d{_AP}innocence|droit à l{_AP}image|neutralité du net", 1.6),
+    _rule(ENJEU, "vide-juridique", r"vides? juridiques?", 1.8),
     _rule(LOI, "subordination", r"lien de subordination", 1.5),
     _rule(LOI, "reglement", r"règlements?(?: de la communauté)?(?: \w+)?|conditions "
           rf"d{_AP}utilisation|règles de la communauté", 1.0),
-    _rule(LOI, "volontaire", r"(?:à titre )?(?:strictement )?volontaire|volontariat|consentement",
+    _rule(ENJEU, "volontaire", r"(?:à titre )?(?:strictement )?volontaire|volontariat|consentement",
           1.0),
     _rule(LOI, "", r"(?:retirer|retrait|supprimer|suppression)[^.;]{0,40}?"
           r"(?:sous|en|dans les|dans un délai de) (?:24|48|une|1|deux) ?h(?:eures?)?", 2.5),
 )
 
-KIND_ORDER = {PROC: 0, INF: 1, PEINE: 2, LOI: 3}
+KIND_ORDER = {PROC: 0, INF: 1, PEINE: 2, LOI: 3, ENJEU: 4}
 
 
 @dataclass(slots=True)
@@ -250,23 +266,28 @@ def _subsumed(item: Found, other: Found) -> bool:
     """Tell whether `other` already says everything `item` says, in more words."""
     if item is other:
         return False
-    if item.kind == PEINE and other.kind == PEINE:
+    if item.kind == PEINE and other.kind == PEINE and _numbers(item.text):
         mine, theirs = _numbers(item.text), _numbers(other.text)
-        return bool(mine) and mine <= theirs and len(item.text) < len(other.text)
+        return mine <= theirs and len(item.text) < len(other.text)
     folded, bigger = fold(item.text), fold(other.text)
     return folded != bigger and folded in bigger
 
 
-def find_legal(text: str, *, lead_end: int = 0) -> list[Found]:
+def find_legal(
+    text: str, *, lead_end: int = 0, names: Sequence[tuple[int, int]] = ()
+) -> list[Found]:
     """Return the deduplicated legal items of `text`, most important first.
 
     Overlapping matches keep the longest ("entrave au fonctionnement d'un système…" wins
-    over "entrave au fonctionnement"); variants of one group merge and count.
+    over "entrave au fonctionnement"); variants of one group merge and count. `names` are
+    spans of bodies' names: the "fraudes" of "répression des fraudes" is no offence.
     """
     matches: list[tuple[int, int, Rule]] = []
     for rule in RULES:
         for match in rule.pattern.finditer(text):
             if rule.needs is not None and not rule.needs.search(_sentence(text, match.start())):
+                continue
+            if any(s <= match.start() and match.end() <= e for s, e in names):
                 continue
             show = "show" if "show" in rule.pattern.groupindex else 0
             matches.append((match.start(show), match.end(show), rule))
@@ -295,7 +316,15 @@ def find_legal(text: str, *, lead_end: int = 0) -> list[Found]:
     for item in items:
         item.weight += min(item.count - 1, 3) * 0.4 + (0.8 if item.start < lead_end else 0.0)
     items.sort(key=lambda i: (-i.weight, i.start))
-    return items
+    # A trial of many defendants lists a term for each: two say the stakes, the rest would
+    # crowd out the offences.
+    terms = [i for i in items if i.kind == PEINE and _TERM.search(i.text)]
+    extra = {id(i) for i in terms[_MAX_TERMS:]}
+    return [i for i in items if id(i) not in extra] + [i for i in items if id(i) in extra]
+
+
+_TERM = re.compile(r"\b(?:ans?|mois)\b")
+_MAX_TERMS = 2
 
 
 def to_items(found: list[Found]) -> tuple[LegalItem, ...]:

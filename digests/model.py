@@ -25,8 +25,9 @@ ROLES = (
     "autre",
 )
 
-# Kinds of legal items.
-LEGAL_KINDS = ("infraction", "procédure", "peine", "loi")
+# Kinds of legal items. An "enjeu" is a right or legal question the story is about (vie
+# privée, liberté d'expression, données personnelles) rather than a text or a procedure.
+LEGAL_KINDS = ("infraction", "procédure", "peine", "loi", "enjeu")
 
 
 @dataclass(frozen=True, slots=True)

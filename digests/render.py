@@ -6,6 +6,8 @@ digest a reader cannot get from the headline, so the summary is shortened until 
 
 from __future__ import annotations
 
+import re
+
 from digests.model import Actor, Digest, LegalItem
 from digests.textutil import fold, trim_words
 
@@ -13,8 +15,8 @@ MAX_CHARS = 700
 _TITLE_MAX = 150
 _ITEM_MAX = 80
 _SUMMARY_STEPS = (320, 280, 240, 200, 170, 140, 110)
-_WANTED_ACTORS = 7
-_WANTED_LEGAL = 5
+_WANTED_ACTORS = 8
+_WANTED_LEGAL = 6
 _MAX_LEGAL_SHOWN = 6
 _MONTHS = (
     "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
@@ -29,10 +31,73 @@ _SHORT_ROLE = {
 NO_LEGAL = "Enjeux juridiques : aucun angle juridique relevé dans l'article."
 
 
+# Names that already say the role ("parquet de Paris", "tribunal de Lyon", "les prévenus"): the
+# label would only repeat it, and every character counts within the budget.
+_OBVIOUS = {
+    "parquet/accusation": re.compile(r"^(?:parquets?|procureure?s?)\b", re.I),
+    "juridiction": re.compile(
+        r"^(?:tribunal|tribunaux|cour|conseil d'[ée]tat|conseil constitutionnel|conseil de "
+        r"prud|juges?)\b", re.I),
+    "enquêteur": re.compile(
+        r"^(?:police|gendarmerie|gendarmes|policiers|brigade|sûreté|section de recherches|"
+        r"enquêteurs)\b", re.I),
+    "législateur/gouvernement": re.compile(
+        r"^(?:gouvernement|ministère|ministre|Sénat|Assemblée|Parlement|Congrès)\b", re.I),
+    "mis en cause": re.compile(
+        r"\b(?:prévenus|suspects|accusés|pirates|hackers|cybercriminels|escrocs|fraudeurs|"
+        r"trafiquants)$", re.I),
+    "victime": re.compile(r"\bvictimes$", re.I),
+    "plaignant": re.compile(r"\b(?:plaignants|parties civiles)$", re.I),
+}
+# Parties several people share: they are listed together under one label.
+_GROUPED_ROLES = frozenset({"mis en cause", "victime", "plaignant"})
+_MAX_GROUPED = 4
+
+
 def actor_label(actor: Actor) -> str:
     """Return "Name (role)", the function standing in for the role when the article gives one."""
     detail = getattr(actor, "function", "") or _SHORT_ROLE.get(actor.role, actor.role)
+    obvious = _OBVIOUS.get(actor.role)
+    if not actor.function and obvious is not None and obvious.search(actor.name):
+        detail = ""
     return f"{actor.name} ({detail})" if detail else actor.name
+
+
+def _joined(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " et " + names[-1]
+
+
+def _group_label(names: list[str], role: str) -> str:
+    obvious = _OBVIOUS.get(role)
+    if obvious is not None and obvious.search(names[-1]):
+        return _joined(names)  # "trafiquants et 179 vendeurs présumés" ends on a role word
+    return f"{_joined(names)} ({role})"
+
+
+def actor_entries(actors: tuple[Actor, ...]) -> list[list[str]]:
+    """Return one entry per slot, each a list of labels from fullest to shortest.
+
+    People who share a role and have no stated function ("X, Y et Z (mis en cause)") fill
+    one slot at the rank of the first of them; the shorter variants drop the last names
+    when the whole group does not fit.
+    """
+    groups: dict[tuple[str, str], list[Actor]] = {}
+    for actor in actors:
+        if actor.kind in ("personne", "groupe") and not actor.function and (
+            actor.role in _GROUPED_ROLES
+        ):
+            groups.setdefault((actor.kind, actor.role), []).append(actor)
+    entries: list[list[str]] = []
+    for actor in actors:
+        group = groups.get((actor.kind, actor.role), [])
+        if actor in group and len(group) > 1:
+            if actor is not group[0]:
+                continue
+            names = [a.name for a in group[:_MAX_GROUPED]]
+            entries.append([_group_label(names[:n], actor.role) for n in range(len(names), 0, -1)])
+        else:
+            entries.append([actor_label(actor)])
+    return entries
 
 
 def _footer(digest: Digest) -> str:
@@ -74,26 +139,34 @@ def _assemble(
 
 
 def _fill(
-    title: str, summary: str, actors: list[str], legal: list[str], footer: str, has_legal: bool
+    title: str,
+    summary: str,
+    actors: list[list[str]],
+    legal: list[str],
+    footer: str,
+    has_legal: bool,
 ) -> tuple[str, int, int]:
     """Add actors and legal items alternately, best first, while the text fits the budget."""
     shown_a: list[str] = []
     shown_l: list[str] = []
-    queue: list[tuple[list[str], str]] = []
+    queue: list[tuple[list[str], list[str]]] = []
     # Actors first at each rank: a weak legal keyword is worth less than a party.
     for i in range(max(len(actors), len(legal))):
         if i < len(actors):
             queue.append((shown_a, actors[i]))
         if i < len(legal) and i < _WANTED_LEGAL:
-            queue.append((shown_l, legal[i]))
-    queue.extend((shown_l, item) for item in legal[_WANTED_LEGAL:])
+            queue.append((shown_l, [legal[i]]))
+    queue.extend((shown_l, [item]) for item in legal[_WANTED_LEGAL:])
     closed: list[list[str]] = []
-    for target, item in queue:
+    for target, variants in queue:
         if any(target is c for c in closed):
             continue
-        target.append(item)
-        if len(_assemble(title, summary, shown_a, shown_l, footer, has_legal)) > MAX_CHARS:
+        for item in variants:
+            target.append(item)
+            if len(_assemble(title, summary, shown_a, shown_l, footer, has_legal)) <= MAX_CHARS:
+                break
             target.pop()
+        else:
             # Rank order holds: a shorter, lesser item may not take the place of a better one
             # that did not fit (the caller shortens the summary to make room instead).
             closed.append(target)
@@ -105,7 +178,7 @@ def render_text(digest: Digest) -> str:
     """Render the digest as the French text chats and the scorer read (≤ 700 characters)."""
     title = trim_words(digest.title, _TITLE_MAX)
     footer = _footer(digest)
-    actors = [actor_label(a) for a in digest.actors]
+    actors = actor_entries(digest.actors)
     has_legal = bool(digest.legal)
     want_a = min(len(actors), _WANTED_ACTORS)
     best = ""

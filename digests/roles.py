@@ -47,6 +47,8 @@ _FUNCTION_AFTER = re.compile(
 )
 _FUNCTION_ROLE = (
     (re.compile(r"procureur|avocat général", re.I), PARQUET),
+    # A lawyer speaks for a party without being one: no cue word around them decides a role.
+    (re.compile(r"^(?:Me|Maître)$|\bavocate?s?\b", re.I), OTHER),
     (re.compile(r"\bjuges?\b|magistrat", re.I), COURT),
     (re.compile(r"ministre|secrétaire d['’][ÉE]tat|député|sénat|gouverneur|maire|préfet|"
                 r"président(?:e)? de la République|chef de l['’][ÉE]tat|garde des sceaux|"
@@ -61,7 +63,9 @@ _CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"soupçonn|accusée?s?\b|inculp|mise? en examen|interpellé|arrêtée?s?\b|condamnée?s?\b|"
         r"poursuivie?s?\b|suspect|présumée?s?\b|mise? en cause|revendiqu|plaidé coupable|"
         r"à la tête d|administrateur|entendue?s?\b|auditionné|gardes? à vue|déférée?s?\b|"
-        r"écrouée?s?\b|prévenue?s?\b|relaxée?s?\b", re.I)),
+        r"écrouée?s?\b|prévenue?s?\b|relaxée?s?\b|écop|reconnue?s? coupables?|"
+        r"(?:ans|mois) (?:de prison|d['’]emprisonnement|avec sursis|ferme)|instigat|complices?\b|"
+        r"\b(?:sa|leur|leurs) peines?\b|cerveau", re.I)),
     (PLAINTIFF, re.compile(
         r"porté plainte|porter plainte|déposé plainte|plaignant|saisi(?:t|r|ra)?\b|dénonc|"
         r"intenté|attaque en justice|assign|courriers? aux parquets|a signalé|signalements", re.I)),
@@ -97,8 +101,9 @@ _GENERICS: tuple[tuple[re.Pattern[str], str, str, str, float], ...] = tuple(
          SUSPECT, 0.8),
         # Parties who complain or sue.
         (r"plaignants|parties civiles|ayants droit", "grp:plaignant", "groupe", PLAINTIFF, 1.0),
+        # Publishers sue often, but only the words around them say they do here.
         (r"maisons d['’]édition|éditeurs|producteurs|auteurs-compositeurs", "grp:editeur", "groupe",
-         PLAINTIFF, 0.9),
+         "", 0.9),
         (r"familles des victimes|associations de victimes", "grp:familles", "groupe", PLAINTIFF,
          0.9),
         # Parties harmed.
@@ -118,9 +123,25 @@ _GENERICS: tuple[tuple[re.Pattern[str], str, str, str, float], ...] = tuple(
         (r"gouvernement(?! \w+ain)", "grp:gouvernement", "organisation", GOV, 0.8),
         (r"Parlement(?! européen)", "grp:parlement", "organisation", GOV, 0.9),
         (r"(?<=\b(?:le|au|du) )parquet(?! d[eu'’])", "grp:parquet", "organisation", PARQUET, 1.0),
+        # Institutions named by a common noun that file complaints or get targeted.
+        (r"(?<=\b(?:le|au|du) )rectorat|(?<=\b(?:la|de) )préfecture(?! de police)",
+         "grp:administration", "organisation", "", 0.9),
         (r"cabinet(?= d[eu])", "grp:cabinet", "organisation", GOV, 0.8),
     )
 )
+
+
+_PUBLIC_BODY = re.compile(
+    r"^(?:Union européenne|UE|Commission|Conseil|Parlement|Etats?|États?|Etats-Unis|Haute Cour|"
+    r"Cour|Tribunal|Agence|Autorité|Office|Parquet|"
+    r"République|Gouvernement|Ministère|Sénat|Assemblée|Nations unies|ONU|OTAN|Otan|Région|"
+    r"Mairie|Ville de|Banque centrale|BCE|Maison Blanche|Kremlin|Elysée|Élysée)\b"
+)
+
+
+def is_public_body(name: str) -> bool:
+    """Tell a public body or a state ("Union européenne", "Commission") from a company."""
+    return bool(_PUBLIC_BODY.match(name))
 
 
 def generic_mentions(text: str, make: Callable[..., Any]) -> list[Any]:
@@ -136,8 +157,11 @@ def person_function(text: str, start: int, end: int) -> str:
     """Return the function a person is introduced with, or "" (grounded, ≤ 40 chars)."""
     before = text[max(0, start - 70) : start]
     match = _FUNCTION_BEFORE.search(before)
-    if match is None:
-        match = _FUNCTION_AFTER.match(text[end : end + 80])
+    after = _FUNCTION_AFTER.match(text[end : end + 80])
+    if match is None or (after is not None and match.group(1).strip() in ("Me", "me")):
+        match = after or match  # "Me X, avocate de Y" says more than "Me"
+    if match is not None and match.group(1).strip() in ("Me", "me"):
+        match = _LAWYER_OF.search(before) or match  # "l'avocat de Z, Me X"
     if match is None:
         return ""
     function = match.group(1).strip(" ,'’")
@@ -146,6 +170,7 @@ def person_function(text: str, start: int, end: int) -> str:
     return _trim_tail(trim_words(function, 40, ellipsis=""))
 
 
+_LAWYER_OF = re.compile(r"(avocate?s? (?:de|du|des|d['’])\s*[^,.;:!?«»\"]{1,40}),\s*Me\s*$", re.I)
 _CLIENT_END = re.compile(r"\b(?:de|du|d['’])\s*(?:M\.|Mme|Me|Mlle|MM\.)?\s*$", re.I)
 _TAIL_STOP = re.compile(r"(?:\s+(?:de|du|des|la|le|les|et|à|au|aux|en|d['’]|l['’]))+$", re.I)
 
@@ -166,12 +191,89 @@ def function_role(function: str) -> str:
 def function_bonus(function: str) -> float:
     """Weigh how much a stated function makes a person matter to a legal story."""
     role = function_role(function)
+    if role == OTHER:
+        return 1.2
     if role in (PARQUET, COURT, POLICE, REGULATOR):
         return 3.0  # the prosecutor or judge who speaks for the case
     return 2.0 if role else 1.2
 
 
 _PERSON_ROLES = frozenset({SUSPECT, PLAINTIFF, VICTIM})
+_PLAINT_VERB = re.compile(
+    r"porté plainte|porter plainte|déposé plainte|intenté|attaque en justice|assign", re.I
+)
+_ORDER = (SUSPECT, PLAINTIFF, VICTIM, POLICE, COMPANY)
+
+# An organisation's role read from the words right next to it, as a parse would: "plainte
+# contre X", "X a porté plainte", "X, victime de". Patterns over the text before / after.
+# A determiner, then at most two common nouns or adjectives ("la mutuelle", "le groupe
+# hospitalier") before the name.
+_DET = r"\s*(?:la |le |l['’]|les |sa |son |ses )?(?:[a-zéèêàçôû-]+ ){0,2}"
+_ORG_BEFORE: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (SUSPECT, re.compile(
+        r"(?:plaintes?|poursuites|enquêtes?|procédures?|actions?|sanctions?|amendes?|procès|"
+        r"information judiciaire|mises? en demeure|accusations?|recours|condamnations?)"
+        rf"(?: [\w'’-]+){{0,3}} (?:contre|visant|à l['’]encontre d[eu'’]s?){_DET}$", re.I)),
+    (VICTIM, re.compile(
+        r"(?:cyberattaques?|attaques?(?: informatiques?)?|piratages?|intrusions?|"
+        r"fuites? de données|rançongiciels?)(?: \w+){0,2} (?:contre|visant|ciblant|chez|de|du|"
+        rf"des|d['’]){_DET}$", re.I)),
+    (PLAINTIFF, re.compile(
+        r"(?:plaintes?|assignation|requête|action en justice|signalements?)(?: \w+){0,2} "
+        rf"(?:de|du|des|d['’]){_DET}$", re.I)),
+)
+_ORG_AFTER: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (PLAINTIFF, re.compile(
+        r"^\s*(?:a|ont|avait|avaient|va|vont|doit|devrait)\s+(?:(?:déjà|également|aussi|alors)\s+)?"
+        r"(?:porté plainte|porter plainte|déposé (?:une )?plainte|saisi|assigné|attaqué|intenté)",
+        re.I)),
+    (VICTIM, re.compile(
+        r"^\s*,?\s*(?:(?:elle-même|lui-même|déjà)\s+)?(?:victimes?|ciblée?s?|piratée?s?)\b|"
+        r"^\s*(?:a|ont|avait|avaient) été (?:victimes?|piratée?s?|ciblée?s?|attaquée?s?|visée?s?)",
+        re.I)),
+    (SUSPECT, re.compile(
+        r"^\s*(?:a|ont|avait|avaient) été (?:condamnée?s?|sanctionnée?s?|mise?s? en demeure|"
+        r"poursuivie?s?|mise?s? en cause|épinglée?s?|mise?s? en examen)|"
+        r"^\s*,?\s*(?:soupçonnée?s?|accusée?s?|poursuivie?s?|condamnée?s?|mise?s? en cause|"
+        r"sanctionnée?s?|épinglée?s?|mise?s? en demeure|visée?s? par une (?:enquête|plainte))\b",
+        re.I)),
+)
+
+
+# A next sentence that goes on about the same people: "Les deux hommes ont été inculpés".
+_ANAPHOR = re.compile(
+    r"^\s*(?:Ils|Elles|Il|Elle|Les (?:deux|trois|quatre) (?:hommes|femmes|suspects)|"
+    r"Le (?:jeune )?homme|La (?:jeune )?femme|L['’](?:homme|intéressée?|adolescente?))\b"
+)
+
+
+def _anaphoric_next(text: str, end: int, sentences: list[tuple[int, int]] | None) -> str:
+    """Return the start of the next sentence when it refers back to the mention's people."""
+    if not sentences:
+        return ""
+    idx = next((i for i, (s, e) in enumerate(sentences) if s <= end <= e), None)
+    if idx is None or idx + 1 >= len(sentences):
+        return ""
+    start, stop = sentences[idx + 1]
+    following = text[start:stop]
+    return " " + following[:90] if _ANAPHOR.match(following) else ""
+
+
+def _neighbour_votes(text: str, spans: list[tuple[int, int]]) -> Counter[str]:
+    """Vote an organisation's role from the words touching its mentions only."""
+    votes: Counter[str] = Counter()
+    for start, end in spans:
+        before = text[max(0, start - 70) : start]
+        after = text[end : end + 50]
+        for role, regex in _ORG_BEFORE:
+            if regex.search(before):
+                votes[role] += 1
+                break
+        for role, regex in _ORG_AFTER:
+            if regex.match(after):
+                votes[role] += 1
+                break
+    return votes
 
 
 def context_role(
@@ -187,18 +289,32 @@ def context_role(
     People and unnamed groups are voted from a closer window (a name dropped in a sentence
     about someone else's trial is no suspect) and only into roles a person can hold.
     """
-    votes: Counter[str] = Counter()
     people = kind in ("personne", "groupe")
+    if not people:
+        close = _neighbour_votes(text, spans)
+        if close:
+            return max(close, key=lambda r: (close[r], -_ORDER.index(r)))
+    votes: Counter[str] = Counter()
     for start, end in spans:
         window = text[max(0, start - 90) : min(len(text), end + 90)]
         if people:
             window = text[max(0, start - 60) : min(len(text), end + 60)]
+            window += _anaphoric_next(text, end, sentences)
         elif sentences:
             idx = next((i for i, (s, e) in enumerate(sentences) if s <= start < e), None)
             if idx is not None:
                 window = text[sentences[idx][0] : sentences[min(idx + 1, len(sentences) - 1)][1]]
         for role, regex in _CUES:
             if people and role not in _PERSON_ROLES:
+                continue
+            if role in (SUSPECT, PLAINTIFF) and not people:
+                # A body is no suspect (or plaintiff) because its sentence mentions suspects
+                # (or plaintiffs): the cue must sit right next to it ("la banque, soupçonnée"),
+                # unless it is a complaint verb ("quatre éditeurs, dont X, ont porté plainte").
+                near = text[max(0, start - 20) : min(len(text), end + 40)]
+                strong = role == PLAINTIFF and _PLAINT_VERB.search(window)
+                if strong or regex.search(near):
+                    votes[role] += 1
                 continue
             if regex.search(window):
                 votes[role] += 1

@@ -219,7 +219,7 @@ async def test_digest_render_escapes_every_field_and_fits_one_message() -> None:
     assert "&lt;b&gt;hier&lt;/b&gt;" in html
     assert '<a href="https://actu-juridique.example/articles/pnf?id=1&amp;src=rss">' in html
     assert "<i>Suivi : &lt;PNF&gt; &amp; co</i>" in html
-    assert "• parquet national financier (parquet)" in html
+    assert "• parquet national financier" in html
     assert "• Infraction : favoritisme" in html
     huge = render_digest(sample_digest(summary="Le juge & le parquet <enquêtent>. " * 500, title="T" * 5000))
     assert utf16_len(huge) <= MAX_MESSAGE

@@ -185,3 +185,35 @@ def test_companies_cited_as_examples_rank_below_the_regulator(engine):
     )
     order = [a.name for a in engine.summarize(article).actors]
     assert order.index("Arcom") < order.index("Instagram")
+
+
+def test_unnamed_pupil_with_age_and_compound_counts_are_parties(engine):
+    article = Article(
+        title="Un lycéen interpellé pour le piratage du réseau de son école",
+        text=("Un lycéen de 17 ans a été placé en garde à vue jeudi à Nantes, après une plainte "
+              "du rectorat. Vingt-trois personnes ont été entendues par la sûreté départementale."),
+    )
+    digest = engine.summarize(article)
+    shown = [a.name for a in digest.actors]
+    assert any(fold(n).startswith("lyceen de 17 ans") for n in shown)
+    assert not any(fold(n) == "trois personnes" for n in shown)
+    assert "sûreté départementale" in shown
+
+
+def test_police_operation_name_is_not_an_actor(engine):
+    article = Article(
+        title="Coup de filet contre un marché noir en ligne",
+        text=("L'opération, baptisée « Grand Héron », a été coordonnée par Europol. Douze "
+              "suspects ont été arrêtés en Espagne et en Italie."),
+    )
+    assert not any("Héron" in a.name for a in engine.summarize(article).actors)
+
+
+def test_two_people_sharing_a_last_name_word_stay_apart(engine):
+    article = Article(
+        title="Deux informaticiens inculpés aux Etats-Unis",
+        text=("Le département de la Justice a inculpé deux informaticiens, Lee Min Soo et Park "
+              "Jae Soo, accusés d'avoir piraté une banque. Lee Min Soo vit à Séoul."),
+    )
+    shown = [a.name for a in engine.summarize(article).actors]
+    assert "Lee Min Soo" in shown and "Park Jae Soo" in shown

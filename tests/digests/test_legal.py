@@ -58,3 +58,60 @@ def test_criminal_detention_and_turnover_share_are_penalties():
 def test_an_amount_is_a_stake_only_in_a_sentence_about_a_loss_or_penalty():
     assert any("3 millions" in t for t in texts("Les escrocs ont détourné 3 millions d'euros."))
     assert texts("Le chiffre d'affaires du groupe a atteint 3 millions d'euros cette année.") == []
+
+
+def test_fine_written_in_words_joins_the_prison_term():
+    found = texts("Il a été condamné à six ans de prison et un million d'euros d'amende.")
+    assert "six ans de prison et un million d'euros d'amende" in found
+
+
+def test_compound_number_terms_are_penalties():
+    found = texts("Son complice écope de dix-huit mois de prison avec sursis.")
+    assert "dix-huit mois de prison avec sursis" in found
+
+
+def test_offence_word_inside_a_body_name_is_no_offence():
+    text = "La direction de la répression des fraudes a publié un guide pour les vacanciers."
+    start = text.index("direction")
+    end = text.index(" a publié")
+    assert not [i for i in find_legal(text, names=[(start, end)]) if "fraude" in fold(i.text)]
+
+
+def test_sale_price_is_no_legal_fact():
+    assert texts("Le vendeur réclame l'équivalent de 3.000 dollars pour le fichier.") == []
+
+
+def test_settlement_biometric_data_and_acronym_laws_are_found():
+    found = texts("La société a signé un accord transactionnel au titre de la loi KOSA sur les "
+                  "données biométriques.")
+    assert {"accord transactionnel", "loi KOSA", "données biométriques"} <= set(found)
+
+
+def test_fine_after_d_joins_the_prison_term():
+    found = texts("Ce délit est passible de sept ans d'emprisonnement et d'un million d'euros d'amende.")
+    assert "sept ans d'emprisonnement et d'un million d'euros d'amende" in found
+
+
+def test_loss_and_seized_amounts_are_penalties():
+    found = texts("Le préjudice est évalué à 2,4 millions d'euros. Les gendarmes ont saisi "
+                  "800.000 euros en espèces.")
+    assert "préjudice est évalué à 2,4 millions d'euros" in found
+    assert "saisi 800.000 euros" in found
+
+
+def test_many_defendants_terms_do_not_crowd_out_offences():
+    text = ("Le premier prévenu a été condamné à six ans de prison, le deuxième à quatre ans de "
+            "prison, le troisième à deux ans de prison pour escroquerie et blanchiment.")
+    found = texts(text)
+    terms = [t for t in found if "ans de prison" in t]
+    assert len(terms) == 3
+    assert found.index("blanchiment") < found.index(terms[2])
+
+
+def test_rights_the_story_is_about_are_stakes_of_their_own_kind():
+    found = find_legal("Le texte menace la liberté d'expression et la vie privée des internautes, "
+                       "et le secret des correspondances.")
+    kinds = {item.text: item.kind for item in found}
+    assert kinds["liberté d'expression"] == "enjeu"
+    assert kinds["vie privée"] == "enjeu"
+    assert kinds["secret des correspondances"] == "enjeu"

@@ -54,3 +54,25 @@ def test_render_says_when_no_legal_angle():
     text = render_text(_digest(2, ()))
     assert NO_LEGAL in text
     assert len(text) <= MAX_CHARS
+
+
+def _people_digest(*people: tuple[str, str]) -> Digest:
+    actors = tuple(Actor(name=n, kind="personne", role=r) for n, r in people)
+    return Digest(title="Procès d'un réseau d'escrocs", url="", published=None, source="",
+                  summary="Le tribunal a rendu son jugement.", actors=actors)
+
+
+def test_co_defendants_share_one_slot_under_one_label():
+    digest = _people_digest(("Léa Morin", "mis en cause"), ("Marc Roux", "victime"),
+                            ("Paul Verdier", "mis en cause"), ("Hugo Lenoir", "mis en cause"))
+    text = render_text(digest)
+    assert "Léa Morin, Paul Verdier et Hugo Lenoir (mis en cause) · Marc Roux (victime)" in text
+
+
+def test_role_label_is_dropped_when_the_name_says_it():
+    digest = Digest(title="Enquête", url="", published=None, source="", summary="Résumé.",
+                    actors=(Actor(name="parquet de Lille", kind="organisation",
+                                  role="parquet/accusation"),
+                            Actor(name="Lumivex", kind="organisation", role="mis en cause")))
+    text = render_text(digest)
+    assert "parquet de Lille · Lumivex (mis en cause)" in text
