@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from digests import actors as actors_mod
+from digests import mentions as mentions_mod
 from digests import roles
 from digests.gazetteer import BY_KEY
 from digests.language import detect_language
@@ -91,10 +92,7 @@ def _digest(article: Article, doc: Doc) -> Digest:
 
     names = [(e.start_char, e.end_char) for e in doc.ents if e.ent_id_ in BY_KEY]
     found = find_legal(text, lead_end=lead_end, names=names)[:MAX_LEGAL]
-    legal = tuple(
-        LegalItem(kind=i.kind, text=i.text, span=_body_span(i.start, i.end, title_end))
-        for i in found
-    )
+    legal = tuple(LegalItem(kind=i.kind, text=i.text, span=_body_span(i.start, i.end, title_end)) for i in found)
     language = detect_language(article.text or article.title)
     laws = frozenset(fold(f.text) for f in found)
     actors = _actors(doc, text, title_end, lead_end, spans, english=language == "en", laws=laws)
@@ -138,11 +136,11 @@ def _actors(
     english: bool = False,
     laws: frozenset[str] = frozenset(),
 ) -> tuple[Actor, ...]:
-    mentions = actors_mod.ner_mentions(doc, title_end, english=english)
+    mentions = mentions_mod.ner_mentions(doc, title_end, english=english)
     if english:  # the unnamed-party patterns are French; English prose only feeds them noise
-        mentions += [m for m in actors_mod.pattern_mentions(text) if m.key.startswith("org:")]
+        mentions += [m for m in mentions_mod.pattern_mentions(text) if m.key.startswith("org:")]
     else:
-        mentions += actors_mod.pattern_mentions(text)
+        mentions += mentions_mod.pattern_mentions(text)
     clusters = actors_mod.cluster(mentions, text)
     # "Privacy Shield", "DDoS": what the article cites as a law or an offence is a legal
     # stake, not a party.
@@ -156,16 +154,19 @@ def _actors(
     # Co-defendants named once each rank low one by one, yet the renderer lists them together
     # in one slot: keep a few beyond the cap.
     kept += [
-        c for c in ranked
-        if c.score > 0 and c not in kept and c.kind == "personne" and not c.function
-        and c.role == roles.SUSPECT and c.key.startswith(("per:", "age:"))
+        c
+        for c in ranked
+        if c.score > 0
+        and c not in kept
+        and c.kind == "personne"
+        and not c.function
+        and c.role == roles.SUSPECT
+        and c.key.startswith(("per:", "age:"))
     ][:MAX_GROUPED_EXTRA]
     return tuple(actors_mod.to_actor(c, folded, title_end) for c in kept)
 
 
-def _assign_role(
-    cl: actors_mod.Cluster, text: str, by_key: dict, sentences: list[tuple[int, int]]
-) -> None:
+def _assign_role(cl: actors_mod.Cluster, text: str, by_key: dict, sentences: list[tuple[int, int]]) -> None:
     """Role from the gazetteer, else the person's function, else the words around mentions."""
     preset = [m.role for m in cl.mentions if m.role]
     spans = [(m.start, m.end) for m in cl.mentions]
@@ -177,18 +178,14 @@ def _assign_role(
         role = roles.function_role(cl.function)
         if not role and cl.function:
             role = _affiliation_role(cl.function, by_key)
-        cl.role = role or roles.context_role(
-            text, spans, default=roles.OTHER, sentences=sentences, kind=cl.kind
-        )
+        cl.role = role or roles.context_role(text, spans, default=roles.OTHER, sentences=sentences, kind=cl.kind)
         return
     if cl.key.startswith("gaz:") and preset and preset[0] != roles.OTHER:
         cl.role = preset[0]
         return
     default = preset[0] if preset else roles.OTHER
     if not preset:
-        default = roles.context_role(
-            text, spans, default=default, sentences=sentences, kind=cl.kind
-        )
+        default = roles.context_role(text, spans, default=default, sentences=sentences, kind=cl.kind)
     if default == roles.COMPANY and any(roles.is_public_body(m.surface) for m in cl.mentions):
         default = roles.GOV  # "Union européenne", "Commission": never a company
     cl.role = default

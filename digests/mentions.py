@@ -1,0 +1,387 @@
+"""Find the mentions of parties in an article: named bodies and people, and unnamed parties.
+
+Mentions come from spaCy's NER (with the gazetteer ruler ahead of it) and from patterns for
+unnamed parties ("un Italien de 44 ans", "179 vendeurs présumés", "les hackers"). They are
+corrected here — press outlets and stray fragments dropped, places kept only when they act —
+and `digests.actors` merges them into actors.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from digests import roles
+from digests.gazetteer import AMBIGUOUS, BY_KEY, COMPANY, MEDIA_EXACT, resolve_ambiguous
+from digests.nlp import ALIAS_INDEX, MEDIA_LABEL, PARTY_LABEL
+from digests.textutil import fold
+
+_DETERMINERS = re.compile(r"^(?:(?:le|la|les|un|une|des|du|de|au|aux)\s+|[ld]['’]\s*)", re.I)
+_PER_DETERMINER = re.compile(r"^(?:le|la|les|l['’])\s*(?=[A-ZÉ])")
+# A name that is a legal text, not a party: "Convention européenne des droits de l'homme".
+_LEGAL_TEXT = re.compile(
+    r"^(?:convention|traité|directive|règlement|loi|code|charte|constitution|décret|article|"
+    r"ordonnance|accord|pacte|protocole)\b",
+    re.I,
+)
+# A word that completes a title ("ministre de la Santé", "secrétaire d'Etat au Numérique") is
+# part of a function, not a party of its own.
+_TITLE_BEFORE = re.compile(
+    r"\b(?:ministres?|ministère|secrétaire d['’][EÉ]tat|secrétariat|délégué|commissaire|"
+    r"direction|directeur|directrice|chargée?)\s+(?:\w+\s+)?(?:de la|de l['’]|du|des|de|à la|au|aux)"
+    r"\s*$",
+    re.I,
+)
+_OPERATION_BEFORE = re.compile(
+    r"\bopération,?\s+(?:(?:baptisée|nommée|appelée|dénommée|dite|intitulée|de police)\s+)?"
+    r"[«\"“]?\s*$",
+    re.I,
+)
+_ARTICLE_NUMBER = re.compile(r"[LRD]?\.?\s?\d[\d.\-]*")  # "L7124-1": an article of a code
+_HONORIFIC = re.compile(r"^(?:M\.|MM\.|Mme|Mmes|Me|Mlle|Dr|Pr)\s+")
+_MEDIA = {fold(name) for name in MEDIA_EXACT} | {"figaro", "obs", "express", "parisien", "monde"}
+_NOT_ACTORS = {
+    "justice",
+    "europe",
+    "moyen-orient",
+    "ndlr",
+    "etat",
+    "etats",
+    "internet",
+    "web",
+    "dark web",
+    "darknet",
+    "net",
+    "premier ministre",
+    "president",
+    "gouvernement",
+    "constitution",
+    # Function words spaCy sometimes tags at a sentence start ("Les mots de passe …").
+    "le",
+    "la",
+    "les",
+    "l'",
+    "un",
+    "une",
+    "des",
+    "du",
+    "ce",
+    "ces",
+    "cet",
+    "cette",
+    "il",
+    "elle",
+    "ils",
+    "elles",
+    "on",
+    "selon",
+    "contactee",
+    "contacte",
+    "interroge",
+    "interrogee",
+    # Attack techniques, never parties.
+    "ddos",
+    "ransomware",
+    "rancongiciel",
+    "phishing",
+    "malware",
+    "botnet",
+    "spam",
+}
+_PARTICLES = {
+    "de",
+    "du",
+    "des",
+    "la",
+    "le",
+    "van",
+    "von",
+    "der",
+    "den",
+    "da",
+    "di",
+    "del",
+    "y",
+    "bin",
+    "ben",
+    "al",
+    "el",
+    "et",
+    "&",
+}
+_CAMEL = re.compile(r"[a-z][A-Z]|[A-Za-z]\d|\d[A-Za-z]")
+_NOT_ACTING_BEFORE = re.compile(r"\b(?:en|au|aux|à|de|du|des|d['’]|vers|dans|sur|par|pour)\s*$", re.I)
+_ORG_ROLE = (
+    (re.compile(r"^parquets?\b", re.I), roles.PARQUET),
+    (re.compile(r"^(?:tribunal|cour|haute cour|conseil de prud)", re.I), roles.COURT),
+    (re.compile(r"^(?:ministère|département|gouvernement)\b", re.I), roles.GOV),
+)
+_TITLED_PERSON = re.compile(
+    r"^(?i:procureure?|juge|ministre|présidente?|directeur|directrice|avocate?)\b.*?\s"
+    r"((?!République)[A-ZÉ][\w'’-]+\s+[A-ZÉ][\w'’-]+)$"
+)
+STOP_END = {"de", "du", "des", "la", "le", "les", "et", "à", "en", "d'", "l'", "pour", "par"}
+_DOMAIN = re.compile(r"\.(?:gg|com|fr|net|org|io|to|cc|me|tv|ru|eu)$", re.I)
+_PLATFORM_CUE = re.compile(
+    r"(?:site|plateforme|application|appli|réseau social|forum|messagerie|service|marketplace|"
+    r"place de marché)\s+(?:de \w+\s+)?$",
+    re.I,
+)
+_ACTING_VERB = re.compile(
+    r"^\s*(?:a|ont|avait|avaient|aurait|est|sont|était|serait|se|s['’]|y|va|doit|veut|"
+    r"affirme|accuse|dénonce|annonce|attaque|poursuit|réclame|exige|dément|nie|conteste|"
+    r"condamne|sanctionne|saisit|porte|rejette|répond|réplique|demande|menace|juge|estime|"
+    r"enquête|interdit|bloque|suspend|assure|déclare|reproche)\b",
+    re.I,
+)
+_VICTIM_CUE = re.compile(r"\bvictimes?\b|\bcibl", re.I)
+_NUMBER_WORDS = (
+    r"\d[\d  .]*|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente"
+    r"|cent|une dizaine d['e]|une vingtaine d['e]|des dizaines d['e]|des centaines d['e]"
+    r"|plusieurs"
+)
+PEOPLE = (
+    r"hommes|femmes|personnes|suspects|individus|jeunes|mineurs|proches|complices|membres|"
+    r"militants|hackers|pirates|cybercriminels|vendeurs|administrateurs|policiers|gendarmes|"
+    r"victimes|clients|utilisateurs|internautes|salariés|adhérents|prévenus|accusés|"
+    r"ressortissants|étudiants|trafiquants|escrocs|employés"
+)
+_GROUP = re.compile(
+    rf"(?<![\w-])((?:{_NUMBER_WORDS})\s*(?:de (?:ses|leurs|nos) )?(?:{PEOPLE})"
+    r"(?:\s+(?:présumés|présumées|soupçonnés|interpellés|arrêtés|russes|français|américains))?)"
+    r"(?!\w)",
+    re.I,
+)
+_PERSON_AGE = re.compile(
+    r"(?<!\w)(?:[Uu]n|[Uu]ne)\s+((?:jeune\s+)?(?:homme|femme|adolescente?|étudiante?|garçon|fille|"
+    r"informaticien(?:ne)?|ingénieur|lycéen(?:ne)?|collégien(?:ne)?|militante?|pirate|hacker|"
+    r"quadragénaire|salariée?|employée?|développeur|développeuse|chômeur|"
+    r"trentenaire|quinquagénaire|retraitée?|"
+    r"(?:[A-ZÉ][a-zéèëïô]+-)?[A-ZÉ][a-zéèëïô]+(?:ien|ienne|ais|aise|ain|aine|ois|oise|and|ande|"
+    r"ol|ole|e|en|enne))"
+    r",?\s+(?:âgée?\s+)?de\s+\d{1,2}\s+ans)(?!\w)"
+)
+# "un pirate se faisant appeler « Zeraphine »", "surnommé Kingpin".
+_PSEUDONYM = re.compile(
+    r"(?:se faisant appeler|se présentant sous le nom de|surnommée?|alias|sous le pseudonyme(?: de)?"
+    r"|connue? sous le (?:nom|pseudonyme) de)\s+[\"«“]?\s*([A-Z0-9][\w.-]{2,30})"
+)
+# "le groupe de hackers Lazarus", "le gang REvil", "le collectif baptisé Anonymous".
+_NAMED_GROUP = re.compile(
+    r"(?<!\w)(?:groupe|gang|collectif|réseau|botnet|forum|marché|groupuscule)"
+    r"(?: (?:de |d['’])?(?:hackers|pirates(?: informatiques)?|cybercriminels|hacktivistes|"
+    r"rançongiciels?|ransomware|criminels|machines zombies|activistes))?"
+    r"(?:,? (?:baptisé|nommé|appelé|dénommé|connu sous le nom de|surnommé))?"
+    r"[ \t]+[\"«“]?[ \t]*((?-i:[A-Z][\w-]+(?: [A-Z][\w-]+)?))"  # a name on the same line
+)
+_PLATFORM_ACCOUNT = re.compile(
+    r"(?<!\w)((?:groupe|page|compte|chaîne|serveur|canal|boucle)\s+"
+    r"(?:Facebook|Twitter|YouTube|Youtube|Telegram|Discord|Instagram|TikTok|Snapchat|WhatsApp))"
+    r"(?!\w)"
+)
+
+
+@dataclass(slots=True)
+class Mention:
+    """One occurrence of a party in the combined title + text."""
+
+    surface: str
+    kind: str
+    start: int
+    end: int
+    key: str
+    role: str = ""
+    weight: float = 1.0
+
+
+def _clean_surface(text: str, label: str) -> str:
+    text = text.strip(' \n\t,;:.«»"“”()[]')
+    text = _DETERMINERS.sub("", text) if label != "PER" else _PER_DETERMINER.sub("", text)
+    text = _HONORIFIC.sub("", text)
+    words = text.split()
+    while words and words[-1].lower() in STOP_END:
+        words.pop()
+    return " ".join(words).strip(" ,;:.'’")
+
+
+def _plausible(surface: str, label: str) -> bool:
+    """Reject fragments, headings in capitals, common words and press outlets."""
+    if len(surface) < 2 or "\n" in surface or any(c in surface for c in "()[]{}+#@"):
+        return False
+    folded = fold(surface)
+    if folded in _MEDIA or folded in _NOT_ACTORS:
+        return False
+    words = surface.split()
+    if label in ("PER", "MISC") and not all(w[:1].isupper() or w.lower() in _PARTICLES for w in words):
+        return False  # "LV tabouret", "Feu vert": a capitalised sentence start, not a name
+    if len(words) > 1 and surface.isupper():
+        return False  # "ACTIVISTES TURCS": a heading in capitals
+    if label == "MISC" and len(words) == 1 and not _CAMEL.search(surface):
+        return False  # "Sexiste", "Chrome", "ACAB": MISC single words are rarely parties
+    if label == "PER" and (len(words) > 4 or (len(words) == 1 and _CAMEL.search(surface))):
+        return False  # a one-word CamelCase "person" is a product or malware name
+    if _LEGAL_TEXT.match(surface) or _ARTICLE_NUMBER.fullmatch(surface):
+        return False
+    return any(c.isupper() for c in surface)
+
+
+# "des plateformes comme TikTok, Snapchat ou Instagram": names given as examples.
+_EXAMPLE_BEFORE = re.compile(
+    r"\b(?:comme|tels? que|telles? que|notamment|par exemple|ou encore|à l['’]instar d[eu']?)"
+    r"\s+(?:(?:[\w'’-]+\s+){0,3}[\w'’-]+(?:,\s+|\s+(?:et|ou)\s+))*$",
+    re.I,
+)
+
+
+# English copy: spaCy's French model tags sentence starts, nationalities and months.
+_EN_NOISE = re.compile(
+    r"^(?:the|this|that|these|those|a|an|public|french|german|british|irish|american|european|"
+    r"english|spanish|italian|dutch|russian|chinese|january|february|march|april|may|june|"
+    r"july|august|september|october|november|december|monday|tuesday|wednesday|thursday|"
+    r"friday|saturday|sunday|deputy|operation)\b",
+    re.I,
+)
+
+
+def english_noise(surface: str) -> bool:
+    """Tell a fragment of English prose from a name (only used on English articles)."""
+    words = surface.split()
+    if any(c in surface for c in "/%=") or len(words) > 4:
+        return True
+    if any(w[:1].islower() and w.lower() not in _PARTICLES | {"of", "for", "and"} for w in words):
+        return True  # "Ministry of the Interior earlier this month"
+    return bool(_EN_NOISE.match(surface)) and not surface.isupper()
+
+
+def _common_word(surface: str, text: str, start: int) -> bool:
+    """Tell a capitalised common noun at a sentence start ("Publicité : …") from a name.
+
+    One word, not an acronym, at the start of a line or sentence, and written in lower case
+    elsewhere in the article: a common noun spaCy took for an entity.
+    """
+    if " " in surface or surface.isupper() or _CAMEL.search(surface):
+        return False
+    before = text[max(0, start - 3) : start]
+    if start > 0 and not re.search(r"(?:^|[.!?:\n«\"]\s*)$", before):
+        return False
+    lower = surface[:1].lower() + surface[1:]
+    return re.search(rf"(?<!\w){re.escape(lower)}(?!\w)", text) is not None
+
+
+def ner_mentions(doc, title_end: int, *, english: bool = False) -> list[Mention]:  # noqa: ANN001  # spaCy Doc, lazily imported
+    """Turn the pipeline's entities into mentions, correcting spaCy's known mistakes."""
+    text = doc.text
+    mentions: list[Mention] = []
+    rejected: list[tuple[str, int, int]] = []
+    for ent in doc.ents:
+        label = ent.label_
+        if label in (MEDIA_LABEL, PARTY_LABEL):
+            continue
+        surface = _clean_surface(ent.text, label)
+        if not surface:
+            continue
+        titled = _TITLED_PERSON.match(surface)
+        if titled:  # "Procureure de la République Laure Beccuau", tagged as a place
+            surface, label = titled.group(1), "PER"
+        start = text.find(surface, ent.start_char, ent.end_char + 1)
+        start = start if start >= 0 else ent.start_char
+        end = start + len(surface)
+        if surface in AMBIGUOUS:
+            body = resolve_ambiguous(surface, text)
+        else:
+            body = BY_KEY.get(ent.ent_id_) or BY_KEY.get(ALIAS_INDEX.get(fold(surface), ""))
+        if body is not None:
+            # An institution named once matters more than a company cited among examples.
+            weight = 1.3 if body.role == COMPANY else 1.8
+            if body.role == COMPANY and _EXAMPLE_BEFORE.search(text[max(0, start - 45) : start]):
+                weight = 0.6
+            mentions.append(Mention(surface, body.kind, start, end, f"gaz:{body.key}", body.role, weight))
+            continue
+        before = text[max(0, start - 40) : start]
+        if _OPERATION_BEFORE.search(before):
+            continue  # "l'opération baptisée « Paper Tiger »" names a police operation
+        if not _plausible(surface, label) or _TITLE_BEFORE.search(before):
+            rejected.append((surface, start, end))
+            continue
+        if _common_word(surface, text, start) or (english and english_noise(surface)):
+            continue
+        after = text[end : end + 40]
+        if _DOMAIN.search(surface) or _PLATFORM_CUE.search(before):
+            mentions.append(Mention(surface, "organisation", start, end, "", roles.COMPANY))
+        elif label == "PER":
+            mentions.append(Mention(surface, "personne", start, end, ""))
+        elif label == "ORG":
+            role = next((r for regex, r in _ORG_ROLE if regex.search(surface)), "")
+            mentions.append(Mention(surface, "organisation", start, end, "", role, 1.3 if role else 1.0))
+        elif label == "LOC":
+            # A place is an actor only when it acts or is targeted: "l'Australie a affirmé".
+            acting = _ACTING_VERB.match(after) and not _NOT_ACTING_BEFORE.search(before)
+            if acting or (start < title_end and _VICTIM_CUE.search(after)):
+                mentions.append(Mention(surface, "lieu", start, end, "", "", 0.8))
+        elif label == "MISC":
+            mentions.append(Mention(surface, "organisation", start, end, "", "", 0.6))
+        else:
+            rejected.append((surface, start, end))
+    # spaCy labels one name differently from one sentence to the next ("Coco" as a place,
+    # a person, a platform): once one occurrence is accepted, its other occurrences count.
+    accepted = {fold(m.surface): m for m in mentions}
+    for surface, start, end in rejected:
+        same = accepted.get(fold(surface))
+        if same is not None:
+            mentions.append(Mention(surface, same.kind, start, end, same.key, same.role, same.weight))
+    return mentions
+
+
+def pattern_mentions(text: str) -> list[Mention]:
+    """Find unnamed parties: "un Italien de 44 ans", "trois de ses proches", "groupe Facebook"."""
+    found: list[Mention] = []
+    for regex, kind, role, weight in (
+        (_PERSON_AGE, "personne", roles.SUSPECT, 1.5),
+        (_GROUP, "groupe", "", 1.2),
+        (_PLATFORM_ACCOUNT, "groupe", "", 1.5),
+    ):
+        for match in regex.finditer(text):
+            surface = match.group(1).strip()
+            words = fold(surface).split()
+            if regex is _PERSON_AGE:
+                key = "age:" + words[0]  # "Italien de 44 ans" and a bare "Italien" are one
+            elif regex is _PLATFORM_ACCOUNT:
+                key = "grp:" + " ".join(words)
+            elif re.match(r"\d", surface):
+                key = "grp:n" + re.sub(r"\D", "", surface)  # "56 000 membres" = "56 000 hommes"
+            else:
+                key = "grp:" + group_head(surface)
+            found.append(Mention(surface, kind, match.start(1), match.end(1), key, role, weight))
+    for match in _PSEUDONYM.finditer(text):
+        found.append(
+            Mention(match.group(1), "personne", match.start(1), match.end(1), "alias:" + fold(match.group(1)), "", 1.5)
+        )
+    for match in _NAMED_GROUP.finditer(text):
+        name = match.group(1)
+        if fold(name) in ALIAS_INDEX or fold(name) in _MEDIA or fold(name) in _NOT_ACTORS:
+            continue  # "groupe Facebook" is an account, "groupe Google" a company
+        found.append(Mention(name, "organisation", match.start(1), match.end(1), "org:" + fold(name), "", 1.4))
+    found.extend(roles.generic_mentions(text, Mention))
+    return found
+
+
+def group_head(surface: str) -> str:
+    """Return the noun that names an unnamed group ("trois pirates" → "hacker"), for merging."""
+    words = fold(surface).split()
+    heads = [w for w in words if re.fullmatch(PEOPLE, w)]
+    head = (heads[-1] if heads else words[-1]).rstrip("s")
+    return SYNONYM_HEADS.get(head, head)
+
+
+# Group heads that name the same unnamed party as `roles` generics ("trois pirates" = "pirates").
+SYNONYM_HEADS = {
+    "pirate": "hacker",
+    "hacker": "hacker",
+    "escroc": "cybercriminel",
+    "trafiquant": "cybercriminel",
+    "prevenu": "suspect",
+    "accuse": "suspect",
+    "policier": "policier",
+    "gendarme": "policier",
+    "plaignant": "plaignant",
+}
