@@ -254,35 +254,32 @@ async def test_one_caller_giving_up_does_not_cancel_the_shared_fetch(feed_server
     assert feed_server.hits("/popular") == 1
 
 
-async def test_requests_to_one_host_never_exceed_the_per_host_limit(feed_server: FeedServer) -> None:
-    active = peak = 0
+class ConcurrencyProbe:
+    """A slow handler that records how many requests it served at once."""
 
-    async def slow(request: web.Request) -> web.Response:
-        nonlocal active, peak
-        active += 1
-        peak = max(peak, active)
+    def __init__(self) -> None:
+        self.active = self.peak = 0
+
+    async def __call__(self, request: web.Request) -> web.Response:
+        self.active += 1
+        self.peak = max(self.peak, self.active)
         await asyncio.sleep(0.15)
-        active -= 1
+        self.active -= 1
         return web.Response(body=RSS)
 
+
+async def test_requests_to_one_host_never_exceed_the_per_host_limit(feed_server: FeedServer) -> None:
+    slow = ConcurrencyProbe()
     for n in range(6):
         feed_server.set_handler(f"/f{n}", slow)
     async with Fetcher(allow_private=True, per_host_limit=2) as fetcher:
         await asyncio.gather(*(fetcher.fetch(feed_server.url(f"/f{n}")) for n in range(6)))
-    assert peak == 2
+    assert slow.peak == 2
     assert len(feed_server.requests) == 6
 
 
 async def test_the_per_host_limit_does_not_hold_back_other_hosts(feed_server: FeedServer) -> None:
-    active = peak = 0
-
-    async def slow(request: web.Request) -> web.Response:
-        nonlocal active, peak
-        active += 1
-        peak = max(peak, active)
-        await asyncio.sleep(0.15)
-        active -= 1
-        return web.Response(body=RSS)
+    slow = ConcurrencyProbe()
 
     feed_server.set_handler("/a", slow)
     feed_server.set_handler("/b", slow)
@@ -293,7 +290,7 @@ async def test_the_per_host_limit_does_not_hold_back_other_hosts(feed_server: Fe
             fetcher.fetch(feed_server.url("/b")),
             fetcher.fetch(other_host + "/a"),
         )
-    assert peak == 2
+    assert slow.peak == 2
 
 
 async def test_fetching_before_start_is_a_programming_error() -> None:
