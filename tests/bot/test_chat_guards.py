@@ -100,3 +100,8 @@ SSRF_URLS = [
     "http://169.254.169.254/latest/meta-data/",
     "http://[::1]:8080/",
 ]
+
+
+def test_the_env_file_with_tokens_is_git_ignored() -> None:
+    gitignore = (Path(__file__).resolve().parents[2] / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert ".env" in gitignore
