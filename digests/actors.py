@@ -148,6 +148,7 @@ def _merge_same_names(clusters: dict[str, Cluster], aliases: dict[str, str]) -> 
 
 
 _ACRONYM = re.compile(r"\(([A-Z][A-Za-z0-9]{1,9})\)")
+_ELIDED = re.compile(r"^[LlDd]['’]")
 
 
 def acronym_aliases(text: str) -> dict[str, str]:
@@ -159,6 +160,8 @@ def acronym_aliases(text: str) -> dict[str, str]:
     for match in _ACRONYM.finditer(text):
         acronym = match.group(1)
         words = re.findall(r"[\wÀ-ÿ'’-]+", text[max(0, match.start() - 160) : match.start()])
+        # "L'Association nationale des supporters (ANS)": the elided article is no initial.
+        words = [_ELIDED.sub("", w) for w in words]
         initials = acronym.lower()
         for size in range(len(initials), min(len(words), 14) + 1):
             window = words[-size:]

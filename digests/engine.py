@@ -149,6 +149,11 @@ def _actors(
     for cl in clusters:
         _assign_role(cl, text, by_key, sentences)
     ranked = actors_mod.rank(clusters, text, title_end, lead_end)
+    # "le ministre de l'Intérieur" is Gérald Darmanin's function, shown with him: no party.
+    functions = {fold(c.function) for c in ranked if c.kind == "personne" and c.function}
+    ranked = [
+        c for c in ranked if c.kind == "personne" or not all(fold(m.surface) in functions for m in c.mentions)
+    ]
     folded = fold(text)
     kept = [c for c in ranked if c.score > 0][:MAX_ACTORS]  # below 0: a name dropped in passing
     # Co-defendants named once each rank low one by one, yet the renderer lists them together

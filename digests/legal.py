@@ -67,7 +67,7 @@ RULES: tuple[Rule, ...] = (
     _rule(PEINE, "", rf"{_MONEY} (?:détournés|volés|dérobés|de dommages|de préjudice|de rançon)", 2.0),
     _rule(PEINE, "", rf"rançon de {_MONEY}", 2.0),
     _rule(PEINE, "", rf"{_MONEY} de dommages(?: et |-)intérêts|dommages(?: et |-)intérêts", 2.4),
-    _rule(PEINE, "", rf"astreinte(?: de {_MONEY}(?: par jour)?)?", 1.8),
+    _rule(PEINE, "", rf"astreintes?(?: de {_MONEY}(?: par jour)?)?", 1.8),
     # An amount counts as a legal fact only in a sentence about a penalty, a loss or a seizure.
     _rule(PEINE, "", _MONEY, 1.6, needs=r"amende|saisi|rançon|préjudice|dommage|détourn|volé|"
           r"dérob|escroqu|blanchi|récompense|sanction|condamn|extorqu|indemni|pénalité"),
@@ -111,7 +111,7 @@ RULES: tuple[Rule, ...] = (
     _rule(INF, "pedocriminalite", r"pédopornographi\w+|pédocrimin\w+", 1.5),
     _rule(INF, "pratiques-trompeuses", r"pratiques (?:commerciales )?(?:trompeuses|déloyales|"
           r"anticoncurrentielles)(?: et (?:injustes|déloyales))?", 2.5),
-    _rule(INF, "abus-position", r"abus de position dominante", 2.5),
+    _rule(INF, "abus-position", r"abus(?:é|ait|e)? de (?:sa |leur |une |la )?position dominante", 2.5),
     _rule(INF, "usurpation", rf"usurpations? d{_AP}identité", 2.0),
     _rule(INF, "corruption", r"corruptions?(?: d'agents? publics?| active| passive)?|trafic "
           r"d'influence", 2.5),
@@ -142,11 +142,15 @@ RULES: tuple[Rule, ...] = (
     _rule(PROC, "premiere-instance", r"(?:en )?première instance", 1.6),
     _rule(PROC, "transaction", r"accords? (?:transactionnels?|amiables?|à l'amiable)"
           r"|transactions? pénales?|règlement à l'amiable", 2.2),
-    _rule(PROC, "requisitions", r"réquisitions?|(?:avait |a )?requis(?= \w+ (?:an|mois|amende))",
+    _rule(PROC, "requisitions", r"réquisitions?|(?:avait |a |ont |avaient )?requis"
+          r"(?= (?:[\w'’]+ ){1,3}(?:ans?|mois|amendes?|peines?|prison|relaxe)\b)",
           1.8),
     _rule(PROC, "action-collective", r"actions? (?:de groupe|collectives?)|class actions?", 2.5),
     _rule(PROC, "injonction", r"injonctions?|ordonnances?(?: de référé)?", 1.8),
-    _rule(PROC, "audience", r"audiences?|comparution immédiate|comparaîtr\w+|jugée?s?", 1.5),
+    _rule(PROC, "audience", r"audiences?|comparution immédiate|comparaîtr\w+", 1.5),
+    # "jugé" is a trial only after an auxiliary: "les contenus jugés illicites" is no trial.
+    _rule(PROC, "audience", r"(?:être|sera|seront|été|sont|est|était|étaient|serait|seraient) "
+          r"(?P<show>jugée?s?)", 1.5),
     _rule(PROC, "classement", r"classée? sans suite|classement sans suite", 2.0),
     _rule(PROC, "rappel-ordre", r"rappels? à l'ordre|avertissements?", 1.5),
     _rule(PROC, "blocage", r"blocages?|déréférencements?|bloquer|déréférencer", 1.5),
@@ -156,7 +160,8 @@ RULES: tuple[Rule, ...] = (
     _rule(PROC, "arrestation", r"arrestations?|interpellations?|interpellée?s?", 2.0),
     _rule(PROC, "condamnation", r"condamnations?|condamnée?s?", 2.0),
     _rule(PROC, "proces", r"procès", 2.0),
-    _rule(PROC, "appel", r"interjeté appel|(?:fait|faire|feront|fera) appel(?: (?:de|du) (?:la "
+    _rule(PROC, "appel", r"interjet\w* appel|(?:fait|faire|feront|fera|ferait|feraient|ferons) "
+          r"appel(?: (?:de|du) (?:la "
           r"décision|jugement|sa condamnation|leur condamnation|cette décision|ce jugement))?"
           r"|en appel", 2.0),
     _rule(PROC, "refere", r"référés?", 2.0),
@@ -164,7 +169,9 @@ RULES: tuple[Rule, ...] = (
     _rule(PROC, "sanction", r"sanctions?|sanctionnée?s?", 2.0),
     _rule(PROC, "censure", r"censurée?s?|censures?", 2.5),
     _rule(PROC, "perquisition", r"perquisitions?", 2.0),
-    _rule(PROC, "mandat", rf"mandats? d{_AP}arrêt", 2.0),
+    _rule(PROC, "mandat", rf"mandats? d{_AP}arrêt|avis de recherche|notices? rouges?", 2.0),
+    _rule(PROC, "arret", rf"(?:l{_AP}|un |cet |son |leur )(?P<show>arrêt)(?! (?:de|du|des|d{_AP})\b)",
+          1.5),
     _rule(PROC, "extradition", r"extraditions?|extradée?s?", 2.0),
     _rule(PROC, "poursuites", r"poursuivie?s?(?= pour| en justice)|poursuites(?: judiciaires| pénales)?",
           1.6),
@@ -177,6 +184,8 @@ RULES: tuple[Rule, ...] = (
     _rule(PROC, "recours", r"recours", 1.5),
     _rule(PROC, "avis", r"(?:son |un |l')(?P<show>avis(?: favorable| défavorable)?)", 1.2),
     _rule(PROC, "feu-vert", r"feu vert", 1.5),
+    _rule(PROC, "controle", r"(?:ouverture d['’]une? |lancé une? |mené une? |procédure de |missions? de )"
+          r"(?P<show>contrôles?(?: sur place| en ligne)?)", 1.8),
     _rule(PROC, "decret", r"décrets?", 1.5),
     _rule(PROC, "vote", r"votes?|votée?s?", 1.0),
     _rule(PROC, "signalement", r"signalements?", 1.5),
@@ -198,6 +207,8 @@ RULES: tuple[Rule, ...] = (
           r"renseignement|(?-i:Cloud Act|Patriot Act|Privacy Shield|Safe Harbou?r)|"
           r"directives? (?:européennes?|e-?commerce|(?-i:[A-Z])\w+)|"
           r"(?:règlement|directive) (?:européen )?sur (?:les|la) [a-zéè]+(?: [a-zéè]+)?", 2.3),
+    # A foreign or long law named with its acronym: "loi fédérale sur … des enfants (COPPA)".
+    _rule(LOI, "", r"loi [^.;()\n]{3,80}? \((?P<show>(?-i:[A-Z]{3,7}))\)", 2.6),
     _rule(LOI, "", r"(?-i:RGPD|DSA|DMA|LCEN|NIS ?2)|règlement général sur la protection des "
           r"données|Digital (?:Services|Markets) Act|AI Act", 2.5),
     _rule(LOI, "", r"articles? (?:[LR]\.? ?)?\d[\d.\-]*(?: et \d[\d.\-]*)?"
@@ -208,12 +219,19 @@ RULES: tuple[Rule, ...] = (
           r"de commerce|des postes et des communications électroniques|de la sécurité intérieure)",
           2.0),
     _rule(LOI, "amendement", r"premier amendement", 2.0),
+    _rule(LOI, "charte", rf"Charte des droits fondamentaux(?: de l{_AP}(?:UE|Union européenne))?"
+          r"|Convention européenne des droits de l'homme", 2.3),
     _rule(ENJEU, "liberte-expression", rf"libertés? d{_AP}expression", 2.0),
     _rule(ENJEU, "vie-privee", r"vie privée", 1.8),
     _rule(ENJEU, "donnees", r"données (?:personnelles|à caractère personnel|bancaires|de santé|"
           r"biométriques|sensibles|"
           r"de (?:géo)?localisation)|informations bancaires|cartes bancaires", 1.8),
     _rule(ENJEU, "geolocalisation", r"géolocalisation", 1.2),
+    _rule(ENJEU, "surveillance", r"reconnaissance faciale|surveillance de masse|fichage", 1.6),
+    _rule(ENJEU, "principes-rgpd", r"minimisation des données|licéité du traitement|base légale"
+          r"|conservation (?:généralisée et indifférenciée )?des données(?: de connexion)?", 1.7),
+    _rule(ENJEU, "droits-fondamentaux", r"droits fondamentaux", 1.5),
+    _rule(PROC, "sites-miroirs", r"sites? miroirs?", 1.5),
     _rule(ENJEU, "securite-nationale", r"sécurité nationale", 1.8),
     _rule(ENJEU, "droits-personnes", rf"droits? (?:d{_AP}opposition|à l{_AP}effacement|à l{_AP}oubli"
           rf"|d{_AP}accès)", 1.8),
@@ -227,6 +245,12 @@ RULES: tuple[Rule, ...] = (
           1.0),
     _rule(LOI, "", r"(?:retirer|retrait|supprimer|suppression)[^.;]{0,40}?"
           r"(?:sous|en|dans les|dans un délai de) (?:24|48|une|1|deux) ?h(?:eures?)?", 2.5),
+    _rule(LOI, "", r"(?:sous|en|dans les|dans un délai de) (?:24|48|une|1|deux) ?h(?:eures?)?"
+          r"(?: le| au)? (?:retrait|suppression|blocage)", 2.5),
+    # How long a measure lasts (data kept, a site blocked): a stake, not a prison term.
+    _rule(ENJEU, "duree", rf"(?:durée(?: de conservation)?[^.;]{{0,30}}?|pendant) {_NUM} "
+          r"(?:ans?|mois|jours)", 1.8,
+          needs=r"conserv|bloqu|blocage|interdi|suspen|fichier|données|accès"),
 )
 
 KIND_ORDER = {PROC: 0, INF: 1, PEINE: 2, LOI: 3, ENJEU: 4}

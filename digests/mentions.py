@@ -37,6 +37,7 @@ _OPERATION_BEFORE = re.compile(
     r"[«\"“]?\s*$",
     re.I,
 )
+_LAW_ACRONYM_BEFORE = re.compile(r"\bloi [^.;()\n]{3,80}\(\s*$", re.I)  # read 90 chars back
 _ARTICLE_NUMBER = re.compile(r"[LRD]?\.?\s?\d[\d.\-]*")  # "L7124-1": an article of a code
 _HONORIFIC = re.compile(r"^(?:M\.|MM\.|Mme|Mmes|Me|Mlle|Dr|Pr)\s+")
 _MEDIA = {fold(name) for name in MEDIA_EXACT} | {"figaro", "obs", "express", "parisien", "monde"}
@@ -174,6 +175,13 @@ _NAMED_GROUP = re.compile(
     r"(?:,? (?:baptisé|nommé|appelé|dénommé|connu sous le nom de|surnommé))?"
     r"[ \t]+[\"«“]?[ \t]*((?-i:[A-Z][\w-]+(?: [A-Z][\w-]+)?))"  # a name on the same line
 )
+# "un service de cyberattaques, baptisé « BoomStresser »", "la plateforme BTC-e".
+_NAMED_SERVICE = re.compile(
+    r"(?<!\w)(?:site|service|plateforme|messagerie|application|logiciel|marketplace)"
+    r"(?: [\w'’-]+){0,4}?,? (?:baptisée?|nommée?|appelée?|dénommée?|surnommée?) "
+    r"[\"«“]?[ \t]*((?-i:[A-Z][\w.-]*\w))"
+    r"|(?<!\w)(?:la plateforme|le site|la messagerie) ((?-i:[A-Z][\w-]*[A-Z0-9.-][\w.-]*\w))"
+)
 _PLATFORM_ACCOUNT = re.compile(
     r"(?<!\w)((?:groupe|page|compte|chaîne|serveur|canal|boucle)\s+"
     r"(?:Facebook|Twitter|YouTube|Youtube|Telegram|Discord|Instagram|TikTok|Snapchat|WhatsApp))"
@@ -300,6 +308,8 @@ def ner_mentions(doc, title_end: int, *, english: bool = False) -> list[Mention]
         before = text[max(0, start - 40) : start]
         if _OPERATION_BEFORE.search(before):
             continue  # "l'opération baptisée « Paper Tiger »" names a police operation
+        if _LAW_ACRONYM_BEFORE.search(text[max(0, start - 90) : start]):
+            continue  # "la loi sur la vie privée des enfants (COPPA)" names a law
         if not _plausible(surface, label) or _TITLE_BEFORE.search(before):
             rejected.append((surface, start, end))
             continue
@@ -356,11 +366,17 @@ def pattern_mentions(text: str) -> list[Mention]:
         found.append(
             Mention(match.group(1), "personne", match.start(1), match.end(1), "alias:" + fold(match.group(1)), "", 1.5)
         )
-    for match in _NAMED_GROUP.finditer(text):
-        name = match.group(1)
+    named = [(m.group(1), m.start(1), m.end(1)) for m in _NAMED_GROUP.finditer(text)]
+    named += [
+        (m.group(g), m.start(g), m.end(g))
+        for m in _NAMED_SERVICE.finditer(text)
+        for g in (1, 2)
+        if m.group(g)
+    ]
+    for name, start, end in named:
         if fold(name) in ALIAS_INDEX or fold(name) in _MEDIA or fold(name) in _NOT_ACTORS:
             continue  # "groupe Facebook" is an account, "groupe Google" a company
-        found.append(Mention(name, "organisation", match.start(1), match.end(1), "org:" + fold(name), "", 1.4))
+        found.append(Mention(name, "organisation", start, end, "org:" + fold(name), "", 1.4))
     found.extend(roles.generic_mentions(text, Mention))
     return found
 

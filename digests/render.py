@@ -17,7 +17,7 @@ _ITEM_MAX = 80
 _SUMMARY_STEPS = (320, 280, 240, 200, 170, 140, 110)
 _WANTED_ACTORS = 8
 _WANTED_LEGAL = 6
-_MAX_LEGAL_SHOWN = 6
+_MAX_LEGAL_SHOWN = 8
 _MONTHS = (
     "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
     "octobre", "novembre", "décembre",
@@ -51,6 +51,8 @@ _OBVIOUS = {
 }
 # Parties several people share: they are listed together under one label.
 _GROUPED_ROLES = frozenset({"mis en cause", "victime", "plaignant"})
+# Companies cited together ("Orange, SFR et Free") share one slot and one label too.
+_COMPANY = "entreprise/plateforme"
 _MAX_GROUPED = 4
 
 
@@ -71,6 +73,8 @@ def _group_label(names: list[str], role: str) -> str:
     obvious = _OBVIOUS.get(role)
     if obvious is not None and obvious.search(names[-1]):
         return _joined(names)  # "trafiquants et 179 vendeurs présumés" ends on a role word
+    if role == _COMPANY:
+        return f"{_joined(names)} (entreprises)" if len(names) > 1 else f"{names[0]} (entreprise)"
     return f"{_joined(names)} ({role})"
 
 
@@ -83,8 +87,9 @@ def actor_entries(actors: tuple[Actor, ...]) -> list[list[str]]:
     """
     groups: dict[tuple[str, str], list[Actor]] = {}
     for actor in actors:
-        if actor.kind in ("personne", "groupe") and not actor.function and (
-            actor.role in _GROUPED_ROLES
+        if not actor.function and (
+            (actor.kind in ("personne", "groupe") and actor.role in _GROUPED_ROLES)
+            or (actor.kind == "organisation" and actor.role == _COMPANY)
         ):
             groups.setdefault((actor.kind, actor.role), []).append(actor)
     entries: list[list[str]] = []
@@ -116,6 +121,8 @@ def _legal_labels(legal: tuple[LegalItem, ...], seen_text: str) -> list[str]:
     seen = fold(seen_text)
     for item in legal:
         label = trim_words(item.text, _ITEM_MAX)
+        if item.kind == "procédure" and re.match(r"[A-ZÉÈ][a-zéèêàçôûî]+(?:\s|$)", label):
+            label = label[0].lower() + label[1:]  # "Interpellé mardi, …" opened a sentence
         folded = fold(item.text)
         if folded in seen or any(folded in fold(other) for other in labels):
             continue  # already visible in the title, the summary or a longer item

@@ -67,7 +67,8 @@ _CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(?:ans|mois) (?:de prison|d['’]emprisonnement|avec sursis|ferme)|instigat|complices?\b|"
         r"\b(?:sa|leur|leurs) peines?\b|cerveau", re.I)),
     (PLAINTIFF, re.compile(
-        r"porté plainte|porter plainte|déposé plainte|plaignant|saisi(?:t|r|ra)?\b|dénonc|"
+        r"porté plainte|porter plainte|déposé plainte|plaignant|"
+        r"saisi(?:t|r|ra)?\b(?! de l['’]enquête| des investigations| du dossier)|dénonc|"
         r"intenté|attaque en justice|assign|courriers? aux parquets|a signalé|signalements", re.I)),
     (VICTIM, re.compile(
         r"victimes?\b|piratée?s?\b|ciblée?s?\b|dérobé|volée?s?\b|a subi|ont subi|visée?s? par des",
@@ -155,9 +156,10 @@ def generic_mentions(text: str, make: Callable[..., Any]) -> list[Any]:
 
 def person_function(text: str, start: int, end: int) -> str:
     """Return the function a person is introduced with, or "" (grounded, ≤ 40 chars)."""
-    before = text[max(0, start - 70) : start]
+    # A function never runs across a line: the title's last words are not the lead's.
+    before = text[max(0, start - 70) : start].rpartition("\n")[2]
     match = _FUNCTION_BEFORE.search(before)
-    after = _FUNCTION_AFTER.match(text[end : end + 80])
+    after = _FUNCTION_AFTER.match(text[end : end + 80].partition("\n")[0])
     if match is None or (after is not None and match.group(1).strip() in ("Me", "me")):
         match = after or match  # "Me X, avocate de Y" says more than "Me"
     if match is not None and match.group(1).strip() in ("Me", "me"):
@@ -170,7 +172,9 @@ def person_function(text: str, start: int, end: int) -> str:
     return _trim_tail(trim_words(function, 40, ellipsis=""))
 
 
-_LAWYER_OF = re.compile(r"(avocate?s? (?:de|du|des|d['’])\s*[^,.;:!?«»\"]{1,40}),\s*Me\s*$", re.I)
+_LAWYER_OF = re.compile(
+    r"(avocate?s?(?: (?:de|du|des|d['’])\s*[^,.;:!?«»\"]{1,40})?),\s*Me\s*$", re.I
+)
 _CLIENT_END = re.compile(r"\b(?:de|du|d['’])\s*(?:M\.|Mme|Me|Mlle|MM\.)?\s*$", re.I)
 _TAIL_STOP = re.compile(r"(?:\s+(?:de|du|des|la|le|les|et|à|au|aux|en|d['’]|l['’]))+$", re.I)
 
@@ -210,6 +214,7 @@ _ORDER = (SUSPECT, PLAINTIFF, VICTIM, POLICE, COMPANY)
 # hospitalier") before the name.
 _DET = r"\s*(?:la |le |l['’]|les |sa |son |ses )?(?:[a-zéèêàçôû-]+ ){0,2}"
 _ORG_BEFORE: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (SUSPECT, re.compile(r"revendiquée?s? par(?: le| la| les| l['’])?(?: [\w'’-]+){0,3} ?$", re.I)),
     (SUSPECT, re.compile(
         r"(?:plaintes?|poursuites|enquêtes?|procédures?|actions?|sanctions?|amendes?|procès|"
         r"information judiciaire|mises? en demeure|accusations?|recours|condamnations?)"
@@ -276,6 +281,26 @@ def _neighbour_votes(text: str, spans: list[tuple[int, int]]) -> Counter[str]:
     return votes
 
 
+# A person named as the target of an offence: "des messages haineux visant la députée X".
+_PERSON_TARGET = re.compile(
+    r"(?:(?:harcèlement|menaces?|injures?|insultes|messages|propos|attaques?|campagne|violences)"
+    r"[^.;]{0,60}(?:à l['’]encontre d[eu'’]s?|contre|visant|ciblant)"
+    r"|(?:cyber-?)?harcèlement(?: moral| sexuel| en ligne)? (?:de|d['’]|du))"
+    r"(?: la| le| les| l['’])?(?: [\w'’-]+){0,3} ?$",
+    re.I,
+)
+
+
+def _sentence_bounds(
+    pos: int, sentences: list[tuple[int, int]] | None, size: int
+) -> tuple[int, int]:
+    """Return the bounds of the sentence holding `pos` (the whole text when unknown)."""
+    for start, end in sentences or ():
+        if start <= pos < end:
+            return start, end
+    return 0, size
+
+
 def context_role(
     text: str,
     spans: list[tuple[int, int]],
@@ -298,7 +323,12 @@ def context_role(
     for start, end in spans:
         window = text[max(0, start - 90) : min(len(text), end + 90)]
         if people:
-            window = text[max(0, start - 60) : min(len(text), end + 60)]
+            lo, hi = _sentence_bounds(start, sentences, len(text))
+            if _PERSON_TARGET.search(text[max(lo, start - 110) : start]):
+                votes[VICTIM] += 2  # "menaces de mort à l'encontre de la journaliste X"
+            # Cues stay within the paragraph: the next one may be about someone else.
+            window = text[max(0, start - 60) : start].rpartition("\n")[2]
+            window += text[start : min(len(text), end + 60)].partition("\n")[0]
             window += _anaphoric_next(text, end, sentences)
         elif sentences:
             idx = next((i for i, (s, e) in enumerate(sentences) if s <= start < e), None)
@@ -307,6 +337,8 @@ def context_role(
         for role, regex in _CUES:
             if people and role not in _PERSON_ROLES:
                 continue
+            if kind == "lieu" and role == COMPANY:
+                continue  # "la Grèce a extradé … via une plateforme": a state, not a company
             if role in (SUSPECT, PLAINTIFF) and not people:
                 # A body is no suspect (or plaintiff) because its sentence mentions suspects
                 # (or plaintiffs): the cue must sit right next to it ("la banque, soupçonnée"),

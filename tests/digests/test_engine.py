@@ -217,3 +217,45 @@ def test_two_people_sharing_a_last_name_word_stay_apart(engine):
     )
     shown = [a.name for a in engine.summarize(article).actors]
     assert "Lee Min Soo" in shown and "Park Jae Soo" in shown
+
+
+def test_association_with_elided_article_merges_with_its_acronym(engine):
+    article = Article(
+        title="Fichier des abonnés : un recours annoncé",
+        text=(
+            "Le ministère de la Culture prépare un décret créant un fichier des abonnés des "
+            "salles de concert. La CNIL a rendu un avis réservé sur ce texte.\n\n"
+            "L'Union nationale des mélomanes (UNM) a annoncé un recours devant le Conseil "
+            "d'État. L'UNM dénonce un fichage généralisé."
+        ),
+        source="Test",
+    )
+    found = [a for a in engine.summarize(article).actors if "unm" in fold(a.name + " ".join(a.aliases))]
+    assert len(found) == 1
+
+
+def test_named_service_in_quotes_is_an_actor(engine):
+    article = Article(
+        title="Un service de piratage à la demande démantelé",
+        text=(
+            "Europol a annoncé mercredi le démantèlement d'un service de cyberattaques, baptisé "
+            "« Nuvolink », et l'interpellation de quatre personnes aux Pays-Bas."
+        ),
+        source="Test",
+    )
+    assert "Nuvolink" in names(engine, article)
+
+
+def test_function_of_a_named_minister_is_not_a_second_actor(engine):
+    article = Article(
+        title="Le Conseil constitutionnel censure la loi sur les réseaux",
+        text=(
+            "Le Conseil constitutionnel a censuré jeudi l'essentiel de la loi sur les réseaux. "
+            "Le ministre de la Culture, Hervé Lanclos, a pris acte de la décision.\n\n"
+            "Le ministre de la Culture a annoncé un nouveau texte."
+        ),
+        source="Test",
+    )
+    found = [fold(n) for n in names(engine, article)]
+    assert "herve lanclos" in found
+    assert "ministre de la culture" not in found

@@ -115,3 +115,61 @@ def test_rights_the_story_is_about_are_stakes_of_their_own_kind():
     assert kinds["liberté d'expression"] == "enjeu"
     assert kinds["vie privée"] == "enjeu"
     assert kinds["secret des correspondances"] == "enjeu"
+
+
+def test_appeal_announced_in_the_conditional_is_an_appeal():
+    found = texts("La société Lumivex a fait savoir qu'elle ferait appel de cette décision.")
+    assert any(fold(t).startswith("ferait appel") for t in found)
+
+
+def test_abuse_of_dominance_as_a_verb_is_the_offence():
+    found = find_legal("Le groupe Lumivex a abusé de sa position dominante pendant dix ans.")
+    assert any(i.group == "abus-position" for i in found)
+
+
+def test_plural_penalty_payments_are_found():
+    assert "astreintes" in texts("Elle devra cesser ces pratiques sous peine d'astreintes.")
+
+
+def test_judged_as_an_adjective_is_no_trial():
+    found = texts("Les messages jugés offensants ont été retirés par le forum.")
+    assert not any("jug" in fold(t) for t in found)
+    assert "jugé" in texts("Le prévenu sera jugé en mars à Lyon.")
+
+
+def test_removal_deadline_before_the_removal_is_found():
+    found = texts("Le texte obligeait les hébergeurs à opérer sous 24 heures le retrait des messages.")
+    assert any("24 heures" in t for t in found)
+
+
+def test_length_of_data_retention_is_a_stake():
+    found = texts("La durée de conservation des données, fixée à six ans, est jugée excessive.")
+    assert any("six ans" in t for t in found)
+
+
+def test_law_named_with_its_acronym_shows_the_acronym():
+    found = texts("Le groupe aurait violé la loi fédérale sur la vie privée des mineurs (KIDPA).")
+    assert "KIDPA" in found
+
+
+def test_inspection_opened_by_the_regulator_is_a_procedure():
+    found = texts("Le régulateur a annoncé l'ouverture d'un contrôle chez l'hébergeur.")
+    assert "contrôle" in found
+
+
+def test_prosecution_asking_for_sentences_is_found():
+    assert any("requis" in t for t in texts("Le parquet avait requis des peines de prison avec sursis."))
+
+
+def test_wanted_notice_is_a_procedure():
+    assert "avis de recherche" in texts("Le FBI a diffusé un avis de recherche contre les deux hommes.")
+
+
+def test_length_of_a_blocking_order_is_a_stake():
+    found = texts("Le juge ordonne de bloquer l'accès au site pendant douze mois.")
+    assert "pendant douze mois" in found
+
+
+def test_charter_of_fundamental_rights_is_a_law():
+    found = find_legal("La Cour invoque la Charte des droits fondamentaux de l'UE.")
+    assert any(i.kind == "loi" and i.text.startswith("Charte des droits fondamentaux") for i in found)

@@ -72,3 +72,36 @@ def test_lawyer_introduced_before_the_title_me_keeps_the_client():
     assert roles.person_function(text, start, start + len("Jean Morel")) == (
         "avocat de la société Lumivex"
     )
+
+
+def test_target_of_threats_is_the_victim_not_the_suspect():
+    text = ("Un homme de 29 ans a été mis en examen pour menaces de mort à l'encontre de "
+            "l'animatrice Nora Belkacem.")
+    assert role_of(text, "Nora Belkacem", kind="personne") == roles.VICTIM
+
+
+def test_group_claiming_an_attack_is_the_suspect():
+    text = "La commune est victime d'un rançongiciel, attaque revendiquée par le groupe Vexlock."
+    assert role_of(text, "Vexlock") == roles.SUSPECT
+
+
+def test_service_tasked_with_the_inquiry_is_no_plaintiff():
+    text = "Il a été entendu par l'Office Belvaux, saisi de l'enquête par le parquet."
+    assert role_of(text, "Office Belvaux") != roles.PLAINTIFF
+
+
+def test_function_never_runs_across_a_line_break():
+    text = "Deux ans de prison pour un hacker\n\nUn technicien de 31 ans, Paul Verdier, a été condamné."
+    start = text.index("Paul Verdier")
+    assert "\n" not in roles.person_function(text, start, start + len("Paul Verdier"))
+
+
+def test_lawyer_named_after_his_avocat_title_is_a_lawyer():
+    text = "« Mon client regrette », a déclaré son avocat, Me Jean Morel."
+    start = text.index("Jean Morel")
+    assert roles.person_function(text, start, start + len("Jean Morel")) == "avocat"
+
+
+def test_person_harassed_online_is_the_victim():
+    text = "Quatre hommes sont jugés pour le cyberharcèlement de la chanteuse Nora Belkacem."
+    assert role_of(text, "Nora Belkacem", kind="personne") == roles.VICTIM

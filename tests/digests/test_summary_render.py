@@ -76,3 +76,19 @@ def test_role_label_is_dropped_when_the_name_says_it():
                             Actor(name="Lumivex", kind="organisation", role="mis en cause")))
     text = render_text(digest)
     assert "parquet de Lille · Lumivex (mis en cause)" in text
+
+
+def test_procedure_opening_a_sentence_is_shown_in_lower_case():
+    legal = (LegalItem(kind="procédure", text="Interpellé"),
+             LegalItem(kind="loi", text="Digital Services Act"))
+    text = render_text(_digest(2, legal))
+    assert "Enjeux juridiques : interpellé ; Digital Services Act." in text
+
+
+def test_companies_cited_together_share_one_slot():
+    digest = Digest(title="Blocage", url="", published=None, source="", summary="Résumé.",
+                    actors=(Actor(name="Lumivex", kind="organisation", role="entreprise/plateforme"),
+                            Actor(name="tribunal de Lille", kind="organisation", role="juridiction"),
+                            Actor(name="Ormeau", kind="organisation", role="entreprise/plateforme")))
+    text = render_text(digest)
+    assert "Lumivex et Ormeau (entreprises) · tribunal de Lille" in text
