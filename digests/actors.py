@@ -30,6 +30,9 @@ class Cluster:
     role: str = ""
     function: str = ""
     score: float = 0.0
+    # Set when a short name in parentheses joined this body: the body's own name stays on show
+    # ("parquet de Paris (J3)" is shown as "parquet de Paris", not as "J3").
+    preferred: str = ""
 
 
 def _other_person(existing: Cluster | None, surface: str) -> bool:
@@ -91,6 +94,12 @@ def cluster(mentions: list[Mention], text: str) -> list[Cluster]:
     if len(described) == 1:
         for key in [k for k in clusters if k.startswith("one:")]:
             clusters[described[0]].mentions.extend(clusters.pop(key).mentions)
+        # "Le hacker a reconnu les faits": a singular noun for the same person, no group.
+        for key in [k for k in clusters if k.startswith("grp:")]:
+            singular = [m for m in clusters[key].mentions if m.role == roles.SUSPECT and not m.surface.endswith("s")]
+            if singular and len(singular) == len(clusters[key].mentions):
+                clusters[described[0]].mentions.extend(clusters.pop(key).mentions)
+    _merge_parenthesised(clusters, text)
     # A bare "le parquet" is the parquet already named, when there is one.
     if "grp:parquet" in clusters:
         named = next(
@@ -104,6 +113,34 @@ def cluster(mentions: list[Mention], text: str) -> list[Cluster]:
         if named is not None:
             named.mentions.extend(clusters.pop("grp:parquet").mentions)
     return list(clusters.values())
+
+
+_PAREN = re.compile(r"\s*\(\s*$")
+
+
+def _merge_parenthesised(clusters: dict[str, Cluster], text: str) -> None:
+    """"le parquet de Paris (J3)": a body's short name in parentheses right after it is the body."""
+    owner = {(m.start, m.end): key for key, cl in clusters.items() for m in cl.mentions}
+    for key in list(clusters):
+        cl = clusters.get(key)
+        if cl is None or cl.kind == "personne" or key.startswith(("grp:", "one:", "age:")):
+            continue
+        for m in list(cl.mentions):
+            if m.start < 2 or not _PAREN.search(text[max(0, m.start - 3) : m.start]):
+                continue
+            prev = next(
+                (k for (s, e), k in owner.items() if e <= m.start and _PAREN.fullmatch(text[e : m.start])), ""
+            )
+            if prev and prev != key and prev in clusters and not prev.startswith(("per:", "grp:", "age:")):
+                owner_cluster = clusters[prev]
+                owner_cluster.preferred = owner_cluster.preferred or owner_cluster.mentions[0].surface
+                owner_cluster.mentions.extend(clusters.pop(key).mentions)
+                owner = {(x.start, x.end): prev if k == key else k for (x, k) in _owners(clusters)}
+                break
+
+
+def _owners(clusters: dict[str, Cluster]) -> list[tuple[Mention, str]]:
+    return [(m, key) for key, cl in clusters.items() for m in cl.mentions]
 
 
 def _merge_same_names(clusters: dict[str, Cluster], aliases: dict[str, str]) -> None:
@@ -182,6 +219,8 @@ def _subsequence(needle: str, hay: str) -> bool:
 
 def display_name(cl: Cluster, folded_text: str) -> str:
     """Pick the name to show: canonical if the (folded) article uses it, else the fullest."""
+    if cl.preferred:
+        return cl.preferred
     if cl.key.startswith("gaz:"):
         body = BY_KEY[cl.key[4:]]
         if fold(body.name) in folded_text:
@@ -213,6 +252,8 @@ def rank(clusters: list[Cluster], text: str, title_end: int, lead_end: int) -> l
         first = min(starts)
         if len(text) > 0 and first > 0.75 * len(text) and count == 1:
             score -= 1.0
+        if cl.key.startswith("gaz:") and cl.role == roles.COMPANY and count == 1 and first >= lead_end:
+            score -= 1.0  # a company cited once in passing ("Amazon n'a pas souhaité commenter")
         if cl.kind == "groupe" and count < 2 and first >= lead_end:
             score -= 1.5
         if cl.kind == "personne" and count == 1 and not cl.function and first >= lead_end:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from digests import actors as actors_mod
 from digests import mentions as mentions_mod
-from digests import roles
+from digests import roles, unnamed
 from digests.gazetteer import BY_KEY
 from digests.language import detect_language
 from digests.legal import find_legal
@@ -138,9 +138,9 @@ def _actors(
 ) -> tuple[Actor, ...]:
     mentions = mentions_mod.ner_mentions(doc, title_end, english=english)
     if english:  # the unnamed-party patterns are French; English prose only feeds them noise
-        mentions += [m for m in mentions_mod.pattern_mentions(text) if m.key.startswith("org:")]
+        mentions += [m for m in unnamed.pattern_mentions(text) if m.key.startswith("org:")]
     else:
-        mentions += mentions_mod.pattern_mentions(text)
+        mentions += unnamed.pattern_mentions(text)
     clusters = actors_mod.cluster(mentions, text)
     # "Privacy Shield", "DDoS": what the article cites as a law or an offence is a legal
     # stake, not a party.

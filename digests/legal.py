@@ -53,12 +53,13 @@ INF, PROC, PEINE, LOI, ENJEU = "infraction", "procédure", "peine", "loi", "enje
 RULES: tuple[Rule, ...] = (
     # Penalties, with their numbers.
     _rule(PEINE, "", rf"(?:jusqu{_AP}à )?{_NUM} (?:ans|mois) (?:de prison|d{_AP}emprisonnement|de réclusion"
-          rf"(?: criminelle)?|de détention)(?: ferme| avec sursis)?(?: et (?:d{_AP})?{_MONEY} "
+          rf"(?: criminelle)?|de détention)(?: ferme| avec sursis)?(?: et (?:de |d{_AP})?{_MONEY} "
           rf"d{_AP}amende)?", 3.0),
     _rule(PEINE, "", rf"{_NUM} (?:ans?|mois) (?:avec sursis|ferme)", 2.2),
     _rule(PEINE, "", rf"{_MONEY} d{_AP}amende", 3.0),
     _rule(PEINE, "", rf"amendes? (?:(?:allant|pouvant aller|pouvant atteindre) )?(?:jusqu{_AP}à |de ){_MONEY}", 3.0),
-    _rule(PEINE, "", rf"{_NUM}(?:,\d+)? ?% (?:du|de (?:son|leur|leurs|sa)) chiffre "
+    _rule(PEINE, "", rf"(?:amendes? (?:pouvant (?:aller jusqu{_AP}à|atteindre)|allant jusqu{_AP}à|"
+          rf"jusqu{_AP}à|de) )?{_NUM}(?:,\d+)? ?% (?:du|de (?:son|leur|leurs|sa)) chiffre "
           rf"d{_AP}affaires(?: mondial| annuel)?", 3.0),
     _rule(PEINE, "", rf"récompense (?:de|d{_AP}un montant de) {_MONEY}", 2.0),
     _rule(PEINE, "", rf"préjudices?(?: [\w'’]+){{0,6}} {_MONEY}", 2.3),
@@ -157,7 +158,7 @@ RULES: tuple[Rule, ...] = (
     _rule(PROC, "plainte", r"(?:porté |déposé |porter |dépôt de )?plaintes?(?: contre X)?", 2.5),
     _rule(PROC, "inculpation", r"inculpée?s?|inculpations?", 2.5),
     _rule(PROC, "plaider-coupable", r"plaid(?:é|e|er|ent) coupable", 2.5),
-    _rule(PROC, "arrestation", r"arrestations?|interpellations?|interpellée?s?", 2.0),
+    _rule(PROC, "arrestation", r"arrestations?|interpellations?|interpellée?s?", 1.5),
     _rule(PROC, "condamnation", r"condamnations?|condamnée?s?", 2.0),
     _rule(PROC, "proces", r"procès", 2.0),
     _rule(PROC, "appel", r"interjet\w* appel|(?:fait|faire|feront|fera|ferait|feraient|ferons) "
@@ -165,6 +166,10 @@ RULES: tuple[Rule, ...] = (
           r"décision|jugement|sa condamnation|leur condamnation|cette décision|ce jugement))?"
           r"|en appel", 2.0),
     _rule(PROC, "refere", r"référés?", 2.0),
+    _rule(PROC, "assignation", r"assignations?(?: en justice)?|assignée?s?(?! à résidence)"
+          r"(?= (?:en justice|devant|\w+ devant))", 2.0),
+    _rule(PROC, "partie-civile", r"constituée?s? parties? civiles?|parties? civiles?", 1.4),
+    _rule(PROC, "mesures-provisoires", r"mesures (?:provisoires|conservatoires|d['’]urgence)", 1.8),
     _rule(PROC, "mise-en-demeure", r"mises? en demeure|mise?s? en demeure", 2.5),
     _rule(PROC, "sanction", r"sanctions?|sanctionnée?s?", 2.0),
     _rule(PROC, "censure", r"censurée?s?|censures?", 2.5),

@@ -40,8 +40,8 @@ _OPERATION_BEFORE = re.compile(
 _LAW_ACRONYM_BEFORE = re.compile(r"\bloi [^.;()\n]{3,80}\(\s*$", re.I)  # read 90 chars back
 _ARTICLE_NUMBER = re.compile(r"[LRD]?\.?\s?\d[\d.\-]*")  # "L7124-1": an article of a code
 _HONORIFIC = re.compile(r"^(?:M\.|MM\.|Mme|Mmes|Me|Mlle|Dr|Pr)\s+")
-_MEDIA = {fold(name) for name in MEDIA_EXACT} | {"figaro", "obs", "express", "parisien", "monde"}
-_NOT_ACTORS = {
+MEDIA = {fold(name) for name in MEDIA_EXACT} | {"figaro", "obs", "express", "parisien", "monde"}
+NOT_ACTORS = {
     "justice",
     "europe",
     "moyen-orient",
@@ -80,6 +80,14 @@ _NOT_ACTORS = {
     "contacte",
     "interroge",
     "interrogee",
+    # Sports competitions, never parties ("les droits de la Ligue 1").
+    "ligue 1",
+    "ligue 2",
+    "ligue des champions",
+    "coupe de france",
+    "coupe du monde",
+    "premier league",
+    "top 14",
     # Attack techniques, never parties.
     "ddos",
     "ransomware",
@@ -136,59 +144,6 @@ _ACTING_VERB = re.compile(
     re.I,
 )
 _VICTIM_CUE = re.compile(r"\bvictimes?\b|\bcibl", re.I)
-_NUMBER_WORDS = (
-    r"\d[\d  .]*|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente"
-    r"|cent|une dizaine d['e]|une vingtaine d['e]|des dizaines d['e]|des centaines d['e]"
-    r"|plusieurs"
-)
-PEOPLE = (
-    r"hommes|femmes|personnes|suspects|individus|jeunes|mineurs|proches|complices|membres|"
-    r"militants|hackers|pirates|cybercriminels|vendeurs|administrateurs|policiers|gendarmes|"
-    r"victimes|clients|utilisateurs|internautes|salariés|adhérents|prévenus|accusés|"
-    r"ressortissants|étudiants|trafiquants|escrocs|employés"
-)
-_GROUP = re.compile(
-    rf"(?<![\w-])((?:{_NUMBER_WORDS})\s*(?:de (?:ses|leurs|nos) )?(?:{PEOPLE})"
-    r"(?:\s+(?:présumés|présumées|soupçonnés|interpellés|arrêtés|russes|français|américains))?)"
-    r"(?!\w)",
-    re.I,
-)
-_PERSON_AGE = re.compile(
-    r"(?<!\w)(?:[Uu]n|[Uu]ne)\s+((?:jeune\s+)?(?:homme|femme|adolescente?|étudiante?|garçon|fille|"
-    r"informaticien(?:ne)?|ingénieur|lycéen(?:ne)?|collégien(?:ne)?|militante?|pirate|hacker|"
-    r"quadragénaire|salariée?|employée?|développeur|développeuse|chômeur|"
-    r"trentenaire|quinquagénaire|retraitée?|"
-    r"(?:[A-ZÉ][a-zéèëïô]+-)?[A-ZÉ][a-zéèëïô]+(?:ien|ienne|ais|aise|ain|aine|ois|oise|and|ande|"
-    r"ol|ole|e|en|enne))"
-    r",?\s+(?:âgée?\s+)?de\s+\d{1,2}\s+ans)(?!\w)"
-)
-# "un pirate se faisant appeler « Zeraphine »", "surnommé Kingpin".
-_PSEUDONYM = re.compile(
-    r"(?:se faisant appeler|se présentant sous le nom de|surnommée?|alias|sous le pseudonyme(?: de)?"
-    r"|connue? sous le (?:nom|pseudonyme) de)\s+[\"«“]?\s*([A-Z0-9][\w.-]{2,30})"
-)
-# "le groupe de hackers Lazarus", "le gang REvil", "le collectif baptisé Anonymous".
-_NAMED_GROUP = re.compile(
-    r"(?<!\w)(?:groupe|gang|collectif|réseau|botnet|forum|marché|groupuscule)"
-    r"(?: (?:de |d['’])?(?:hackers|pirates(?: informatiques)?|cybercriminels|hacktivistes|"
-    r"rançongiciels?|ransomware|criminels|machines zombies|activistes))?"
-    r"(?:,? (?:baptisé|nommé|appelé|dénommé|connu sous le nom de|surnommé))?"
-    r"[ \t]+[\"«“]?[ \t]*((?-i:[A-Z][\w-]+(?: [A-Z][\w-]+)?))"  # a name on the same line
-)
-# "un service de cyberattaques, baptisé « BoomStresser »", "la plateforme BTC-e".
-_NAMED_SERVICE = re.compile(
-    r"(?<!\w)(?:site|service|plateforme|messagerie|application|logiciel|marketplace)"
-    r"(?: [\w'’-]+){0,4}?,? (?:baptisée?|nommée?|appelée?|dénommée?|surnommée?) "
-    r"[\"«“]?[ \t]*((?-i:[A-Z][\w.-]*\w))"
-    r"|(?<!\w)(?:la plateforme|le site|la messagerie) ((?-i:[A-Z][\w-]*[A-Z0-9.-][\w.-]*\w))"
-)
-_PLATFORM_ACCOUNT = re.compile(
-    r"(?<!\w)((?:groupe|page|compte|chaîne|serveur|canal|boucle)\s+"
-    r"(?:Facebook|Twitter|YouTube|Youtube|Telegram|Discord|Instagram|TikTok|Snapchat|WhatsApp))"
-    r"(?!\w)"
-)
-
-
 @dataclass(slots=True)
 class Mention:
     """One occurrence of a party in the combined title + text."""
@@ -217,7 +172,7 @@ def _plausible(surface: str, label: str) -> bool:
     if len(surface) < 2 or "\n" in surface or any(c in surface for c in "()[]{}+#@"):
         return False
     folded = fold(surface)
-    if folded in _MEDIA or folded in _NOT_ACTORS:
+    if folded in MEDIA or folded in NOT_ACTORS:
         return False
     words = surface.split()
     if label in ("PER", "MISC") and not all(w[:1].isupper() or w.lower() in _PARTICLES for w in words):
@@ -276,18 +231,59 @@ def _common_word(surface: str, text: str, start: int) -> bool:
     return re.search(rf"(?<!\w){re.escape(lower)}(?!\w)", text) is not None
 
 
+_SEAT_BEFORE = re.compile(
+    r"\b(?:groupe|géant|firme|société|constructeur|éditeur|fabricant|entreprise)"
+    r"(?: (?:américaine?|californienne?|chinoise?|informatique|technologique))? (?:de|basée? à)\s*$",
+    re.I,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Ent:
+    text: str
+    label_: str
+    start_char: int
+    end_char: int
+    ent_id_: str
+
+
+def joined_entities(doc) -> list[_Ent]:  # noqa: ANN001  # spaCy Doc
+    """Join a known company and the name spaCy split off it: "Amazon" + "France Logistique"."""
+    out: list[_Ent] = []
+    for ent in doc.ents:
+        cur = _Ent(ent.text, ent.label_, ent.start_char, ent.end_char, ent.ent_id_)
+        prev = out[-1] if out else None
+        body = BY_KEY.get(prev.ent_id_) if prev is not None else None
+        if (
+            prev is not None
+            and body is not None
+            and body.role == COMPANY
+            and cur.label_ in ("ORG", "MISC", "LOC")
+            and not cur.ent_id_
+            and cur.start_char == prev.end_char + 1
+            and doc.text[prev.end_char] == " "
+        ):
+            out[-1] = _Ent(prev.text + " " + cur.text, "ORG", prev.start_char, cur.end_char, "")
+            continue
+        out.append(cur)
+    return out
+
+
 def ner_mentions(doc, title_end: int, *, english: bool = False) -> list[Mention]:  # noqa: ANN001  # spaCy Doc, lazily imported
     """Turn the pipeline's entities into mentions, correcting spaCy's known mistakes."""
     text = doc.text
     mentions: list[Mention] = []
     rejected: list[tuple[str, int, int]] = []
-    for ent in doc.ents:
+    for ent in joined_entities(doc):
         label = ent.label_
         if label in (MEDIA_LABEL, PARTY_LABEL):
             continue
         surface = _clean_surface(ent.text, label)
         if not surface:
             continue
+        head, _, last = surface.rpartition(" ")
+        if ent.start_char < title_end and head and last.islower() and head in text[title_end:]:
+            surface = head  # "la Ligue de football professionnel attaque …": the title's verb
         titled = _TITLED_PERSON.match(surface)
         if titled:  # "Procureure de la République Laure Beccuau", tagged as a place
             surface, label = titled.group(1), "PER"
@@ -306,6 +302,8 @@ def ner_mentions(doc, title_end: int, *, english: bool = False) -> list[Mention]
             mentions.append(Mention(surface, body.kind, start, end, f"gaz:{body.key}", body.role, weight))
             continue
         before = text[max(0, start - 40) : start]
+        if " " not in surface and _SEAT_BEFORE.search(before):
+            continue  # "le groupe de Redmond": the company's seat, not a party
         if _OPERATION_BEFORE.search(before):
             continue  # "l'opération baptisée « Paper Tiger »" names a police operation
         if _LAW_ACRONYM_BEFORE.search(text[max(0, start - 90) : start]):
@@ -340,64 +338,3 @@ def ner_mentions(doc, title_end: int, *, english: bool = False) -> list[Mention]
         if same is not None:
             mentions.append(Mention(surface, same.kind, start, end, same.key, same.role, same.weight))
     return mentions
-
-
-def pattern_mentions(text: str) -> list[Mention]:
-    """Find unnamed parties: "un Italien de 44 ans", "trois de ses proches", "groupe Facebook"."""
-    found: list[Mention] = []
-    for regex, kind, role, weight in (
-        (_PERSON_AGE, "personne", roles.SUSPECT, 1.5),
-        (_GROUP, "groupe", "", 1.2),
-        (_PLATFORM_ACCOUNT, "groupe", "", 1.5),
-    ):
-        for match in regex.finditer(text):
-            surface = match.group(1).strip()
-            words = fold(surface).split()
-            if regex is _PERSON_AGE:
-                key = "age:" + words[0]  # "Italien de 44 ans" and a bare "Italien" are one
-            elif regex is _PLATFORM_ACCOUNT:
-                key = "grp:" + " ".join(words)
-            elif re.match(r"\d", surface):
-                key = "grp:n" + re.sub(r"\D", "", surface)  # "56 000 membres" = "56 000 hommes"
-            else:
-                key = "grp:" + group_head(surface)
-            found.append(Mention(surface, kind, match.start(1), match.end(1), key, role, weight))
-    for match in _PSEUDONYM.finditer(text):
-        found.append(
-            Mention(match.group(1), "personne", match.start(1), match.end(1), "alias:" + fold(match.group(1)), "", 1.5)
-        )
-    named = [(m.group(1), m.start(1), m.end(1)) for m in _NAMED_GROUP.finditer(text)]
-    named += [
-        (m.group(g), m.start(g), m.end(g))
-        for m in _NAMED_SERVICE.finditer(text)
-        for g in (1, 2)
-        if m.group(g)
-    ]
-    for name, start, end in named:
-        if fold(name) in ALIAS_INDEX or fold(name) in _MEDIA or fold(name) in _NOT_ACTORS:
-            continue  # "groupe Facebook" is an account, "groupe Google" a company
-        found.append(Mention(name, "organisation", start, end, "org:" + fold(name), "", 1.4))
-    found.extend(roles.generic_mentions(text, Mention))
-    return found
-
-
-def group_head(surface: str) -> str:
-    """Return the noun that names an unnamed group ("trois pirates" → "hacker"), for merging."""
-    words = fold(surface).split()
-    heads = [w for w in words if re.fullmatch(PEOPLE, w)]
-    head = (heads[-1] if heads else words[-1]).rstrip("s")
-    return SYNONYM_HEADS.get(head, head)
-
-
-# Group heads that name the same unnamed party as `roles` generics ("trois pirates" = "pirates").
-SYNONYM_HEADS = {
-    "pirate": "hacker",
-    "hacker": "hacker",
-    "escroc": "cybercriminel",
-    "trafiquant": "cybercriminel",
-    "prevenu": "suspect",
-    "accuse": "suspect",
-    "policier": "policier",
-    "gendarme": "policier",
-    "plaignant": "plaignant",
-}

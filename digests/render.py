@@ -14,9 +14,9 @@ from digests.textutil import fold, trim_words
 MAX_CHARS = 700
 _TITLE_MAX = 150
 _ITEM_MAX = 80
-_SUMMARY_STEPS = (320, 280, 240, 200, 170, 140, 110)
-_WANTED_ACTORS = 8
-_WANTED_LEGAL = 6
+_SUMMARY_STEPS = (320, 280, 240, 200, 170, 140, 110, 90)
+_WANTED_ACTORS = 9
+_WANTED_LEGAL = 7
 _MAX_LEGAL_SHOWN = 8
 _MONTHS = (
     "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",

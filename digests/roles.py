@@ -68,7 +68,11 @@ _CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"\b(?:sa|leur|leurs) peines?\b|cerveau", re.I)),
     (PLAINTIFF, re.compile(
         r"porté plainte|porter plainte|déposé plainte|plaignant|"
-        r"saisi(?:t|r|ra)?\b(?! de l['’]enquête| des investigations| du dossier)|dénonc|"
+        r"saisi(?:t|r|ra|ssent|ront)?\s+(?:(?:à nouveau|également|aussi) )?(?:la |le |les |l['’])?"
+        r"(?:justice|tribunal|tribunaux|juges?|cour|conseil|cnil|arcom|parquet|autorité|défenseur"
+        r"|médiateur)|(?:ont|a|avaient|avait) saisi\b(?! de l['’]enquête| des| du| les| plus)|"
+        r"dénonc\w* (?:les faits |ces faits |ces agissements )?(?:à la justice|au parquet|aux autorités"
+        r"|auprès)|dénonciation|"
         r"intenté|attaque en justice|assign|courriers? aux parquets|a signalé|signalements", re.I)),
     (VICTIM, re.compile(
         r"victimes?\b|piratée?s?\b|ciblée?s?\b|dérobé|volée?s?\b|a subi|ont subi|visée?s? par des",
@@ -102,6 +106,15 @@ _GENERICS: tuple[tuple[re.Pattern[str], str, str, str, float], ...] = tuple(
          SUSPECT, 0.8),
         # Parties who complain or sue.
         (r"plaignants|parties civiles|ayants droit", "grp:plaignant", "groupe", PLAINTIFF, 1.0),
+        # Plural parties named by their trade: "les clubs", "les fournisseurs d'accès".
+        (r"(?<=\b[Ll]es )(?:fournisseurs d['’]accès(?: à internet)?|opérateurs(?: télécoms?)?|FAI)",
+         "grp:fai", "groupe", COMPANY, 1.6),
+        (r"(?<=\b[Ll]es )(?:clubs|syndicats|banques|assureurs|hébergeurs|annonceurs|médias)",
+         "grp:secteur", "groupe", "", 1.6),
+        (r"associations (?:de (?:parents|consommateurs|familles|victimes|défense \w+ \w+)|"
+         r"féministes|antiracistes|de lutte contre \w+ \w+)", "grp:association", "groupe", "", 1.6),
+        (r"(?:plusieurs |des |les )?(?:Etats|États) (?:américains|membres)", "grp:etats", "organisation",
+         GOV, 1.6),
         # Publishers sue often, but only the words around them say they do here.
         (r"maisons d['’]édition|éditeurs|producteurs|auteurs-compositeurs", "grp:editeur", "groupe",
          "", 0.9),
