@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 
 import discord
 
 from bot.models import Button, Reply
 from digests.model import Digest
-from digests.render import actor_label
+from digests.render import actor_label, french_date
 
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
@@ -31,10 +30,6 @@ MAX_BUTTONS = 25  # five rows of five
 # Buttons carry their command line in the custom id: "veille:desabonner 3".
 BUTTON_PREFIX = "veille:"
 
-MONTHS = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-)  # fmt: skip
 
 # One colour per broad topic, so a busy channel can be scanned at a glance.
 TOPIC_COLOURS = {
@@ -93,11 +88,6 @@ def cut_lines(lines: Iterable[str], limit: int) -> str:
             return cut("\n".join([*kept, more]) if kept else line, limit)
         kept.append(line)
     return "\n".join(kept)
-
-
-def french_date(moment: datetime) -> str:
-    """Format a date the French way: "7 mars 2026"."""
-    return f"{moment.day} {MONTHS[moment.month - 1]} {moment.year}"
 
 
 def topic_of(digest: Digest) -> str | None:

@@ -7,6 +7,7 @@ digest a reader cannot get from the headline, so the summary is shortened until 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from digests.model import Actor, Digest, LegalItem
 from digests.textutil import fold, trim_words
@@ -105,6 +106,11 @@ def actor_entries(actors: tuple[Actor, ...]) -> list[list[str]]:
     return entries
 
 
+def french_date(moment: datetime) -> str:
+    """Format a date the French way: "7 mars 2026"."""
+    return f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
+
+
 def _footer(digest: Digest) -> str:
     parts = []
     source = digest.source.strip()
@@ -112,7 +118,7 @@ def _footer(digest: Digest) -> str:
         parts.append(source)
     if digest.published:
         d = digest.published
-        parts.append(f"{d.day} {_MONTHS[d.month - 1]} {d.year}")
+        parts.append(french_date(d))
     return ("Source : " + ", ".join(parts)) if parts else ""
 
 
