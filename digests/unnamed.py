@@ -74,7 +74,7 @@ def pattern_mentions(text: str) -> list[Mention]:
     """Find unnamed parties: "un Italien de 44 ans", "trois de ses proches", "groupe Facebook"."""
     found: list[Mention] = []
     for regex, kind, role, weight in (
-        (_PERSON_AGE, "personne", roles.SUSPECT, 1.5),
+        (_PERSON_AGE, "personne", "", 1.5),
         (_GROUP, "groupe", "", 1.2),
         (_PLATFORM_ACCOUNT, "groupe", "", 1.5),
     ):

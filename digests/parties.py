@@ -1,0 +1,130 @@
+"""Decide each actor's role: institutions by what they are, parties only by what a frame says.
+
+A legal digest that calls a victim "mis en cause" harms real people, so the rules are
+deliberately one-sided:
+
+- a court, a prosecutor, a police body or a regulator of the gazetteer keeps its role;
+- a party role (mis en cause, victime, plaignant) comes only from a frame of
+  `digests.frames` that attaches it to one of the actor's mentions, or from a noun that is the
+  role itself ("les prévenus", "les plaignants"); when frames put one actor on both sides,
+  the actor gets no party role at all;
+- a person's stated function gives the roles it names (procureur, juge, policier, ministre
+  in office); anything else is shown without a role.
+
+A role is never taken from a word that merely stands near a name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+from digests import roles
+from digests.actors import Cluster
+from digests.frames import Attachment, party_nouns
+from digests.gazetteer import BY_KEY
+from digests.mentions import Mention
+from digests.textutil import fold
+
+PARTY_ROLES = frozenset({roles.SUSPECT, roles.VICTIM, roles.PLAINTIFF})
+# What the gazetteer says of these bodies holds whatever a sentence seems to say of them.
+_INSTITUTIONAL = frozenset({roles.PARQUET, roles.COURT, roles.POLICE, roles.REGULATOR})
+_FORMER = re.compile(r"^(?:ancien(?:ne)?s?|ex-)\b|^ex-", re.I)
+# An unnamed party noun that only repeats a role ("la victime") stands for the named party
+# that holds that role, when there is one.
+_ROLE_NOUNS = frozenset(
+    "victime victimes suspect suspecte suspects prevenu prevenue prevenus accuse accusee accuses "
+    "plaignant plaignante plaignants plaignantes".split()
+)
+
+
+def unnamed_parties(attachments: Sequence[Attachment], mentions: Sequence[Mention]) -> list[Mention]:
+    """Make actors of common nouns a frame puts on a side ("deux frères", "la mère")."""
+    nouns = party_nouns()
+    taken = [(m.start, m.end) for m in mentions]
+    out: list[Mention] = []
+    for att in attachments:
+        if att.role not in PARTY_ROLES or att.head not in nouns:
+            continue
+        if any(s < att.end and att.start < e for s, e in taken):
+            continue  # a named actor or a known group already covers this word
+        end = att.phrase_start + len(att.phrase)
+        kind = "groupe" if att.plural else "personne"
+        out.append(Mention(att.phrase, kind, att.phrase_start, end, "gen:" + _singular(att.head), "", 1.2))
+        taken.append((att.phrase_start, end))
+    return out
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if word.endswith(("s", "x")) and len(word) > 3 else word
+
+
+def party_votes(cl: Cluster, attachments: Sequence[Attachment]) -> Counter[str]:
+    """Count the roles frames attach to any of the cluster's mentions."""
+    votes: Counter[str] = Counter()
+    for att in attachments:
+        if att.kinds and cl.kind not in att.kinds:
+            continue
+        if any(m.start < att.end and att.start < m.end for m in cl.mentions):
+            votes[att.role] += 1
+    return votes
+
+
+def party_role(votes: Counter[str]) -> str:
+    """Return the one side the frames agree on, or "" when they disagree or say nothing."""
+    sides = {r for r in votes if r in PARTY_ROLES}
+    if roles.SUSPECT in sides and sides & {roles.VICTIM, roles.PLAINTIFF}:
+        return ""  # on both sides of the case: say nothing rather than guess
+    if roles.SUSPECT in sides:
+        return roles.SUSPECT
+    if sides:
+        return max(sorted(sides), key=lambda r: (votes[r], r == roles.VICTIM))
+    return ""
+
+
+def assign_role(cl: Cluster, text: str, attachments: Sequence[Attachment]) -> None:
+    """Set `cl.role` (and `cl.function` for people) by the rules of this module."""
+    votes = party_votes(cl, attachments)
+    side = party_role(votes)
+    preset = next((m.role for m in cl.mentions if m.role), "")
+    if cl.key.startswith("gaz:"):
+        body_role = BY_KEY[cl.key[4:]].role
+        cl.role = body_role if body_role in _INSTITUTIONAL or not side else side
+        return
+    if cl.kind == "personne" and cl.key.startswith(("per:", "alias:")):
+        for m in sorted(cl.mentions, key=lambda m: m.start):
+            cl.function = roles.person_function(text, m.start, m.end)
+            if cl.function:
+                break
+        function_role = roles.function_role(cl.function) if cl.function else ""
+        if function_role == roles.GOV and _FORMER.match(cl.function):
+            function_role = ""  # a former minister on trial is no government
+        if function_role in _INSTITUTIONAL and not side:
+            cl.role = function_role
+        else:
+            cl.role = side or function_role or roles.OTHER
+        return
+    if preset in _INSTITUTIONAL:
+        cl.role = preset  # "parquet de Lyon", "tribunal de Nanterre": the name says it
+        return
+    if side:
+        cl.role = side
+    elif preset:
+        cl.role = preset
+    elif votes[roles.POLICE]:
+        cl.role = roles.POLICE  # "les gendarmes ont interpellé …"
+    else:
+        cl.role = roles.OTHER
+    if cl.role == roles.COMPANY and any(roles.is_public_body(m.surface) for m in cl.mentions):
+        cl.role = roles.GOV  # "Union européenne", "Commission": never a company
+
+
+def drop_echoes(clusters: list[Cluster]) -> list[Cluster]:
+    """Drop "la victime" / "le suspect" when a named actor holds that very role."""
+    named_roles = {c.role for c in clusters if not c.key.startswith(("gen:", "grp:", "one:"))}
+    return [
+        c
+        for c in clusters
+        if not (c.key.startswith("gen:") and fold(c.key[4:]) in _ROLE_NOUNS and c.role in named_roles)
+    ]
