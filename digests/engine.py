@@ -138,7 +138,8 @@ def _actors(
     english: bool = False,
     laws: frozenset[str] = frozenset(),
 ) -> tuple[Actor, ...]:
-    mentions = mentions_mod.ner_mentions(doc, title_end, english=english)
+    party_spans = [(a.start, a.end) for a in attachments if a.role in parties.PARTY_ROLES]
+    mentions = mentions_mod.ner_mentions(doc, title_end, english=english, party_spans=party_spans)
     if english:  # the unnamed-party patterns are French; English prose only feeds them noise
         mentions += [m for m in unnamed.pattern_mentions(text) if m.key.startswith("org:")]
     else:

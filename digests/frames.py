@@ -39,7 +39,8 @@ _PRONOUNS = frozenset(
     "s' l' le la les en y ce cela ça".split()
 )
 _OF = frozenset({"de", "d'", "d’", "du", "des"})
-_AGAINST = frozenset({"contre", "visant", "à l'encontre"})
+_AGAINST = frozenset({"contre", "visant", "encontre"})
+_TARGETING = frozenset({"visant", "ciblant"})
 _NAME_DEPS = frozenset({"flat:name", "flat", "appos"})
 
 
@@ -233,6 +234,10 @@ def _arguments(token: Token, frame: Frame) -> list[tuple[str, Token, tuple[str, 
             found.append((frame.of, child, frame.of_kinds))
         if frame.against and cases & _AGAINST:
             found.append((frame.against, child, ()))
+    if frame.against:  # "une enquête visant X": the participle's object
+        for child in (c for h in holders for c in h.children):
+            if child.dep_ == "acl" and child.lower_ in _TARGETING:
+                found += [(frame.against, g, ()) for g in child.children if g.dep_ == "obj"]
     return found
 
 
@@ -255,7 +260,9 @@ def _with_conjuncts(token: Token) -> list[Token]:
     stack = [token]
     while stack:
         current = stack.pop()
-        for child in current.children:
+        # "Paul Marchand et Léa Fontaine": the parser hangs the conjunct on the last name word.
+        holders = [current] + [c for c in current.children if c.dep_ in ("flat:name", "flat")]
+        for child in (c for h in holders for c in h.children):
             if child.dep_ == "conj" and child not in out:
                 out.append(child)
                 stack.append(child)

@@ -9,6 +9,7 @@ and `digests.actors` merges them into actors.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from digests import roles
@@ -269,8 +270,14 @@ def joined_entities(doc) -> list[_Ent]:  # noqa: ANN001  # spaCy Doc
     return out
 
 
-def ner_mentions(doc, title_end: int, *, english: bool = False) -> list[Mention]:  # noqa: ANN001  # spaCy Doc, lazily imported
-    """Turn the pipeline's entities into mentions, correcting spaCy's known mistakes."""
+def ner_mentions(  # noqa: ANN001  # spaCy Doc, lazily imported
+    doc, title_end: int, *, english: bool = False, party_spans: Sequence[tuple[int, int]] = ()
+) -> list[Mention]:
+    """Turn the pipeline's entities into mentions, correcting spaCy's known mistakes.
+
+    `party_spans` are the words a frame put on a side of the case: a place there is a party
+    ("la mutuelle Hexaplus", tagged as a place, "a porté plainte").
+    """
     text = doc.text
     mentions: list[Mention] = []
     rejected: list[tuple[str, int, int]] = []
@@ -324,7 +331,8 @@ def ner_mentions(doc, title_end: int, *, english: bool = False) -> list[Mention]
         elif label == "LOC":
             # A place is an actor only when it acts or is targeted: "l'Australie a affirmé".
             acting = _ACTING_VERB.match(after) and not _NOT_ACTING_BEFORE.search(before)
-            if acting or (start < title_end and _VICTIM_CUE.search(after)):
+            party = any(s < end and start < e for s, e in party_spans)
+            if acting or party or (start < title_end and _VICTIM_CUE.search(after)):
                 mentions.append(Mention(surface, "lieu", start, end, "", "", 0.8))
         elif label == "MISC":
             mentions.append(Mention(surface, "organisation", start, end, "", "", 0.6))

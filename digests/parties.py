@@ -8,15 +8,14 @@ deliberately one-sided:
   `digests.frames` that attaches it to one of the actor's mentions, or from a noun that is the
   role itself ("les prévenus", "les plaignants"); when frames put one actor on both sides,
   the actor gets no party role at all;
-- a person's stated function gives the roles it names (procureur, juge, policier, ministre
-  in office); anything else is shown without a role.
+- a person's stated function gives the institutional role it names (procureur, juge,
+  policier); anything else, an office included, is shown without a role.
 
 A role is never taken from a word that merely stands near a name.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 
@@ -30,7 +29,6 @@ from digests.textutil import fold
 PARTY_ROLES = frozenset({roles.SUSPECT, roles.VICTIM, roles.PLAINTIFF})
 # What the gazetteer says of these bodies holds whatever a sentence seems to say of them.
 _INSTITUTIONAL = frozenset({roles.PARQUET, roles.COURT, roles.POLICE, roles.REGULATOR})
-_FORMER = re.compile(r"^(?:ancien(?:ne)?s?|ex-)\b|^ex-", re.I)
 # An unnamed party noun that only repeats a role ("la victime") stands for the named party
 # that holds that role, when there is one.
 _ROLE_NOUNS = frozenset(
@@ -98,8 +96,10 @@ def assign_role(cl: Cluster, text: str, attachments: Sequence[Attachment]) -> No
             if cl.function:
                 break
         function_role = roles.function_role(cl.function) if cl.function else ""
-        if function_role == roles.GOV and _FORMER.match(cl.function):
-            function_role = ""  # a former minister on trial is no government
+        if function_role == roles.GOV:
+            # "député", "ancien ministre": an office says nothing of the person's side in the
+            # case (a minister may be the accused); the function is shown, the role is not.
+            function_role = ""
         if function_role in _INSTITUTIONAL and not side:
             cl.role = function_role
         else:

@@ -49,7 +49,8 @@ _FUNCTION_ROLE = (
     (re.compile(r"procureur|avocat général", re.I), PARQUET),
     # A lawyer speaks for a party without being one: no cue word around them decides a role.
     (re.compile(r"^(?:Me|Maître)$|\bavocate?s?\b", re.I), OTHER),
-    (re.compile(r"\bjuges?\b|magistrat", re.I), COURT),
+    # "le premier magistrat de la ville" is its mayor: only a judge is a court.
+    (re.compile(r"\bjuges?\b|(?<!premier )magistrat", re.I), COURT),
     (re.compile(r"ministre|secrétaire d['’][ÉE]tat|député|sénat|gouverneur|maire|préfet|"
                 r"président(?:e)? de la République|chef de l['’][ÉE]tat|garde des sceaux|"
                 r"eurodéputé|parlementaire|\bélue?\b|président(?:e)? (?:américain|français|russe|"
