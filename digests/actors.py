@@ -91,8 +91,8 @@ def cluster(mentions: list[Mention], text: str) -> list[Cluster]:
                 break
     # "un Allemand de 34 ans" and a bare "Allemand" elsewhere: one described person.
     for key in [k for k in clusters if k.startswith("age:")]:
-        for other in [k for k in clusters if k[:4] in ("per:", "org:") and k[4:] == key[4:]]:
-            clusters[key].mentions.extend(clusters.pop(other).mentions)
+        for bare in [k for k in clusters if k[:4] in ("per:", "org:") and k[4:] == key[4:]]:
+            clusters[key].mentions.extend(clusters.pop(bare).mentions)
     # "l'administrateur présumé", "le prévenu": the one unnamed person the story describes.
     described = [k for k in clusters if k.startswith("age:")]
     if len(described) == 1:
