@@ -144,7 +144,7 @@ def _actors(
         mentions += [m for m in unnamed.pattern_mentions(text) if m.key.startswith("org:")]
     else:
         mentions += unnamed.pattern_mentions(text)
-    mentions += parties.unnamed_parties(attachments, mentions)
+    mentions = parties.with_unnamed_parties(attachments, mentions)
     clusters = actors_mod.cluster(mentions, text)
     # "Privacy Shield", "DDoS": what the article cites as a law or an offence is a legal
     # stake, not a party.

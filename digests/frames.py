@@ -219,7 +219,8 @@ def _arguments(token: Token, frame: Frame) -> list[tuple[str, Token, tuple[str, 
         found += [(frame.nominal, c, ()) for c in token.children if c.dep_ in _NAME_DEPS]
         if token.dep_ == "appos" or (token.dep_ == "nmod" and not _has_case(token)):
             found.append((frame.nominal, token.head, ()))
-        found.append((frame.nominal, token, ()))  # "le suspect" is itself a party
+        if any(c.dep_ == "det" for c in token.children):
+            found.append((frame.nominal, token, ()))  # "le suspect" is itself a party
     if frame.agent:
         if not passive:
             found += [(frame.agent, s, frame.agent_kinds) for s in subjects if s.dep_ == "nsubj"]

@@ -25,6 +25,7 @@ from digests.frames import Attachment, party_nouns
 from digests.gazetteer import BY_KEY
 from digests.mentions import Mention
 from digests.textutil import fold
+from digests.unnamed import group_head
 
 PARTY_ROLES = frozenset({roles.SUSPECT, roles.VICTIM, roles.PLAINTIFF})
 # What the gazetteer says of these bodies holds whatever a sentence seems to say of them.
@@ -32,30 +33,32 @@ _INSTITUTIONAL = frozenset({roles.PARQUET, roles.COURT, roles.POLICE, roles.REGU
 # An unnamed party noun that only repeats a role ("la victime") stands for the named party
 # that holds that role, when there is one.
 _ROLE_NOUNS = frozenset(
-    "victime victimes suspect suspecte suspects prevenu prevenue prevenus accuse accusee accuses "
-    "plaignant plaignante plaignants plaignantes".split()
+    "victime suspect suspecte prevenu prevenue accuse accusee plaignant plaignante".split()
 )
 
 
-def unnamed_parties(attachments: Sequence[Attachment], mentions: Sequence[Mention]) -> list[Mention]:
-    """Make actors of common nouns a frame puts on a side ("deux frères", "la mère")."""
+def with_unnamed_parties(attachments: Sequence[Attachment], mentions: Sequence[Mention]) -> list[Mention]:
+    """Add actors for common nouns a frame puts on a side ("deux frères", "la mère").
+
+    The new mention takes the place of a shorter unnamed group inside it ("Deux jeunes" in
+    "Deux jeunes hommes"); plural nouns share the keys of `digests.unnamed` groups, so "deux
+    hommes" found by a frame and by a pattern are one actor.
+    """
     nouns = party_nouns()
-    taken = [(m.start, m.end) for m in mentions]
-    out: list[Mention] = []
+    kept = list(mentions)
     for att in attachments:
         if att.role not in PARTY_ROLES or att.head not in nouns:
             continue
-        if any(s < att.end and att.start < e for s, e in taken):
+        if any(m.start < att.end and att.start < m.end for m in kept):
             continue  # a named actor or a known group already covers this word
         end = att.phrase_start + len(att.phrase)
-        kind = "groupe" if att.plural else "personne"
-        out.append(Mention(att.phrase, kind, att.phrase_start, end, "gen:" + _singular(att.head), "", 1.2))
-        taken.append((att.phrase_start, end))
-    return out
-
-
-def _singular(word: str) -> str:
-    return word[:-1] if word.endswith(("s", "x")) and len(word) > 3 else word
+        kept = [m for m in kept if not (m.key.startswith("grp:") and att.phrase_start <= m.start and m.end <= end)]
+        if att.plural:
+            key, kind = "grp:" + group_head(att.phrase), "groupe"
+        else:
+            key, kind = "gen:" + att.head, "personne"
+        kept.append(Mention(att.phrase, kind, att.phrase_start, end, key, "", 1.2))
+    return kept
 
 
 def party_votes(cl: Cluster, attachments: Sequence[Attachment]) -> Counter[str]:
@@ -126,5 +129,5 @@ def drop_echoes(clusters: list[Cluster]) -> list[Cluster]:
     return [
         c
         for c in clusters
-        if not (c.key.startswith("gen:") and fold(c.key[4:]) in _ROLE_NOUNS and c.role in named_roles)
+        if not (c.key.startswith(("gen:", "grp:")) and fold(c.key[4:]) in _ROLE_NOUNS and c.role in named_roles)
     ]
