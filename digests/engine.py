@@ -159,6 +159,7 @@ def _actors(
         c for c in ranked if c.kind == "personne" or not all(fold(m.surface) in functions for m in c.mentions)
     ]
     folded = fold(text)
+    ranked = [c for c in ranked if not _in_passing(c, lead_end)]
     kept = [c for c in ranked if c.score > 0][:MAX_ACTORS]  # below 0: a name dropped in passing
     # Co-defendants named once each rank low one by one, yet the renderer lists them together
     # in one slot: keep a few beyond the cap.
@@ -173,6 +174,19 @@ def _actors(
         and c.key.startswith(("per:", "age:"))
     ][:MAX_GROUPED_EXTRA]
     return tuple(actors_mod.to_actor(c, folded, title_end) for c in kept)
+
+
+def _in_passing(cl: actors_mod.Cluster, lead_end: int) -> bool:
+    """Tell a name the article drops once, with no side, no function, after its lead.
+
+    "selon Twitter", "à Matignon": a reader of a legal digest loses nothing without them, and
+    every such name shown is a name the story is not about.
+    """
+    if cl.function or cl.role in parties.PARTY_ROLES or cl.role in roles.LEGAL_ROLES:
+        return False
+    if any(m.start < lead_end for m in cl.mentions):
+        return False
+    return len({m.start for m in cl.mentions}) == 1
 
 
 _engine: DigestEngine | None = None
