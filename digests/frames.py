@@ -246,7 +246,7 @@ def _names_same_party(child: Token) -> bool:
     """Tell a name given with a noun ("l'association Vigilance", "le suspect, Yanis Morel")."""
     if child.dep_ in ("flat:name", "flat"):
         return True
-    return child.dep_ in ("appos", "nmod") and child.text[:1].isupper() and not _has_case(child)
+    return child.dep_ in ("appos", "nmod", "amod") and child.text[:1].isupper() and not _has_case(child)
 
 
 def _has_case(token: Token) -> bool:
@@ -279,7 +279,12 @@ def _attachment(token: Token, role: str, frame: str, offset: int, kinds: tuple[s
     end = max(t.idx + len(t.text) for t in names)
     phrase_tokens = [token]
     phrase_tokens += [c for c in token.children if c.dep_ in ("nummod", "amod") and c.i < token.i]
-    phrase_tokens += [c for c in token.children if c.dep_ == "amod" and c.i > token.i and c.i - token.i <= 2]
+    after = token.i + 1  # "gilets jaunes blessés": adjectives right after the noun, no comma between
+    for child in sorted((c for c in token.children if c.i > token.i), key=lambda c: c.i):
+        if child.i != after or child.dep_ != "amod":
+            break
+        phrase_tokens.append(child)
+        after += 1
     phrase_tokens.sort(key=lambda t: t.i)
     phrase = token.doc[phrase_tokens[0].i : phrase_tokens[-1].i + 1]
     return Attachment(

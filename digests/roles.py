@@ -152,9 +152,12 @@ def person_function(text: str, start: int, end: int) -> str:
         match = _LAWYER_OF.search(before) or match  # "l'avocat de Z, Me X"
     if match is None:
         return ""
-    function = match.group(1).strip(" ,'’")
-    if _CLIENT_END.search(function):
+    raw = match.group(1).rstrip(" ,")
+    if _CLIENT_END.search(raw):
         return ""  # "l'avocat de Mme Lemoine" names Lemoine's lawyer, not Lemoine
+    function = raw.strip(" ,'’")
+    if _OTHER_PERSON.match(function):
+        return ""  # "X, Me Jean Morel, avocat de …": the function of the next person named
     return _trim_tail(trim_words(function, 40, ellipsis=""))
 
 
@@ -162,6 +165,7 @@ _LAWYER_OF = re.compile(
     r"(avocate?s?(?: (?:de|du|des|d['’])\s*[^,.;:!?«»\"]{1,40})?),\s*Me\s*$", re.I
 )
 _CLIENT_END = re.compile(r"\b(?:de|du|d['’])\s*(?:M\.|Mme|Me|Mlle|MM\.)?\s*$", re.I)
+_OTHER_PERSON = re.compile(r"^(?:Me|Maître|M\.|Mme)\s+[A-ZÉ]")
 _TAIL_STOP = re.compile(r"(?:\s+(?:de|du|des|la|le|les|et|à|au|aux|en|d['’]|l['’]))+$", re.I)
 
 

@@ -13,6 +13,10 @@ from digests.mentions import MEDIA, NOT_ACTORS, Mention
 from digests.nlp import ALIAS_INDEX
 from digests.textutil import fold
 
+# The weight `roles` gives plural parties named by their trade ("les clubs", "les FAI"): a
+# story names them once and means them as parties.
+TRADE_WEIGHT = 1.6
+
 _NUMBER_WORDS = (
     r"\d[\d  .]*|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente"
     r"|cent|une dizaine d['e]|une vingtaine d['e]|des dizaines d['e]|des centaines d['e]"

@@ -130,3 +130,15 @@ def test_lawyer_named_after_his_avocat_title_is_a_lawyer():
     text = "« Mon client regrette », a déclaré son avocat, Me Jean Morel."
     start = text.index("Jean Morel")
     assert roles.person_function(text, start, start + len("Jean Morel")) == "avocat"
+
+
+def test_lawyer_named_after_a_person_lends_no_function_to_her():
+    text = "La famille de Julie Perrin, Me Jean Morel, avocat de la famille, a réagi."
+    start = text.index("Julie Perrin")
+    assert roles.person_function(text, start, start + len("Julie Perrin")) == ""
+
+
+def test_lawyer_of_a_client_named_with_an_elided_de_is_not_the_client_function():
+    text = "L'avocat d'Alex Morin, Me Jean Morel, a plaidé la relaxe."
+    start = text.index("Alex Morin")
+    assert roles.person_function(text, start, start + len("Alex Morin")) == ""
