@@ -104,18 +104,20 @@ def cluster(mentions: list[Mention], text: str) -> list[Cluster]:
             if singular and len(singular) == len(clusters[key].mentions):
                 clusters[described[0]].mentions.extend(clusters.pop(key).mentions)
     _merge_parenthesised(clusters, text)
-    # A bare "le parquet" is the parquet already named, when there is one.
-    if "grp:parquet" in clusters:
+    # A bare "le parquet", "le tribunal" is the one already named, when there is one.
+    for bare, role in (("grp:parquet", roles.PARQUET), ("grp:tribunal", roles.COURT)):
+        if bare not in clusters:
+            continue
         named = next(
             (
                 c
                 for k, c in clusters.items()
-                if k.startswith(("org:parquet", "gaz:")) and any(m.role == "parquet/accusation" for m in c.mentions)
+                if k != bare and k.startswith(("org:", "gaz:")) and any(m.role == role for m in c.mentions)
             ),
             None,
         )
         if named is not None:
-            named.mentions.extend(clusters.pop("grp:parquet").mentions)
+            named.mentions.extend(clusters.pop(bare).mentions)
     return list(clusters.values())
 
 

@@ -142,3 +142,18 @@ def test_lawyer_of_a_client_named_with_an_elided_de_is_not_the_client_function()
     text = "L'avocat d'Alex Morin, Me Jean Morel, a plaidé la relaxe."
     start = text.index("Alex Morin")
     assert roles.person_function(text, start, start + len("Alex Morin")) == ""
+
+
+def test_court_named_by_its_common_noun_is_the_court(engine):
+    text = ("Le tribunal a condamné Paul Verdier à deux ans de prison pour escroquerie. "
+            "Le tribunal a aussi ordonné la confiscation de ses biens.")
+    assert role_of(engine, text, "tribunal") == roles.COURT
+
+
+def test_name_dropped_once_after_the_lead_is_not_shown(engine):
+    text = ("Paul Verdier a été condamné à deux ans de prison pour escroquerie. Le tribunal de Lyon a "
+            "suivi les réquisitions. L'audience a duré trois heures. Le prévenu, qui a fait appel, "
+            "avait publié ses offres sur Twitter.")
+    digest = engine.summarize(Article(title="Escroquerie : deux ans de prison", text=text, source="Test"))
+    assert "Twitter" not in {a.name for a in digest.actors}
+    assert "Paul Verdier" in {a.name for a in digest.actors}
