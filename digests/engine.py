@@ -153,7 +153,7 @@ def _actors(
         parties.assign_role(cl, text, attachments)
     clusters = parties.drop_echoes(clusters)
     ranked = actors_mod.rank(clusters, text, title_end, lead_end)
-    # "le ministre de l'Intérieur" is Gérald Darmanin's function, shown with him: no party.
+    # "la ministre de la Culture" is the function of the minister named with it: no party.
     functions = {fold(c.function) for c in ranked if c.kind == "personne" and c.function}
     ranked = [
         c for c in ranked if c.kind == "personne" or not all(fold(m.surface) in functions for m in c.mentions)

@@ -279,7 +279,7 @@ def _attachment(token: Token, role: str, frame: str, offset: int, kinds: tuple[s
     end = max(t.idx + len(t.text) for t in names)
     phrase_tokens = [token]
     phrase_tokens += [c for c in token.children if c.dep_ in ("nummod", "amod") and c.i < token.i]
-    after = token.i + 1  # "gilets jaunes blessés": adjectives right after the noun, no comma between
+    after = token.i + 1  # "manifestants blessés": adjectives right after the noun, no comma between
     for child in sorted((c for c in token.children if c.i > token.i), key=lambda c: c.i):
         if child.i != after or child.dep_ != "amod":
             break

@@ -40,8 +40,8 @@ _ROLE_NOUNS = frozenset(
 def with_unnamed_parties(attachments: Sequence[Attachment], mentions: Sequence[Mention]) -> list[Mention]:
     """Add actors for common nouns a frame puts on a side ("deux frères", "la mère").
 
-    The new mention takes the place of a shorter unnamed group inside it ("Deux jeunes" in
-    "Deux jeunes hommes"); plural nouns share the keys of `digests.unnamed` groups, so "deux
+    The new mention takes the place of a shorter unnamed group inside it ("Trois jeunes" in
+    "Trois jeunes femmes"); plural nouns share the keys of `digests.unnamed` groups, so "deux
     hommes" found by a frame and by a pattern are one actor.
     """
     nouns = party_nouns()

@@ -73,7 +73,7 @@ def _joined(names: list[str]) -> str:
 def _group_label(names: list[str], role: str) -> str:
     obvious = _OBVIOUS.get(role)
     if obvious is not None and obvious.search(names[-1]):
-        return _joined(names)  # "trafiquants et 179 vendeurs présumés" ends on a role word
+        return _joined(names)  # "escrocs et 250 acheteurs présumés" ends on a role word
     if role == _COMPANY:
         return f"{_joined(names)} (entreprises)" if len(names) > 1 else f"{names[0]} (entreprise)"
     return f"{_joined(names)} ({role})"

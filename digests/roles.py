@@ -1,7 +1,7 @@
 """Read a person's function, map it to a role, and find unnamed parties named by a noun.
 
-A function is how the article introduces a person ("la procureure Laure Beccuau", "Mark
-Brnovich, le procureur général"); it names a role when it is one (procureur, juge, policier).
+A function is how the article introduces a person ("la procureure Anne Roussel", "Tom
+Baker, le procureur général"); it names a role when it is one (procureur, juge, policier).
 Party roles (mis en cause, victime, plaignant) are decided in `digests.parties` from sentence
 structure, never here from nearby words.
 """
@@ -35,7 +35,7 @@ _FUNCTION_WORDS = (
     r"colonel|commandant|capitaine|général|lieutenant|"
     r"préfète?|maire|gouverneur|chercheu(?:r|se)|responsable|dirigeante?"
 )
-# Words that may follow a function word inside a function ("procureur général de l'Arizona"),
+# Words that may follow a function word inside a function ("procureur général du Texas"),
 # but not a clause ("chercheurs affirment que …").
 _FN_TAIL = r"(?:\s+(?!(?:que|qui|a|ont|est|sont|était|avait|selon|dont|mais|car)\b)[\w'’-]+){0,7}?"
 _FUNCTION_BEFORE = re.compile(
@@ -159,7 +159,7 @@ def person_function(text: str, start: int, end: int) -> str:
         return ""
     raw = match.group(1).rstrip(" ,")
     if _CLIENT_END.search(raw):
-        return ""  # "l'avocat de Mme Lemoine" names Lemoine's lawyer, not Lemoine
+        return ""  # "l'avocat de Mme Roussel" names Roussel's lawyer, not Roussel
     function = raw.strip(" ,'’")
     if _OTHER_PERSON.match(function):
         return ""  # "X, Me Jean Morel, avocat de …": the function of the next person named
@@ -180,7 +180,7 @@ def _trim_tail(function: str) -> str:
 
 
 def function_role(function: str) -> str:
-    """Map a function ("procureur général de l'Arizona") to a role, or ""."""
+    """Map a function ("procureur général du Texas") to a role, or ""."""
     for regex, role in _FUNCTION_ROLE:
         if regex.search(function):
             return role

@@ -1,4 +1,4 @@
-"""Find unnamed parties: "un Italien de 44 ans", "179 vendeurs présumés", "le gang REvil".
+"""Find unnamed parties: "un Belge de 51 ans", "250 acheteurs présumés", "le gang DarkLock".
 
 Named bodies and people come from `digests.mentions` (spaCy's NER); these patterns add the
 parties an article names by a description, a pseudonym or a group name.
@@ -43,12 +43,12 @@ _PERSON_AGE = re.compile(
     r"ol|ole|e|en|enne))"
     r",?\s+(?:âgée?\s+)?de\s+\d{1,2}\s+ans)(?!\w)"
 )
-# "un pirate se faisant appeler « Zeraphine »", "surnommé Kingpin".
+# "un pirate se faisant appeler « Nyx »", "surnommé Le Baron".
 _PSEUDONYM = re.compile(
     r"(?:se faisant appeler|se présentant sous le nom de|surnommée?|alias|sous le pseudonyme(?: de)?"
     r"|connue? sous le (?:nom|pseudonyme) de)\s+[\"«“]?\s*([A-Z0-9][\w.-]{2,30})"
 )
-# "le groupe de hackers Lazarus", "le gang REvil", "le collectif baptisé Anonymous".
+# "le groupe de hackers Nimbus", "le gang DarkLock", "le collectif baptisé Hydra".
 _NAMED_GROUP = re.compile(
     r"(?<!\w)(?:groupe|gang|collectif|réseau|botnet|forum|marché|groupuscule)"
     r"(?: (?:de |d['’])?(?:hackers|pirates(?: informatiques)?|cybercriminels|hacktivistes|"
@@ -56,7 +56,7 @@ _NAMED_GROUP = re.compile(
     r"(?:,? (?:baptisé|nommé|appelé|dénommé|connu sous le nom de|surnommé))?"
     r"[ \t]+[\"«“]?[ \t]*((?-i:[A-Z][\w-]+(?: [A-Z][\w-]+)?))"  # a name on the same line
 )
-# "un service de cyberattaques, baptisé « BoomStresser »", "la plateforme BTC-e".
+# "un service de cyberattaques, baptisé « FloodKing »", "la plateforme Lirenet".
 _NAMED_SERVICE = re.compile(
     r"(?<!\w)(?:site|service|plateforme|messagerie|application|logiciel|marketplace)"
     r"(?: [\w'’-]+){0,4}?,? (?:baptisée?|nommée?|appelée?|dénommée?|surnommée?) "
@@ -75,7 +75,7 @@ _PLATFORM_ACCOUNT = re.compile(
 
 
 def pattern_mentions(text: str) -> list[Mention]:
-    """Find unnamed parties: "un Italien de 44 ans", "trois de ses proches", "groupe Facebook"."""
+    """Find unnamed parties: "un Belge de 51 ans", "quatre de ses amis", "groupe Facebook"."""
     found: list[Mention] = []
     for regex, kind, role, weight in (
         (_PERSON_AGE, "personne", "", 1.5),
@@ -86,11 +86,11 @@ def pattern_mentions(text: str) -> list[Mention]:
             surface = match.group(1).strip()
             words = fold(surface).split()
             if regex is _PERSON_AGE:
-                key = "age:" + words[0]  # "Italien de 44 ans" and a bare "Italien" are one
+                key = "age:" + words[0]  # "Belge de 51 ans" and a bare "Belge" are one
             elif regex is _PLATFORM_ACCOUNT:
                 key = "grp:" + " ".join(words)
             elif re.match(r"\d", surface):
-                key = "grp:n" + re.sub(r"\D", "", surface)  # "56 000 membres" = "56 000 hommes"
+                key = "grp:n" + re.sub(r"\D", "", surface)  # "12 000 membres" = "12 000 hommes"
             else:
                 key = "grp:" + group_head(surface)
             found.append(Mention(surface, kind, match.start(1), match.end(1), key, role, weight))
@@ -98,7 +98,7 @@ def pattern_mentions(text: str) -> list[Mention]:
         found.append(
             Mention(match.group(1), "personne", match.start(1), match.end(1), "alias:" + fold(match.group(1)), "", 1.5)
         )
-    # "le gang REvil", "le groupe de rançongiciel Ragnar": a criminal group is a suspect.
+    # "le gang DarkLock", "le groupe de rançongiciel Nimbus": a criminal group is a suspect.
     named = [
         (m.group(1), m.start(1), m.end(1), roles.SUSPECT if _CRIMINAL.search(m.group(0)) else "")
         for m in _NAMED_GROUP.finditer(text)
