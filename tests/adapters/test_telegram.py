@@ -19,6 +19,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+import structlog
 
 from adapters.telegram import TelegramAdapter, parse_command
 from adapters.telegram_pacing import Limits
@@ -436,6 +437,38 @@ async def test_messages_to_one_chat_are_paced_and_a_full_group_window_hands_back
             await adapter.send_digest(str(GROUP), sample_digest())
         assert 25 < wait.value.retry_after <= 30
         assert len(api.sent_to(GROUP)) == 2 and not api.rejected
+
+
+async def delivery_rows(app: Veille) -> list[tuple[str, int, str | None]]:
+    """Return (state, attempts, last_error) of every delivery, oldest first."""
+    rows = await app.storage.fetchall("SELECT state, attempts, last_error FROM deliveries ORDER BY id")
+    return [(row["state"], row["attempts"], row["last_error"]) for row in rows]
+
+
+async def test_delivery_due_while_a_reply_is_in_flight_arrives_after_it_within_the_chats_budget(
+    tmp_path: Path, api: FakeBotAPI, feeds: FeedServer
+) -> None:
+    limits = Limits(per_second=30, chat_interval=0.3, group_limit=20, group_period=60.0)
+    settings = settings_for(tmp_path, api)
+    adapter = adapter_for(settings, limits=limits, max_pacing_wait=2.0)
+    async with Veille(settings, [adapter]) as app:
+        await ask(api, f"/abonner {feeds.url('/droit.xml')}", chat_id=ALICE)
+        await app.pipeline.digest_pending()  # the digest is in the outbox, due now
+        api.delay(ALICE, 1.0)  # the reply to the next command takes a second to be answered
+        api.command("/aide", chat_id=ALICE)
+        await api.wait_for(lambda: api.in_flight[str(ALICE)] == 1, what="the reply in flight")
+        with structlog.testing.capture_logs() as logs:
+            loop = asyncio.create_task(app.dispatcher.run_forever(idle_seconds=0.1))
+            try:
+                [_, reply, digest] = await api.wait_sent(3, chat_id=ALICE, timeout=8)
+            finally:
+                app.dispatcher.request_stop()
+                await asyncio.wait_for(loop, timeout=5)
+        assert "/abonner" in reply.text
+        assert "Datalix" in digest.text
+        assert digest.at - reply.at >= 0.3 - 0.02, "the reply and the digest share the chat's pacing"
+        assert not [e for e in logs if e["event"] == "dispatch.loop_error"]
+        assert await delivery_rows(app) == [("sent", 1, None)]
 
 
 async def test_restart_sends_nothing_again(tmp_path: Path, api: FakeBotAPI, feeds: FeedServer) -> None:
