@@ -108,8 +108,13 @@ class RejectedError(SendError):
     """The platform refused this very message and would refuse it again: fail it, keep the rest.
 
     Raised only after the adapter has tried the message once more in a degraded form (plain
-    text, split, minimal); `str(error)` carries the platform's answer, which the outbox stores.
+    text, split, minimal); `str(error)` carries the platform's answer, which the outbox stores,
+    and `answer` the platform's own words alone.
     """
+
+    def __init__(self, message: str, *, answer: str | None = None) -> None:
+        super().__init__(message)
+        self.answer = answer if answer is not None else message
 
 
 class RetryLaterError(SendError):
