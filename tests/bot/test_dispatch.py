@@ -7,6 +7,7 @@ raise, or success); the outbox is the real SQLite storage of a running core.
 from __future__ import annotations
 
 import math
+import sqlite3
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -15,7 +16,7 @@ from bot.app import Veille
 from bot.dispatch import MAX_RETRY_DELAY, Dispatcher
 from bot.errors import RejectedError, RetryLaterError, SendError
 from bot.models import Entry, Reply
-from bot.storage import from_db_time, utcnow
+from bot.storage import Storage, from_db_time, to_db_time, utcnow
 from digests.model import Digest
 
 Script = Callable[[str, Digest], BaseException | None]
@@ -124,3 +125,36 @@ async def test_transient_errors_stay_queued_for_a_later_try(core: tuple[Veille, 
     [(state, next_attempt, error)] = await rows(app, "a")
     assert state == "pending" and error == "telegram unreachable: Connection reset"
     assert next_attempt is not None and next_attempt > utcnow() + timedelta(seconds=1)
+
+
+class LockedOnMarkSent(Storage):
+    """The real storage, but recording a sent message fails once, as a locked database would."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.locked = True
+
+    async def mark_sent(self, delivery_id: int) -> None:
+        if self.locked:
+            self.locked = False
+            raise sqlite3.OperationalError("database is locked")
+        await super().mark_sent(delivery_id)
+
+
+async def test_a_failure_outside_the_send_still_puts_the_chats_jobs_back_and_the_loop_goes_on(
+    core: tuple[Veille, ConsoleAdapter],
+) -> None:
+    app, _ = core
+    await queue(app, ["a"], TITLES)
+    sender = ScriptedSender(lambda *_: None)
+    async with LockedOnMarkSent(str(app.settings.db)) as storage:
+        dispatcher = Dispatcher(storage, {"console": sender})
+        assert await dispatcher.run_once() == 0
+        held = await rows(app, "a")
+        assert [state for state, _, _ in held] == ["pending", "pending"], "nothing left in 'sending'"
+        assert all(n is not None and n <= utcnow() + MAX_RETRY_DELAY for _, n, _ in held)
+        await storage.execute("UPDATE deliveries SET next_attempt_at = ?", (to_db_time(utcnow()),))
+        assert await dispatcher.run_once() == 2, "the next round sends them"
+    assert [title for _, title in sender.sent] == [TITLES[0], TITLES[0], TITLES[1]], (
+        "the one message the platform took before the failure is sent again, as after a crash"
+    )
