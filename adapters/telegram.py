@@ -310,7 +310,7 @@ class TelegramAdapter(ChatAdapter):
         try:
             await send(chat_id, text, **kwargs)
         except RetryLaterError as exc:
-            if exc.retry_after > self.max_reply_wait:
+            if not 0 <= exc.retry_after <= self.max_reply_wait:  # also refuses NaN
                 raise
             await asyncio.sleep(exc.retry_after)
             await send(chat_id, text, **kwargs)
