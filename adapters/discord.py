@@ -11,7 +11,10 @@ them in class attributes, so `start` sets them and `stop` puts the previous valu
 
 Failures map onto the core's errors: a 429 is waited out by discord.py (and, past a minute,
 becomes `RetryLaterError`, so nothing is dropped); `Forbidden` and `NotFound` become
-`ChatGoneError` (after telling the server's owner once); any other HTTP error is a `SendError`.
+`ChatGoneError` (after telling the server's owner once); a 400 (50035 Invalid Form Body) or
+413 refuses the message for what it is, so it is posted once more as plain content (no
+embed, no buttons) and, if refused again, becomes `RejectedError` (failed, never retried);
+5xx and network errors are a `SendError`, retried through the outbox.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from adapters import discord_render as render
 from adapters.base import ChatAdapter, CommandHandler
 from adapters.discord_commands import CommandButton, SpecTranslator, slash_command, valid_name
 from bot.config import Settings
-from bot.errors import ChatGoneError, ConfigError, RetryLaterError, SendError
+from bot.errors import ChatGoneError, ConfigError, RejectedError, RetryLaterError, SendError
 from bot.models import CommandContext, Reply
 from digests.model import Digest
 
@@ -46,6 +49,7 @@ NO_MENTIONS = discord.AllowedMentions.none()
 INTENTS = discord.Intents.none()
 INTENTS.guilds = True
 DEFER_AFTER = 2.0  # Discord wants an answer within 3 s; slower commands are deferred first.
+REFUSED_STATUSES = {400, 413}  # the message itself is refused: the same request never succeeds
 
 
 class ChannelPacer:
@@ -350,12 +354,30 @@ class DiscordAdapter(ChatAdapter):
     # -- sending -----------------------------------------------------------------------------------
 
     async def send_digest(self, chat_id: str, digest: Digest, *, note: str | None = None) -> None:
-        """Post a digest as an embed in the channel."""
-        await self._post(chat_id, render.digest_message(digest, note=note))
+        """Post a digest as an embed in the channel (as plain content if the embed is refused)."""
+        await self._post_or_degrade(
+            chat_id, render.digest_message(digest, note=note), render.plain_digest(digest, note=note)
+        )
 
     async def send_reply(self, chat_id: str, reply: Reply) -> None:
         """Post a core reply in the channel (notices, daily digests)."""
-        await self._post(chat_id, render.reply_message(reply))
+        await self._post_or_degrade(chat_id, render.reply_message(reply), render.plain_reply(reply))
+
+    async def _post_or_degrade(self, chat_id: str, rendered: render.Rendered, degraded: render.Rendered) -> None:
+        """Post a message; if Discord refuses it for what it is, post its plain form once.
+
+        A refusal of the plain form too is final: `RejectedError` with both of Discord's answers.
+        """
+        try:
+            await self._post(chat_id, rendered)
+            return
+        except RejectedError as refused:
+            first = refused
+        log.info("discord.degraded_send", channel_id=chat_id, refused=str(first)[:200])
+        try:
+            await self._post(chat_id, degraded)
+        except RejectedError as again:
+            raise RejectedError(f"{first}; degraded form refused too: {again.answer}") from again
 
     async def _post(self, chat_id: str, rendered: render.Rendered) -> None:
         client = self.client
@@ -378,6 +400,10 @@ class DiscordAdapter(ChatAdapter):
         except discord.HTTPException as exc:
             if exc.status == 429:
                 raise RetryLaterError("discord rate limited (retries exhausted)", retry_after=10.0) from exc
+            if exc.status in REFUSED_STATUSES:
+                answer = f"{exc.code} {exc.text[:300]}"
+                message = f"discord refused the message (HTTP {exc.status}, {answer})"
+                raise RejectedError(message, answer=answer) from exc
             raise SendError(f"discord HTTP {exc.status} ({exc.code}): {exc.text[:200]}") from exc
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
             raise SendError(f"discord unreachable: {exc!r}"[:300]) from exc

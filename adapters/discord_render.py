@@ -165,6 +165,35 @@ def reply_message(reply: Reply) -> Rendered:
     return Rendered(content=cut(text, CONTENT_LIMIT), embed=embed, buttons=buttons)
 
 
+def plain_digest(digest: Digest, *, note: str | None = None) -> Rendered:
+    """Render a digest as plain content, no embed: the degraded form of a refused embed.
+
+    Title, link and summary only, within the 2,000-character content limit, escaped like
+    the embed; Discord shows its own preview of the link.
+    """
+    url = safe_url(digest.url)
+    title = cut(clean(digest.title), TITLE_LIMIT)
+    lines = [cut(clean(note), CONTENT_LIMIT // 4)] if note else []
+    if title:
+        lines.append(f"**{title}**")
+    if url:
+        lines.append(url)
+    summary = clean(digest.summary or digest.text)
+    used = len("\n".join(lines)) + 2
+    if summary and used < CONTENT_LIMIT:
+        lines.append("\n" + cut(summary, CONTENT_LIMIT - used))
+    return Rendered(content=cut("\n".join(lines), CONTENT_LIMIT) or "…")
+
+
+def plain_reply(reply: Reply) -> Rendered:
+    """Render a reply as plain content, no embed and no buttons: the degraded form of a refusal."""
+    lines = [clean(reply.text)] if reply.text else []
+    for item in reply.items:
+        url = safe_url(item.url)
+        lines.append(f"{clean(item.title)} — <{url}>" if url else clean(item.title))
+    return Rendered(content=cut_lines(lines, CONTENT_LIMIT) or "…")
+
+
 def button_label(button: Button) -> str:
     """Return a button's label within Discord's 80 characters."""
     return cut(button.label, BUTTON_LABEL_LIMIT) or "…"
