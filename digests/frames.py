@@ -60,6 +60,7 @@ class Frame:
     of: str = ""
     against: str = ""
     nominal: str = ""
+    subject_in: frozenset[str] = frozenset()
     of_kinds: tuple[str, ...] = ()
     agent_kinds: tuple[str, ...] = ()
     example: str = ""
@@ -105,6 +106,7 @@ def _frame(raw: dict) -> Frame:
         of=raw.get("of", ""),
         against=raw.get("against", ""),
         nominal=raw.get("nominal", ""),
+        subject_in=frozenset(w.lower() for w in raw.get("subject_in", ())),
         of_kinds=tuple(raw.get("of_kinds", ())),
         agent_kinds=tuple(raw.get("agent_kinds", ())),
         example=raw.get("example", ""),
@@ -187,6 +189,10 @@ def _conditions_hold(token: Token, frame: Frame) -> bool:
     if frame.with_ and not words & frame.with_:
         return False
     if frame.without and words & frame.without:
+        return False
+    if frame.subject_in and not any(
+        c.dep_ == "nsubj" and c.lower_ in frame.subject_in for c in token.children
+    ):
         return False
     return not any(c.lower_ in _NEGATION for c in token.children)
 

@@ -50,7 +50,7 @@ _FUNCTION_ROLE = (
     # A lawyer speaks for a party without being one: no cue word around them decides a role.
     (re.compile(r"^(?:Me|Maître)$|\bavocate?s?\b", re.I), OTHER),
     # "le premier magistrat de la ville" is its mayor: only a judge is a court.
-    (re.compile(r"\bjuges?\b|(?<!premier )magistrat", re.I), COURT),
+    (re.compile(r"\bjuges?\b", re.I), COURT),
     (re.compile(r"ministre|secrétaire d['’][ÉE]tat|député|sénat|gouverneur|maire|préfet|"
                 r"président(?:e)? de la République|chef de l['’][ÉE]tat|garde des sceaux|"
                 r"eurodéputé|parlementaire|\bélue?\b|président(?:e)? (?:américain|français|russe|"
