@@ -28,7 +28,7 @@ _LEGAL_TEXT = re.compile(
 # A word that completes a title ("ministre de la Santé", "secrétaire d'Etat aux Transports") is
 # part of a function, not a party of its own.
 _TITLE_BEFORE = re.compile(
-    r"\b(?:ministres?|ministère|secrétaire d['’][EÉ]tat|secrétariat|délégué|commissaire|"
+    r"\b(?:ministres?|ministère|secrétaire d['’][EÉ]tat|secrétariat|délégué|commissaire|procureure?s?|"
     r"direction|directeur|directrice|chargée?)\s+(?:\w+\s+)?(?:de la|de l['’]|du|des|de|à la|au|aux)"
     r"\s*$",
     re.I,
@@ -55,6 +55,7 @@ NOT_ACTORS = {
     "darknet",
     "net",
     "premier ministre",
+    "republique",  # "procureur de la République": part of a title, never a party
     "president",
     "gouvernement",
     "constitution",

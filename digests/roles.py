@@ -70,7 +70,10 @@ _GENERICS: tuple[tuple[re.Pattern[str], str, str, str, float], ...] = tuple(
         (r"(?:groupes )?(?:cyber-?)?activistes(?: \w+s)?", "grp:activiste", "groupe", "", 0.8),
         (r"cybercriminels|escrocs|fraudeurs|attaquants|rançonneurs|trafiquants",
          "grp:cybercriminel", "groupe", SUSPECT, 0.8),
-        (r"suspects|prévenus|accusés", "grp:suspect", "groupe", SUSPECT, 0.8),
+        # The nouns, not the participles: "les prévenus", "deux suspects", not "accusés de vol".
+        (r"(?:(?<=\bles )|(?<=\bdes )|(?<=\baux )|(?<=\bces )|(?<=\bses )|(?<=\bdeux )|(?<=\btrois )"
+         r"|(?<=\bquatre )|(?<=\bcinq )|(?<=\bsix ))(?:suspects|prévenus|accusés)", "grp:suspect", "groupe",
+         SUSPECT, 0.8),
         (r"acteurs? (?:étatiques?|malveillants?)|(?:un |une )?(?:puissance|état) étrangère?",
          "grp:etat", "groupe", SUSPECT, 1.0),
         # One unnamed person the story keeps referring to by a noun that is a role.
