@@ -1,7 +1,9 @@
 """Send queued deliveries through each chat's adapter: the outbox's consumer.
 
 A delivery is marked sent only after the adapter returns. Chats are served concurrently, each
-chat's messages in order; pacing within platform limits is the adapter's job.
+chat's messages in order; pacing within platform limits is the adapter's job. A row carries a
+digest (instant, follow alert) or a message the adapter renders as a reply (daily digest,
+feed notice).
 """
 
 from __future__ import annotations
@@ -25,6 +27,15 @@ MAX_ATTEMPTS = 8
 def retry_delay(attempts: int) -> timedelta:
     """Back off 5 s, 10 s, 20 s … up to 30 min between failed attempts."""
     return timedelta(seconds=min(5 * 2**attempts, 1800))
+
+
+async def send(adapter: Sender, job: DeliveryJob) -> None:
+    """Send one outbox row: a digest (instant, follow alert) or a message (daily digest, notice)."""
+    if job.message is not None:
+        await adapter.send_reply(job.chat.external_id, job.message)
+    else:
+        assert job.digest is not None  # the schema holds a digest or a message, never neither
+        await adapter.send_digest(job.chat.external_id, job.digest, note=job.note)
 
 
 class Dispatcher:
@@ -103,7 +114,7 @@ class Dispatcher:
                 await self._release(jobs[index:], "adapter not running", timedelta(minutes=5), count=False)
                 return sent
             try:
-                await adapter.send_digest(job.chat.external_id, job.digest, note=job.note)
+                await send(adapter, job)
             except ChatGoneError as exc:
                 if await self.storage.set_chat_active(job.chat.id, False):
                     log.warning(
