@@ -117,7 +117,7 @@ def install_features(app: Veille) -> None:
     app.queue_hooks.append(follows.queue_alerts)  # in the digest's transaction: no alert lost
 
     async def start() -> None:
-        """Catch the index up, then rebuild daily jobs and send a missed digest."""
+        """Catch the index up, then rebuild daily jobs and queue a missed digest."""
         await index.catch_up()
         await daily.start()
 
