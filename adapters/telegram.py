@@ -18,9 +18,10 @@ Sending maps Telegram's failures onto the core's errors:
                                        buttons), then RejectedError: failed, never retried
     NetworkError, TimedOut, others   → SendError: retried with backoff through the outbox
 
-Digests raise `RetryLaterError` rather than sleep, because the outbox already persists the
-delivery and the dispatcher can serve other chats meanwhile. Replies to commands have no
-outbox behind them, so they wait and retry once (up to `max_reply_wait` seconds).
+Digests and unprompted replies (daily digests, notices: `send_reply`) raise `RetryLaterError`
+rather than sleep, because the outbox already persists them and the dispatcher can serve
+other chats meanwhile. Replies to commands have no outbox behind them, so they wait and retry
+once (up to `max_reply_wait` seconds).
 Pacing within Telegram's flood limits is `adapters.telegram_pacing`; HTML rendering and
 splitting is `adapters.telegram_render`.
 """
@@ -278,11 +279,25 @@ class TelegramAdapter(ChatAdapter):
         await self._send_or_degrade(chat_id, text, preview=preview, max_wait=self.max_pacing_wait)
 
     async def send_reply(self, chat_id: str, reply: Reply) -> None:
-        """Post a reply unprompted (a notice, a daily digest), split if it is long."""
-        await self._deliver(chat_id, reply)
+        """Post a reply from the outbox (a notice, a daily digest), split if it is long.
 
-    async def _deliver(self, chat_id: str, reply: Reply, *, reply_to: int | None = None) -> None:
-        """Send a reply's messages in order; buttons go under the last one."""
+        Never sleeps on a flood limit: `RetryLaterError` sends it back to the outbox.
+        """
+        await self._deliver(chat_id, reply, max_wait=self.max_pacing_wait, wait_out=False)
+
+    async def _deliver(
+        self,
+        chat_id: str,
+        reply: Reply,
+        *,
+        reply_to: int | None = None,
+        max_wait: float | None = None,
+        wait_out: bool = True,
+    ) -> None:
+        """Send a reply's messages in order; buttons go under the last one.
+
+        `wait_out` sleeps once through a 429 (a command's reply, which no outbox keeps).
+        """
         chunks = [chunk for chunk in render_reply(reply) if chunk.strip()]
         buttons = usable_buttons(reply.buttons)[:MAX_BUTTONS]
         markup = (
@@ -296,21 +311,32 @@ class TelegramAdapter(ChatAdapter):
                 self._send_or_degrade,
                 chat_id,
                 chunk,
+                wait_out=wait_out,
                 preview=NO_PREVIEW,
                 markup=markup if last else None,
                 reply_to=reply_to if index == 0 else None,
+                max_wait=max_wait,
             )
 
-    async def _patiently(self, send: Callable[..., Awaitable[None]], chat_id: str, text: str, **kwargs: Any) -> None:
+    async def _patiently(
+        self,
+        send: Callable[..., Awaitable[None]],
+        chat_id: str,
+        text: str,
+        *,
+        wait_out: bool = True,
+        **kwargs: Any,
+    ) -> None:
         """Send, and after a flood wait of at most `max_reply_wait` seconds, send once more.
 
         For what has no outbox row of its own behind it (a command's reply, the pieces of a
         degraded message): retrying later from the start would repeat what already went out.
+        With `wait_out` false (an outbox message), a flood wait is raised for the outbox.
         """
         try:
             await send(chat_id, text, **kwargs)
         except RetryLaterError as exc:
-            if not 0 <= exc.retry_after <= self.max_reply_wait:  # also refuses NaN
+            if not wait_out or not 0 <= exc.retry_after <= self.max_reply_wait:  # also refuses NaN
                 raise
             await asyncio.sleep(exc.retry_after)
             await send(chat_id, text, **kwargs)

@@ -1,7 +1,9 @@
 """Send queued deliveries through each chat's adapter: the outbox's consumer.
 
 A delivery is marked sent only after the adapter returns. Chats are served concurrently, each
-chat's messages in order; pacing within platform limits is the adapter's job.
+chat's messages in order; pacing within platform limits is the adapter's job. A row carries a
+digest (instant, follow alert) or a message the adapter renders as a reply (daily digest,
+feed notice).
 
 What happens to a delivery depends on what the adapter raised:
 
@@ -51,6 +53,15 @@ def finite_delay(seconds: float) -> timedelta:
     if not math.isfinite(seconds):
         return NONSENSE_WAIT
     return timedelta(seconds=min(max(seconds, 0.05), MAX_RETRY_DELAY.total_seconds()))
+
+
+async def send(adapter: Sender, job: DeliveryJob) -> None:
+    """Send one outbox row: a digest (instant, follow alert) or a message (daily digest, notice)."""
+    if job.message is not None:
+        await adapter.send_reply(job.chat.external_id, job.message)
+    else:
+        assert job.digest is not None  # the schema holds a digest or a message, never neither
+        await adapter.send_digest(job.chat.external_id, job.digest, note=job.note)
 
 
 class Dispatcher:
@@ -144,7 +155,7 @@ class Dispatcher:
                 await self._release(jobs[index:], "adapter not running", timedelta(minutes=5), count=False)
                 return sent
             try:
-                await adapter.send_digest(job.chat.external_id, job.digest, note=job.note)
+                await send(adapter, job)
             except ChatGoneError as exc:
                 if await self.storage.set_chat_active(job.chat.id, False):
                     log.warning(

@@ -3,8 +3,10 @@
     poll_feed:      fetch (conditional) → parse → store new entries   (bot.fetch, bot.parse)
     digest_pending: entry → article text → digests engine → digest + outbox rows, atomically
 
-Entries are stored before any digest is made, and a digest lands together with its deliveries,
-so a crash at any point is repaired by running `digest_pending` again at start.
+Entries are stored before any digest is made, and a digest lands together with its deliveries
+(follow alerts included), so a crash at any point is repaired by running `digest_pending` again
+at start. A feed paused or gone tells its subscribers through the outbox, in the transaction
+that stops it.
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ import structlog
 
 from bot.errors import FetchError, HTTPStatusError, VeilleError
 from bot.fetch import Fetcher, looks_like_text
-from bot.models import ChatRecord, FeedRecord, ParsedFeed
+from bot.models import FeedRecord, ParsedFeed
 from bot.parse import parse_feed
-from bot.storage import PendingEntry, Storage, utcnow
+from bot.storage import PendingEntry, QueueHook, Storage, utcnow
 from digests.engine import get_engine
 from digests.extract import article_from_feed_item, article_from_html, is_full_article
 from digests.model import Article, Digest
@@ -32,8 +34,8 @@ log = structlog.get_logger(__name__)
 MAX_BACKOFF = timedelta(hours=24)
 PAUSE_AFTER = timedelta(days=3)
 
-# Called with (chat, French text) when subscribers must be told something (feed paused).
-Notify = Callable[[ChatRecord, str], Awaitable[None]]
+# Called when messages were queued in the outbox (feed paused notices): wake the dispatcher.
+Queued = Callable[[], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,14 +73,17 @@ class Pipeline:
         *,
         poll_interval: timedelta,
         max_new_entries: int = 50,
-        notify: Notify | None = None,
+        queued: Queued | None = None,
+        queue_with_digest: Sequence[QueueHook] = (),
         on_digest: Callable[[int, Digest], Awaitable[None]] | None = None,
     ) -> None:
         self.storage = storage
         self.fetcher = fetcher
         self.poll_interval = poll_interval
         self.max_new_entries = max_new_entries
-        self.notify = notify
+        self.queued = queued
+        # Read at each digest: features add their hooks after the pipeline is built.
+        self.queue_with_digest = queue_with_digest
         self.on_digest = on_digest
         # spaCy runs in one worker thread: the event loop keeps serving chats meanwhile.
         self._nlp_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="veille-nlp")
@@ -131,9 +136,9 @@ class Pipeline:
         retry_after = exc.retry_after if isinstance(exc, HTTPStatusError) else None
         log.warning("feed.error", feed_id=feed.id, error=str(exc), status=status)
         if status == 410:
-            await self.storage.set_feed_status(feed.id, "gone")
-            await self._tell_subscribers(
+            await self._stop_feed(
                 feed,
+                "gone",
                 f"Le flux {feed.url} n'existe plus (erreur 410) : il n'est plus suivi. "
                 "Vous pouvez vous désabonner avec /desabonner.",
             )
@@ -146,24 +151,21 @@ class Pipeline:
             ),
         )
         if updated.first_error_at and now - updated.first_error_at >= PAUSE_AFTER:
-            await self.storage.set_feed_status(feed.id, "paused")
-            await self._tell_subscribers(
+            await self._stop_feed(
                 feed,
+                "paused",
                 f"Le flux {feed.url} est en erreur depuis plus de 3 jours ({exc.french}) : "
                 f"il est mis en pause. Pour le relancer : /reprendre {feed.url}",
             )
             return PollOutcome(feed.id, "paused", error=str(exc))
         return PollOutcome(feed.id, "error", error=str(exc))
 
-    async def _tell_subscribers(self, feed: FeedRecord, text: str) -> None:
-        if self.notify is None:
-            return
-        for chat in await self.storage.subscribers(feed.id):
-            if chat.active:
-                try:
-                    await self.notify(chat, text)
-                except VeilleError as exc:
-                    log.warning("feed.notice_failed", chat_id=chat.id, error=str(exc))
+    async def _stop_feed(self, feed: FeedRecord, status: str, notice: str) -> None:
+        """Stop polling the feed and queue `notice` for its subscribers in one transaction."""
+        told = await self.storage.stop_feed(feed.id, status, notice=notice)
+        log.info("feed.stopped", feed_id=feed.id, status=status, notices=told)
+        if told and self.queued is not None:
+            self.queued()
 
     # -- digests ---------------------------------------------------------------------------
 
@@ -188,10 +190,15 @@ class Pipeline:
             log.error("entry.digest_failed", entry_id=pending.id, error=repr(exc)[:300])
             await self.storage.mark_entry_failed(pending.id, repr(exc))
             return
-        digest_id = await self.storage.store_digest(pending.id, digest)
+        digest_id = await self.store_digest(pending.id, digest)
         log.info("entry.digested", entry_id=pending.id, digest_id=digest_id)
+
+    async def store_digest(self, entry_id: int, digest: Digest) -> int:
+        """Store a digest with its deliveries and follow alerts (one transaction), then run hooks."""
+        digest_id = await self.storage.store_digest(entry_id, digest, also=tuple(self.queue_with_digest))
         if self.on_digest is not None:
             await self.on_digest(digest_id, digest)
+        return digest_id
 
     async def article_for(self, pending: PendingEntry) -> Article:
         """Return the article's text: the feed's own when it is a real article, else the page's."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,7 +21,7 @@ import aiosqlite
 import structlog
 
 from bot.migrations import MIGRATIONS
-from bot.models import ChatRecord, Entry, FeedRecord
+from bot.models import ChatRecord, Entry, FeedRecord, Reply
 from bot.stories import STORY_WINDOW, best_match, signature
 from bot.stories import Signature as StorySignature
 from digests.model import Digest
@@ -65,17 +65,23 @@ class PendingEntry:
     entry: Entry
 
 
+# Queues more deliveries for a new digest inside `store_digest`'s transaction (follow alerts):
+# called with the transaction's connection, the digest id and the digest; returns how many.
+QueueHook = Callable[[aiosqlite.Connection, int, Digest], Awaitable[int]]
+
+
 @dataclass(frozen=True, slots=True)
 class DeliveryJob:
-    """One outbox row claimed for sending."""
+    """One outbox row claimed for sending: a digest (instant, follow) or a message (daily, notice)."""
 
     id: int
     chat: ChatRecord
-    digest_id: int
-    digest: Digest
+    digest_id: int | None
+    digest: Digest | None
     kind: str
     note: str | None
     attempts: int
+    message: Reply | None = None
 
 
 def _feed(row: aiosqlite.Row) -> FeedRecord:
@@ -274,6 +280,28 @@ class Storage:
         else:
             await self.execute("UPDATE feeds SET status = ? WHERE id = ?", (status, feed_id))
 
+    async def stop_feed(self, feed_id: int, status: str, *, notice: str) -> int:
+        """Pause a feed or mark it gone, and queue `notice` for each active subscriber, atomically.
+
+        Only a real change of status queues the notice, so a feed stopped twice (a late poll)
+        tells each chat once; return how many notices were queued.
+        """
+        stamp = to_db_time(utcnow())
+        async with self.transaction() as db:
+            async with db.execute(
+                "UPDATE feeds SET status = ? WHERE id = ? AND status != ?", (status, feed_id, status)
+            ) as cur:
+                if cur.rowcount != 1:
+                    return 0
+            async with db.execute(
+                """INSERT INTO deliveries (chat_id, message, kind, state, next_attempt_at, created_at)
+                   SELECT c.id, ?, 'notice', 'pending', ?, ? FROM chats c
+                   JOIN subscriptions s ON s.chat_id = c.id AND s.feed_id = ?
+                   WHERE c.active = 1""",
+                (Reply(notice).to_json(), stamp, stamp, feed_id),
+            ) as cur:
+                return cur.rowcount
+
     async def move_feed(self, feed_id: int, new_url: str) -> None:
         """Follow a permanent redirect: store the new URL unless another feed already has it."""
         await self.execute("UPDATE OR IGNORE feeds SET url = ? WHERE id = ?", (new_url, feed_id))
@@ -357,14 +385,15 @@ class Storage:
 
     # -- digests and the outbox --------------------------------------------------------------
 
-    async def store_digest(self, entry_id: int, digest: Digest) -> int:
+    async def store_digest(self, entry_id: int, digest: Digest, *, also: Sequence[QueueHook] = ()) -> int:
         """Store a digest and queue one delivery per subscribed chat, atomically.
 
         Chats in `quotidien` mode get it only through the daily digest. The digest joins a story
         (`bot.stories`: the same event told by other outlets in the last 48 h), and a chat that
         was already sent that story from another feed in that window is not sent it again. The
         entry leaves the 'new' state in the same transaction, so a crash either redoes all of it
-        or none.
+        or none. Each of `also` (follow alerts) queues its own deliveries in that transaction, in
+        a savepoint: a hook that raises is logged and undone, the digest still lands.
         """
         now = utcnow()
         stamp = to_db_time(now)
@@ -399,6 +428,8 @@ class Storage:
                 (digest_id, stamp, stamp, entry_id, story_id, feed_id, since),
             ) as cur:
                 queued = cur.rowcount
+            for hook in also:
+                queued += await _in_savepoint(db, hook, digest_id, digest)
             await db.execute("UPDATE entries SET state = 'digested' WHERE id = ?", (entry_id,))
         log.debug("digest.stored", digest_id=digest_id, story_id=story_id, queued=queued)
         return digest_id
@@ -446,6 +477,34 @@ class Storage:
         )
         return changed == 1
 
+    async def queue_daily(self, chat_id: int, replies: Sequence[Reply], *, key: str, due: datetime) -> int:
+        """Queue a chat's daily digest and record its occurrence `due` as handled, atomically.
+
+        `key` names the chat's day ("daily:2026-12-01"); each reply is queued as "key:n", and a
+        day whose first reply is already queued is not queued again, so a restart or a rerun of
+        the job never sends a day's digest twice. Return how many replies were queued.
+        """
+        stamp = to_db_time(utcnow())
+        async with self.transaction() as db:
+            async with db.execute(
+                "SELECT 1 FROM deliveries WHERE chat_id = ? AND dedupe_key = ?", (chat_id, f"{key}:1")
+            ) as cur:
+                known = await cur.fetchone() is not None
+            if not known:
+                for number, reply in enumerate(replies, start=1):
+                    await db.execute(
+                        """INSERT INTO deliveries (chat_id, message, dedupe_key, kind, state,
+                           next_attempt_at, created_at) VALUES (?, ?, ?, 'daily', 'pending', ?, ?)""",
+                        (chat_id, reply.to_json(), f"{key}:{number}", stamp, stamp),
+                    )
+            await db.execute(
+                """INSERT INTO daily_state (chat_id, last_due_at, last_sent_at) VALUES (?, ?, ?)
+                   ON CONFLICT (chat_id) DO UPDATE SET last_due_at = excluded.last_due_at,
+                   last_sent_at = COALESCE(excluded.last_sent_at, daily_state.last_sent_at)""",
+                (chat_id, to_db_time(due), None if known else stamp),
+            )
+        return 0 if known else len(replies)
+
     async def latest_digest_id(self, feed_id: int) -> int | None:
         """Return the id of the feed's newest digest, or None."""
         row = await self.fetchone(
@@ -468,12 +527,12 @@ class Storage:
         """
         async with self.transaction() as db:
             async with db.execute(
-                """SELECT d.id, d.digest_id, d.kind, d.note, d.attempts, g.json,
+                """SELECT d.id, d.digest_id, d.message, d.kind, d.note, d.attempts, g.json,
                           c.id AS c_id, c.platform AS c_platform, c.external_id AS c_external_id,
                           c.title AS c_title, c.timezone AS c_timezone,
                           c.daily_time AS c_daily_time, c.mode AS c_mode, c.active AS c_active
                    FROM deliveries d JOIN chats c ON c.id = d.chat_id
-                   JOIN digests g ON g.id = d.digest_id
+                   LEFT JOIN digests g ON g.id = d.digest_id
                    WHERE d.state = 'pending' AND d.next_attempt_at <= ? AND c.active = 1
                    ORDER BY d.id LIMIT ?""",
                 (to_db_time(now), limit),
@@ -490,10 +549,11 @@ class Storage:
                 id=r["id"],
                 chat=_chat(r, "c_"),
                 digest_id=r["digest_id"],
-                digest=Digest.from_json(r["json"]),
+                digest=Digest.from_json(r["json"]) if r["json"] is not None else None,
                 kind=r["kind"],
                 note=r["note"],
                 attempts=r["attempts"],
+                message=Reply.from_json(r["message"]) if r["message"] is not None else None,
             )
             for r in rows
         ]
@@ -629,6 +689,19 @@ class Storage:
             (feed_id,),
         )
         return [_chat(r) for r in rows]
+
+
+async def _in_savepoint(db: aiosqlite.Connection, hook: QueueHook, digest_id: int, digest: Digest) -> int:
+    """Run one queue hook inside the caller's transaction; undo and log it if it raises."""
+    await db.execute("SAVEPOINT queue_hook")
+    try:
+        queued = await hook(db, digest_id, digest)
+    except Exception as exc:  # noqa: BLE001  # one feature's bug must not lose the digest
+        await db.execute("ROLLBACK TO queue_hook")
+        log.error("digest.queue_hook_failed", hook=getattr(hook, "__name__", "?"), error=repr(exc)[:300])
+        queued = 0
+    await db.execute("RELEASE queue_hook")
+    return queued
 
 
 def _newest_first(entries: Sequence[Entry]) -> list[Entry]:

@@ -14,7 +14,7 @@ import socket
 import sys
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from bot.app import Veille
 from bot.config import Settings
 from bot.errors import ChatGoneError, ConfigError, RejectedError, RetryLaterError, SendError
 from bot.models import Button, Reply, ReplyItem
+from bot.storage import to_db_time, utcnow
 from digests.model import Actor, Digest, LegalItem
 from tests.support.core import Item, legal_body, make_settings, rss
 from tests.support.handlers import NoCommands
@@ -683,3 +684,61 @@ async def test_veille_run_serves_telegram_and_exits_0_on_sigterm(tmp_path: Path,
             await process.wait()
     assert process.returncode == 0, stderr.decode()[-2000:]
     assert TOKEN not in stderr.decode(), "the token never reaches the logs"
+
+
+# -- daily digests through the outbox ----------------------------------------------------------------
+
+
+async def daily_due_now(app: Veille, api: FakeBotAPI, chat_id: int) -> Any:
+    """Give a chat a daily digest whose occurrence of today was missed; return its scheduler job."""
+    await ask(api, "/mode quotidien", chat_id=chat_id)
+    chat = await app.storage.get_chat("telegram", str(chat_id))
+    assert chat is not None
+    await app.storage.execute(
+        "UPDATE daily_state SET last_due_at = ? WHERE chat_id = ?",
+        ((datetime.now(UTC) - timedelta(days=2)).isoformat(), chat.id),
+    )
+    job = app.scheduler.get_job(f"daily:{chat.id}")
+    assert job is not None
+    return job
+
+
+async def test_the_daily_job_does_not_sleep_on_a_429_the_outbox_keeps_the_digest(
+    running: tuple[Veille, TelegramAdapter], api: FakeBotAPI
+) -> None:
+    app, _ = running
+    job = await daily_due_now(app, api, ALICE)
+    api.fail(ALICE, 429, retry_after=30)
+    started = time.monotonic()
+    await asyncio.wait_for(job.func(*job.args), timeout=5)
+    assert time.monotonic() - started < 2, "a scheduler job never waits out a flood limit"
+    assert api.rejected == [(str(ALICE), 429)]
+    row = await app.storage.fetchone("SELECT kind, state, next_attempt_at FROM deliveries")
+    assert row is not None and (row["kind"], row["state"]) == ("daily", "pending")
+    assert datetime.fromisoformat(row["next_attempt_at"]) >= datetime.now(UTC) + timedelta(seconds=25)
+
+
+@pytest.mark.parametrize("code", [429, 500])
+async def test_a_daily_digest_refused_by_telegram_is_retried_from_the_outbox_and_sent_once(
+    running: tuple[Veille, TelegramAdapter], api: FakeBotAPI, code: int
+) -> None:
+    app, _ = running
+    job = await daily_due_now(app, api, ALICE)
+    api.fail(ALICE, code, retry_after=1)
+    await job.func(*job.args)
+    assert api.rejected == [(str(ALICE), code)] or code != 429
+    assert not [m for m in api.sent_to(ALICE) if m.text.startswith("Digest quotidien")]
+    row = await app.storage.fetchone("SELECT state, last_error FROM deliveries WHERE kind = 'daily'")
+    assert row is not None and row["state"] == "pending" and row["last_error"], "kept, not lost"
+    started = time.monotonic()
+    while time.monotonic() - started < 10:  # later: the retry falls due
+        await app.storage.execute("UPDATE deliveries SET next_attempt_at = ?", (to_db_time(utcnow()),))
+        await app.dispatcher.run_once()
+        if [m for m in api.sent_to(ALICE) if m.text.startswith("Digest quotidien")]:
+            break
+        await asyncio.sleep(0.2)
+    await job.func(*job.args)  # the same occurrence again: nothing more
+    await app.dispatcher.run_once()
+    daily = [m for m in api.sent_to(ALICE) if m.text.startswith("Digest quotidien")]
+    assert len(daily) == 1
+    assert await app.storage.pending_delivery_count() == 0
