@@ -216,9 +216,7 @@ def _parse_json_feed(body: bytes, *, url: str, now: datetime) -> ParsedFeed:
         raise FeedParseError(f"{url}: JSON Feed without an items list")
     home = _clean_url(_str(doc.get("home_page_url")), url)
     base = home or url
-    entries = _each(
-        [item for item in items if isinstance(item, dict)], lambda item: _json_entry(item, base, now), url
-    )
+    entries = _each([item for item in items if isinstance(item, dict)], lambda item: _json_entry(item, base, now), url)
     return ParsedFeed(
         title=_text(_str(doc.get("title")), MAX_TITLE_CHARS, {"type": "text/plain"}),
         link=home,

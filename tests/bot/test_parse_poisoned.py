@@ -39,10 +39,7 @@ def rss(*items: str) -> bytes:
 
 
 def item(title: str, *, link: str = "https://poison.example.org/a", guid: str = "g1", desc: str = "") -> str:
-    return (
-        f"<item><title>{title}</title><link>{link}</link><guid>{guid}</guid>"
-        f"<description>{desc}</description></item>"
-    )
+    return f"<item><title>{title}</title><link>{link}</link><guid>{guid}</guid><description>{desc}</description></item>"
 
 
 GOOD = item("Un article sain", link="https://poison.example.org/sain", guid="sain")
