@@ -188,8 +188,10 @@ def article_from_html(html: str, *, url: str = "") -> Article:
 # A tag starts as HTML's tokenizer says: "<" then a letter, "/", "!" or "?"; "x < 3" is text.
 _TAG = re.compile(r"<[A-Za-z/!?][^>]*>")
 _BLOCK_TAG = re.compile(r"</?(?:p|div|br|li|h[1-6]|blockquote|section|article)\b[^>]*>", re.I)
-# Code blocks, closed or left open to the end; their text is never article prose.
+# Code blocks, closed or (as browsers read them) left open to the end: never article prose.
 _CODE_BLOCK = re.compile(r"<(script|style)\b.*?(?:</\1\s*>|\Z)", re.S | re.I)
+# In unescaped text only closed blocks go: "la balise <script> permet…" keeps its sentence.
+_CLOSED_CODE_BLOCK = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.S | re.I)
 _CODE_TAG = re.compile(r"</?(?:script|style)\b[^>]*>", re.I)
 _CDATA_MARK = re.compile(r"<!\[CDATA\[|\]\]>")
 
@@ -204,7 +206,7 @@ def html_to_text(html_or_text: str) -> str:
     text = _BLOCK_TAG.sub("\n", text)
     text = _TAG.sub(" ", text)
     text = html_lib.unescape(text)
-    text = _CODE_TAG.sub(" ", _CODE_BLOCK.sub(" ", _CDATA_MARK.sub("", text)))
+    text = _CODE_TAG.sub(" ", _CLOSED_CODE_BLOCK.sub(" ", _CDATA_MARK.sub("", text)))
     return "\n".join(normalize_spaces(line) for line in text.split("\n"))
 
 

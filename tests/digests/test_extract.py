@@ -84,6 +84,11 @@ def test_feed_html_keeps_a_lone_less_than_sign_and_drops_code_and_cdata_debris()
     assert article.text == "Amende < 10 000 € si x < 3 a > b\n\nFin"
 
 
+def test_an_escaped_script_tag_in_prose_drops_the_tag_not_the_rest_of_the_article():
+    article = article_from_feed_item("Titre", "<p>La balise &lt;script&gt; permet l'attaque.</p><p>Suite.</p>")
+    assert article.text == "La balise permet l'attaque.\n\nSuite."
+
+
 def test_is_full_article_tells_standfirst_from_article():
     assert not is_full_article("<p>La CNIL inflige une amende à un hébergeur.</p>")
     assert is_full_article("<p>" + "La CNIL inflige une amende à un hébergeur. " * 20 + "</p>")
