@@ -129,6 +129,17 @@ def declares_entities(body: bytes) -> bool:
 
 def _as_utf8(body: bytes) -> bytes:
     """Re-encode UTF-16/32 documents (by BOM) so byte patterns can be searched; else as is."""
+    wide = _wide_codec(body)
+    if wide is not None:
+        return body.decode(wide, errors="replace").encode("utf-8")
+    return body.removeprefix(codecs.BOM_UTF8)
+
+
+def _wide_codec(body: bytes) -> str | None:
+    """Name the codec of a UTF-16/32 document (by its BOM, or a BOM-less "<?"), else None.
+
+    Decoding with the name and encoding back gives the same bytes (a BOM is kept or not).
+    """
     for bom, codec in (
         (codecs.BOM_UTF32_LE, "utf-32"),
         (codecs.BOM_UTF32_BE, "utf-32"),
@@ -136,10 +147,10 @@ def _as_utf8(body: bytes) -> bytes:
         (codecs.BOM_UTF16_BE, "utf-16"),
     ):
         if body.startswith(bom):
-            return body.decode(codec, errors="replace").encode("utf-8")
+            return codec
     if body[:4] in (b"<\x00?\x00", b"\x00<\x00?"):  # UTF-16 without BOM
-        return body.decode("utf-16-le" if body[0] else "utf-16-be", "replace").encode("utf-8")
-    return body.removeprefix(codecs.BOM_UTF8)
+        return "utf-16-le" if body[0] else "utf-16-be"
+    return None
 
 
 def _parse_xml_feed(body: bytes, *, url: str, content_type: str, now: datetime) -> ParsedFeed:
@@ -296,8 +307,14 @@ def _repair_charrefs(body: bytes) -> bytes:
     feedparser encodes each reference's character to UTF-8 and fails on a surrogate
     (`&#55357;`): a surrogate pair written as two references becomes the one reference of its
     character, a lone surrogate, NUL, a C0 control or a number past U+10FFFF is dropped.
-    Only ASCII-compatible documents contain these bytes; UTF-16 ones go through unchanged.
+    A UTF-16/32 document (told by its BOM) is repaired as UTF-8 and written back with a BOM.
     """
+    wide = _wide_codec(body)
+    if wide is not None:
+        text = body.decode(wide, errors="replace")
+        if "&#" not in text:
+            return body
+        return _repair_charrefs(text.encode("utf-8")).decode("utf-8").encode(wide)
     if b"&#" not in body:
         return body
     out: list[bytes] = []

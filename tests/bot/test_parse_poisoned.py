@@ -72,6 +72,16 @@ def test_surrogate_pair_character_references_become_the_character_they_encode() 
     assert [e.title for e in feed.entries] == ["Emoji \U0001f600 et \U0001f600 ici", "Un article sain"]
 
 
+def test_surrogate_pair_references_in_a_utf16_document_are_joined_too() -> None:
+    text = (
+        rss(item("Emoji &#55357;&#56832; ici"), GOOD).decode("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    )
+    for codec in ("utf-16", "utf-16-be", "utf-32"):
+        bom = {"utf-16-be": b"\xfe\xff"}.get(codec, b"")
+        feed = parse_feed(bom + text.encode(codec), url=URL, now=NOW)
+        assert [e.title for e in feed.entries] == ["Emoji \U0001f600 ici", "Un article sain"], codec
+
+
 def test_lone_surrogate_and_control_character_references_are_dropped() -> None:
     feed = parse_feed(
         rss(item("a&#55357;b&#56832;c&#0;d&#1;e&#x1F;f&#1114112;g", desc="x&#55357;y&#0;z"), GOOD),
