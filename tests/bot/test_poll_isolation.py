@@ -229,6 +229,25 @@ async def test_when_even_recording_the_error_fails_the_other_feeds_are_delivered
     assert [d.title for d in digests] == [GOOD.title]
 
 
+async def test_a_cycle_whose_polling_fails_still_digests_and_delivers_stored_entries(
+    tmp_path: Path, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    good = feed_server.set("/good.xml", rss([GOOD]), content_type=RSS)
+    async with running_core(tmp_path) as (app, console):
+        (feed,) = await subscribe_directly(app, good)
+        parsed = parse_feed(rss([GOOD]), url=good)
+        await app.storage.add_entries(feed.id, parsed.entries)  # stored, not digested yet (a crash)
+
+        async def broken(*args: Any) -> list[FeedRecord]:
+            raise sqlite3.OperationalError("database is locked")
+
+        monkeypatch.setattr(app.storage, "due_feeds", broken)
+        outcomes = await app.poll_once()
+        digests = console.digests_for("console")
+    assert outcomes == []
+    assert [d.title for d in digests] == [GOOD.title]
+
+
 # -- property: any exception from one feed's parser --------------------------------------------
 
 
