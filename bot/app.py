@@ -119,8 +119,12 @@ class Veille:
     async def poll_once(self) -> list[PollOutcome]:
         """Poll due feeds, digest what is new (or left by a crash), then send what is queued."""
         async with self._cycle_lock:
-            feeds = await self.storage.due_feeds(utcnow())
-            outcomes = await self.pipeline.poll_many(feeds)
+            outcomes: list[PollOutcome] = []
+            try:
+                feeds = await self.storage.due_feeds(utcnow())
+                outcomes = await self.pipeline.poll_many(feeds)
+            except Exception as exc:  # noqa: BLE001  # entries already stored still get digests
+                log.error("poll.failed", error=repr(exc)[:300])
             await self.pipeline.digest_pending()
         await self.deliver()
         return outcomes

@@ -55,6 +55,16 @@ def content_hash(entry: Entry) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class PollSuccess:
+    """What a good answer changes on its feed: validators, next poll time, the feed's title."""
+
+    next_poll_at: datetime
+    etag: str | None
+    last_modified: str | None
+    title: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class PendingEntry:
     """An entry waiting for its digest, with what the pipeline needs to make it."""
 
@@ -248,13 +258,14 @@ class Storage:
         last_modified: str | None,
         title: str | None = None,
     ) -> None:
-        """Store the validators of a good answer (200 or 304) and clear the error streak."""
-        await self.execute(
-            """UPDATE feeds SET etag = ?, last_modified = ?, title = COALESCE(NULLIF(?, ''), title),
-               consecutive_errors = 0, last_error = NULL, first_error_at = NULL,
-               next_poll_at = ?, last_polled_at = ? WHERE id = ?""",
-            (etag, last_modified, title or "", to_db_time(next_poll_at), to_db_time(utcnow()), feed_id),
-        )
+        """Store the validators of a good answer without entries (a 304) and clear the error streak.
+
+        A 200 with entries goes through `add_entries(..., poll=...)`: its validators must land
+        in the transaction that stores its entries.
+        """
+        poll = PollSuccess(next_poll_at=next_poll_at, etag=etag, last_modified=last_modified, title=title)
+        async with self.transaction() as db:
+            await _record_poll(db, feed_id, poll)
 
     async def record_poll_error(self, feed_id: int, *, error: str, next_poll_at: datetime) -> FeedRecord:
         """Count one more consecutive error and push the next poll back; return the new state."""
@@ -309,28 +320,38 @@ class Storage:
     # -- entries ---------------------------------------------------------------------------
 
     async def add_entries(
-        self, feed_id: int, entries: Iterable[Entry], *, digest_limit: int | None = None
+        self,
+        feed_id: int,
+        entries: Iterable[Entry],
+        *,
+        digest_limit: int | None = None,
+        poll: PollSuccess | None = None,
     ) -> list[int]:
         """Insert entries not seen before (one transaction); return the ids queued for a digest.
 
         Of the new entries only the newest `digest_limit` are queued ('new'); the others are
         recorded as 'seen'. A feed's first poll uses 1 (no backlog flood), later polls the
         per-cycle cap (a feed that suddenly lists 10,000 items cannot flood a chat).
+        `poll` (the answer's ETag, Last-Modified, next poll) lands in the same transaction:
+        recorded alone first, a kill before the entries would turn every later poll into a
+        304 and lose them for good.
         """
         entries = list({e.uid: e for e in reversed(list(entries))}.values())[::-1]  # first of a uid wins
-        if not entries:
-            return []
-        marks = ",".join("?" * len(entries))
-        known_rows = await self.fetchall(
-            f"SELECT uid FROM entries WHERE feed_id = ? AND uid IN ({marks})",
-            [feed_id, *(e.uid for e in entries)],
-        )
-        known = {r[0] for r in known_rows}
-        fresh = _newest_first([e for e in entries if e.uid not in known])
-        queued = {e.uid for e in (fresh if digest_limit is None else fresh[:digest_limit])}
         now = to_db_time(utcnow())
         new_ids: list[int] = []
         async with self.transaction() as db:
+            if poll is not None:
+                await _record_poll(db, feed_id, poll)
+            if not entries:
+                return []
+            marks = ",".join("?" * len(entries))
+            async with db.execute(
+                f"SELECT uid FROM entries WHERE feed_id = ? AND uid IN ({marks})",
+                [feed_id, *(e.uid for e in entries)],
+            ) as cur:
+                known = {r[0] for r in await cur.fetchall()}
+            fresh = _newest_first([e for e in entries if e.uid not in known])
+            queued = {e.uid for e in (fresh if digest_limit is None else fresh[:digest_limit])}
             for entry in fresh:
                 state = "new" if entry.uid in queued else "seen"
                 async with db.execute(
@@ -702,6 +723,23 @@ async def _in_savepoint(db: aiosqlite.Connection, hook: QueueHook, digest_id: in
         queued = 0
     await db.execute("RELEASE queue_hook")
     return queued
+
+
+async def _record_poll(db: aiosqlite.Connection, feed_id: int, poll: PollSuccess) -> None:
+    """Store a good answer's validators and next poll time, and clear the error streak."""
+    await db.execute(
+        """UPDATE feeds SET etag = ?, last_modified = ?, title = COALESCE(NULLIF(?, ''), title),
+           consecutive_errors = 0, last_error = NULL, first_error_at = NULL,
+           next_poll_at = ?, last_polled_at = ? WHERE id = ?""",
+        (
+            poll.etag,
+            poll.last_modified,
+            poll.title or "",
+            to_db_time(poll.next_poll_at),
+            to_db_time(utcnow()),
+            feed_id,
+        ),
+    )
 
 
 def _newest_first(entries: Sequence[Entry]) -> list[Entry]:

@@ -2,6 +2,10 @@
 
 `veille run` without tokens serves a console chat; every message it prints starts with a
 "── <chat id> ──" line, so the test counts deliveries per chat across both processes.
+
+A kill at an exact point of the code (rather than after some output) comes from a hook that
+the child installs before Veille starts: SQLite's trace callback sends the process SIGKILL
+when it is about to run a chosen statement. Veille's code is the real one, unchanged.
 """
 
 from __future__ import annotations
@@ -31,7 +35,28 @@ HEADER = re.compile(r"^── (c\d+) ──$")
 CHATS = 1000
 
 
-def start_veille(db: Path) -> subprocess.Popen[str]:
+# Run by the child instead of `-m bot.cli run`: kill ourselves when `KILL_AT` is about to run.
+KILL_HOOK = """
+import os, runpy, signal, sqlite3, sys
+
+connect = sqlite3.connect
+
+def connect_with_kill_point(*args, **kwargs):
+    conn = connect(*args, **kwargs)
+    def trace(sql):
+        if " ".join(sql.split()).upper().startswith(os.environ["KILL_AT"]):
+            os.kill(os.getpid(), signal.SIGKILL)
+    conn.set_trace_callback(trace)
+    return conn
+
+sqlite3.connect = connect_with_kill_point
+sys.argv = ["veille", "run"]
+runpy.run_module("bot.cli", run_name="__main__")
+"""
+
+
+def start_veille(db: Path, *, kill_at: str | None = None) -> subprocess.Popen[str]:
+    """Run `veille run` on `db`; with `kill_at`, SIGKILL it when that SQL statement is about to run."""
     env = {
         **os.environ,
         "VEILLE_DB": str(db),
@@ -41,8 +66,12 @@ def start_veille(db: Path) -> subprocess.Popen[str]:
         "DISCORD_BOT_TOKEN": "",
         "VEILLE_LOG_LEVEL": "WARNING",
     }
+    command = [sys.executable, "-m", "bot.cli", "run"]
+    if kill_at is not None:
+        env["KILL_AT"] = kill_at.upper()
+        command = [sys.executable, "-c", KILL_HOOK]
     return subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run"],
+        command,
         cwd=ROOT,
         env=env,
         stdin=subprocess.PIPE,
@@ -277,3 +306,45 @@ async def test_sigkill_mid_daily_digest_fan_out_then_restart_sends_each_chat_its
     assert max(counts.values()) <= 2, "at most one duplicate per chat"
     assert states == {"sent": CHATS}, "one daily delivery per chat, all confirmed"
     assert code == 0 and stopped_in < 10
+
+
+@pytest.mark.slow
+async def test_sigkill_while_storing_a_polls_entries_then_restart_delivers_them(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """The poll's ETag and its entries land together: a kill between them would mean a 304 forever."""
+    body = rss([Item("p1", "Escroquerie au faux conseiller : un réseau démantelé", legal_body("le réseau"))])
+    url = feed_server.set("/feed.xml", body, content_type="application/rss+xml", etag='"v1"')
+    db_path = make_settings(tmp_path).db
+    async with Storage(db_path) as db:
+        feed, _ = await db.add_feed(url, "Flux test")  # due now, never polled
+        chat = await db.upsert_chat("console", "c0")
+        await db.subscribe(chat.id, feed.id)
+
+    first = start_veille(db_path, kill_at="INSERT OR IGNORE INTO entries")
+    killed = Transcript(first)
+    deadline = time.monotonic() + 60
+    while first.poll() is None and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)  # the feed server runs on this event loop: never block it
+    if first.poll() is None:
+        first.kill()
+    code = first.wait(10)
+    killed.join()
+    assert code == -signal.SIGKILL, "the kill point (storing the polled entries) was reached"
+    async with Storage(db_path) as db:
+        assert await db.integrity_ok()
+        stored = await db.get_feed(feed.id)
+        entries = await db.fetchall("SELECT id FROM entries")
+    assert stored is not None and stored.etag is None and not entries, "nothing of the poll landed"
+
+    second = start_veille(db_path)
+    transcript = Transcript(second)
+    try:
+        await transcript.wait_for(1, timeout=90)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        code = await asyncio.to_thread(second.wait, 15)
+        transcript.join()
+    assert code == 0
+    assert transcript.counts == {"c0": 1}, "the item arrives after the restart, once"
+    assert [r.headers.get("If-None-Match") for r in feed_server.requests] == [None, None]
