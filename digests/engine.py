@@ -102,6 +102,8 @@ def _digest(article: Article, doc: Doc) -> Digest:
         text,
         spans,
         stake_start=stake,
+        legal_starts=[f.start for f in found],
+        actor_names=[a.name for a in actors],
         prefix=ENGLISH_NOTE if language == "en" else "",
     )
     digest = Digest(
