@@ -92,7 +92,7 @@ _PROTECTED = re.compile(
     r"(?:ans?|mois|jours?|euros?|millions?|milliards?|dollars?|morts?)\b|"
     r"\b(?:condamn|mis(?:e|es)? en (?:examen|cause|accusation)|écrou|inculp|poursuivi|accusé|"
     r"soupçonn|suspect|plainte|prison|amende|réclusion|jugé|interpell|arrêté|garde à vue|"
-    r"victime|tué|meurtre|assassin|viol|relax|acquitt|sursis|procès|renvoy|mandat|incarcér|"
+    r"victime|tué|meurtre|assassin|viol(?:s|é|ée|és|ées)?\b|relax|acquitt|sursis|procès|renvoy|mandat|incarcér|"
     r"détention|perquisition|saisi)",
     re.I,
 )
@@ -114,12 +114,14 @@ _ATTRIBUTION = re.compile(
     rf"(?:{_REPORTING})(?:-t-(?:il|elle|on)|-(?:ils|elles))?)\b)[^;:«»\"]*?(?=[.!?][\"»”]?$)",
     re.I,
 )
+# A trailing relative, participle or comment ("..., un record pour un hébergeur.") goes last.
 _NOT_GERUND = (
     r"avant|devant|pendant|durant|cependant|maintenant|suivant|moyennant|néanmoins|auparavant|"
     r"enfant|enfants|étudiant|habitant|restaurant|montant|gérant|commerçant|président|tant"
 )
 _TRAILING = re.compile(
-    rf",\s+(?:qui|dont|où|(?!(?:{_NOT_GERUND})\b)[{_LOWER}]+ant)\b[^;:,«»\"]*?(?=[.!?][\"»”]?$)"
+    rf",\s+(?:qui|dont|où|un|une|nouvel|nouvelle|nouveau|(?!(?:{_NOT_GERUND})\b)[{_LOWER}]+ant)\b"
+    r"[^;:,«»\"]*?(?=[.!?][\"»”]?$)"
 )
 _INCIDENTAL = re.compile(
     rf",\s+(?:qui|dont|où|lequel|laquelle|déjà|notamment|elle-même|lui-même|selon|d'après|"
@@ -197,11 +199,13 @@ _NOTE = re.compile(r"^\([^()]{1,40}\)\s+")  # "(article en anglais) " leads, it 
 
 
 def summary_forms(summary: str) -> list[str]:
-    """Return every whole-sentence form of a summary, from the fullest to the shortest.
+    """Return the whole-sentence forms of a summary, from the fullest to the shortest.
 
     The renderer walks down this list when the budget is tight: both sentences, then the
-    first one with a compressed second, then the first alone, then its compressed forms.
-    Any sentence already cut ("…") is left out; "" when nothing whole remains.
+    first with a compressed second, then one sentence alone and its compressed forms. The
+    sentence kept alone is the first, unless the second carries the legal stake and the
+    first does not (and the second does not lean on it: "Il a été écroué."). Any sentence
+    already cut ("…") is left out; [] when nothing whole remains.
     """
     note = _NOTE.match(summary)
     prefix = note.group(0) if note else ""
@@ -210,19 +214,25 @@ def summary_forms(summary: str) -> list[str]:
     if not sentences:
         return []
     first = compressed_forms(sentences[0])
-    forms: list[str] = []
+    pairs: list[str] = []
+    alone = first
     if len(sentences) > 1:
         rest = " ".join(sentences[1:])
-        forms += [f"{first[0]} {f}" for f in compressed_forms(rest)]
-        forms += [f"{f} {compressed_forms(rest)[-1]}" for f in first[1:]]
-    forms += first
-    seen: set[str] = set()
-    ordered = []
-    for form in sorted(forms, key=len, reverse=True):
-        if form not in seen:
-            seen.add(form)
+        second = compressed_forms(rest)
+        pairs += [f"{first[0]} {f}" for f in second]
+        pairs += [f"{f} {second[-1]}" for f in first[1:]]
+        if not _ANAPHOR.match(rest) and _weight(rest) > _weight(sentences[0]):
+            alone = second
+    ordered: list[str] = []
+    for form in sorted(pairs, key=len, reverse=True) + alone:
+        if prefix + form not in ordered:
             ordered.append(prefix + form)
     return ordered
+
+
+def _weight(sentence: str) -> int:
+    """How much of a legal story a sentence tells on its own: a predicate, a penalty."""
+    return int(bool(_PREDICATE.search(sentence))) + int(bool(_PROTECTED.search(sentence)))
 
 
 def whole_sentences(text: str, limit: int) -> str:

@@ -139,10 +139,10 @@ def test_summary_forms_keep_the_english_note():
 
 
 def test_whole_sentences_fits_a_platform_limit_without_cutting():
-    text = ("La cour a annulé la sanction prononcée contre la plateforme. "
-            "Le régulateur dispose de deux mois pour former un pourvoi devant le Conseil d'État.")
+    text = ("La cour a condamné la plateforme pour publicité trompeuse envers ses clients. "
+            "La décision peut encore faire l'objet d'un appel devant la cour de Douai.")
     assert whole_sentences(text, 1000) == text
-    assert whole_sentences(text, 70) == "La cour a annulé la sanction prononcée contre la plateforme."
+    assert whole_sentences(text, 80) == "La cour a condamné la plateforme pour publicité trompeuse envers ses clients."
     assert whole_sentences(text, 20) == ""
 
 
@@ -152,3 +152,11 @@ def test_no_sentence_fits_takes_the_shortest_whole_one():
     summary = _summary(text)
     assert summary == "Le jugement sera rendu en septembre par le tribunal de Lyon."
     assert len(summary) <= SUMMARY_MAX
+
+
+def test_sentence_kept_alone_is_the_one_carrying_the_stake():
+    summary = ("La jeune femme avait disparu un soir de juin en rentrant de son travail. "
+               "Un homme de 40 ans a été mis en examen pour meurtre et placé en détention provisoire.")
+    forms = summary_forms(summary)
+    assert forms[-1].startswith("Un homme de 40 ans a été mis en examen pour meurtre")
+    assert not any(f == "La jeune femme avait disparu un soir de juin en rentrant de son travail." for f in forms)
