@@ -46,7 +46,8 @@ _LOOSE_CREDIT = re.compile(r"\s*(?:\((?:photo|crédit|illustration)[^()]*\)|©\s
 # A sentence that only makes sense after another one ("Il a été écroué.", "Mais ...").
 _ANAPHOR = re.compile(
     r"^(?:il|elle|ils|elles|lui|leur|ce dernier|cette dernière|ces derniers|celui-ci|celle-ci|"
-    r"mais|et|or|pourtant|cependant|toutefois|ainsi|alors|aussi|là|cela|ça|son|sa|ses|leur|leurs)\b"
+    r"mais|et|or|pourtant|cependant|toutefois|ainsi|alors|aussi|là|cela|ça|son|sa|ses|leur|leurs|"
+    r"c'est|c’est|ce n'est|ce n’est|ce sont)(?!\w)"
     r"|^(?:\S+\s+){0,3}(?:ces|cet|cette|ce dernier|cette dernière)\b",
     re.I,
 )
@@ -142,7 +143,7 @@ _LEADING = re.compile(
 
 
 def _tidy(text: str) -> str:
-    text = re.sub(r"\s+([,.;:!?])", r"\1", " ".join(text.split()))
+    text = re.sub(r"\s+([,.])", r"\1", " ".join(text.split()))  # French keeps " :", " ;"
     text = re.sub(r",(?=[,.])", "", text)
     return text[0].upper() + text[1:] if text else text
 
@@ -315,7 +316,10 @@ def is_quote(text: str) -> bool:
     """Tell a sentence that is mostly a quotation."""
     if _QUOTE_OPEN.match(text):
         return True
-    quoted = sum(len(m.group()) for m in re.finditer(r"[\"«“][^\"«»“”]*[\"»”]", text))
+    # Only speech counts: a charge quoted in a few words ("association de malfaiteurs") is
+    # the article's fact, not someone's words.
+    quotes = (m.group() for m in re.finditer(r"[\"«“][^\"«»“”]*[\"»”]", text))
+    quoted = sum(len(q) for q in quotes if len(q.split()) >= 8)
     return quoted > 0.4 * len(text)
 
 
@@ -378,8 +382,13 @@ def build_summary(
         return _shortest_whole(text, spans, prefix)
     lead, best = pool[0], max(pool, key=lambda c: c.score())
     # The lead wins unless it carries nothing and another sentence clearly carries the story,
-    # or it leans on the headline ("Ces décès portent à 75...").
-    informative = lead.rank == 0 and not _ANAPHOR.match(lead.text) and (lead.carried() > 0 or best.carried() < 3)
+    # or it leans on the headline ("Ces décès portent à 75..."), or it is a quotation.
+    informative = (
+        lead.rank == 0
+        and not _ANAPHOR.match(lead.text)
+        and not is_quote(lead.text)
+        and (lead.carried() > 0 or best.carried() < 3)
+    )
     first = lead if informative else best
     for second in _seconds(pool, first):  # the best second sentence that fits beside the first
         pair = sorted((first, second), key=lambda c: c.index)

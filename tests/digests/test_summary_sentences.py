@@ -160,3 +160,25 @@ def test_sentence_kept_alone_is_the_one_carrying_the_stake():
     forms = summary_forms(summary)
     assert forms[-1].startswith("Un homme de 40 ans a été mis en examen pour meurtre")
     assert not any(f == "La jeune femme avait disparu un soir de juin en rentrant de son travail." for f in forms)
+
+
+def test_quoted_lead_gives_way_to_the_sentence_that_tells_what_happened():
+    text = ("\"Je veux seulement que justice soit faite pour ma fille\", a confié la mère devant le palais. "
+            "Le tribunal de Nîmes a condamné mardi Paul Verdier à six ans de prison pour violences aggravées.")
+    legal = [text.index("six ans de prison"), text.index("violences aggravées")]
+    summary = _summary(text, legal_starts=legal, actor_names=["Paul Verdier"])
+    assert summary.startswith("Le tribunal de Nîmes a condamné mardi Paul Verdier")
+
+
+def test_compression_keeps_the_french_space_before_a_colon():
+    sentence = ("La cour (qui siégeait à huis clos) a retenu deux circonstances : la préméditation et "
+                "la vulnérabilité de la victime.")
+    assert compressed_forms(sentence)[1] == ("La cour a retenu deux circonstances : la préméditation et "
+                                             "la vulnérabilité de la victime.")
+
+
+def test_charge_quoted_in_a_few_words_is_no_quotation():
+    from digests.summary import is_quote
+
+    assert not is_quote('Deux hommes ont été mis en examen pour "association de malfaiteurs terroriste".')
+    assert is_quote('Le prévenu a lancé "je ne regrette rien de ce que j\'ai fait ce soir-là, rien du tout".')
