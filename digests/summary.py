@@ -333,12 +333,17 @@ def _candidates(
     spans: list[tuple[int, int]],
     legal_starts: Sequence[int],
     actor_names: Sequence[str],
+    stake_start: int | None = None,
 ) -> list[_Candidate]:
+    """The first prose sentences, plus the one holding the top legal stake wherever it is."""
     folded_names = [fold(n) for n in actor_names]
     out: list[_Candidate] = []
     for index, (start, end) in enumerate(spans):
-        if len(out) >= _CANDIDATES:
-            break
+        holds_stake = stake_start is not None and start <= stake_start < end
+        if len(out) >= _CANDIDATES and not holds_stake:
+            if stake_start is None or start > stake_start:
+                break
+            continue
         sentence = clean_sentence(text[start:end])
         if not is_prose(sentence):
             continue
@@ -377,7 +382,7 @@ def build_summary(
     """
     starts = list(legal_starts) or ([stake_start] if stake_start is not None else [])
     room = limit - len(prefix)
-    pool = [c for c in _candidates(text, spans, starts, actor_names) if _fit(c.text, room)]
+    pool = [c for c in _candidates(text, spans, starts, actor_names, stake_start) if _fit(c.text, room)]
     if not pool:
         return _shortest_whole(text, spans, prefix)
     lead, best = pool[0], max(pool, key=lambda c: c.score())

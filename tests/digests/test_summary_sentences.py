@@ -182,3 +182,12 @@ def test_charge_quoted_in_a_few_words_is_no_quotation():
 
     assert not is_quote('Deux hommes ont été mis en examen pour "association de malfaiteurs terroriste".')
     assert is_quote('Le prévenu a lancé "je ne regrette rien de ce que j\'ai fait ce soir-là, rien du tout".')
+
+
+def test_sentence_holding_the_top_stake_is_a_candidate_even_late_in_the_article():
+    filler = " ".join(f"Le quartier numéro {i} compte de nombreux commerces et une école primaire." for i in range(10))
+    text = ("Paul Verdier avait construit sa maison sans attendre la réponse de la mairie. " + filler
+            + " Le tribunal administratif a condamné Paul Verdier à une amende de 15 000 euros.")
+    stake = text.index("une amende de 15 000 euros")
+    summary = _summary(text, stake_start=stake, actor_names=["Paul Verdier"])
+    assert "amende de 15 000 euros" in summary
