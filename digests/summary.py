@@ -12,6 +12,7 @@ first. The lead wins whenever it carries something, as newsrooms write it to.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -166,6 +167,12 @@ def compressed_forms(sentence: str) -> list[str]:
     sentence ending with its full stop, and none loses a legal stake (a number, a penalty,
     "mis en examen"...).
     """
+    return list(_compressed(sentence))
+
+
+@functools.lru_cache(maxsize=512)
+def _compressed(sentence: str) -> tuple[str, ...]:
+    """Cached: choosing and rendering ask for the same sentence's forms many times."""
     steps = [complete(sentence)]
 
     def add(text: str) -> None:
@@ -187,7 +194,7 @@ def compressed_forms(sentence: str) -> list[str]:
     match = _LEADING.match(current)
     if match and not _PROTECTED.search(match.group(0)):
         add(current[match.end() :])
-    return steps
+    return tuple(steps)
 
 
 def _sentences_of(text: str) -> list[str]:
