@@ -104,6 +104,8 @@ def _digest(article: Article, doc: Doc, nlp: Language) -> Digest:
         text,
         spans,
         stake_start=stake,
+        legal_starts=[f.start for f in found],
+        actor_names=[a.name for a in actors],
         prefix=ENGLISH_NOTE if language == "en" else "",
     )
     digest = Digest(
