@@ -23,12 +23,13 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import structlog
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.arguments import load_zone, zone_name
 from bot.errors import InputError
 from bot.models import ChatRecord, CommandContext, Reply, ReplyItem
 from bot.storage import Storage, from_db_time, to_db_time, utcnow
@@ -48,7 +49,7 @@ LEGAL_WEIGHTS = {"peine": 3.0, "infraction": 2.0, "procédure": 2.0, "loi": 1.0}
 # Send what the outbox holds (`Veille.deliver`): called once replies were queued.
 Deliver = Callable[[], Awaitable[None]]
 
-_TIME = re.compile(r"([01]?\d|2[0-3])\s*(?:[:hH]\s*([0-5]\d)?)?")
+_TIME = re.compile(r"([01]?[0-9]|2[0-3])\s*(?:[:hH]\s*([0-5][0-9])?)?")
 _OFF = {"off", "non", "arret", "arrêt", "stop", "aucun"}
 _MODES = {
     "instant": "instant",
@@ -72,10 +73,7 @@ def parse_time(text: str) -> str:
 
 def zone(name: str) -> ZoneInfo:
     """Return the chat's time zone, falling back to Europe/Paris for a bad stored value."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("Europe/Paris")
+    return load_zone(name)
 
 
 def wants_daily(chat: ChatRecord) -> bool:
@@ -320,17 +318,7 @@ class DailyDigests:
         arg = ctx.args.strip()
         if not arg:
             return Reply(f"Fuseau horaire : {chat.timezone}. Pour le changer : /fuseau Europe/Paris")
-        try:
-            ZoneInfo(arg)
-            valid = "/" in arg or arg.upper() == "UTC"
-        except (ZoneInfoNotFoundError, ValueError):
-            valid = False
-        if not valid:
-            raise InputError(
-                "bad timezone",
-                french="Fuseau inconnu. Exemples : Europe/Paris, America/Martinique, Indian/Reunion, UTC",
-            )
-        name = "UTC" if arg.upper() == "UTC" else arg
+        name = zone_name(arg)
         await self.storage.update_chat(chat.id, timezone=name)
         updated = await self._reload(chat)
         if wants_daily(updated):
