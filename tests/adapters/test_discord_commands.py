@@ -18,6 +18,7 @@ from bot.commands import INTERNAL_ERROR, CommandSpec
 from bot.models import ChatRecord, CommandContext, Reply
 from tests.support.core import Item, legal_body, make_settings, rss
 from tests.support.discord_fake import CHANNEL_ID, TOKEN, FakeDiscord
+from tests.support.discord_markdown import discord_links
 from tests.support.handlers import NoCommands
 from tests.support.http import FeedServer
 
@@ -100,6 +101,25 @@ async def test_a_failing_handler_gets_the_french_internal_error(
     answer = await fake.wait_for_callback(await fake.slash("suivis"))
     assert answer["data"]["content"] == INTERNAL_ERROR.text
     assert answer["data"]["flags"] & EPHEMERAL
+
+
+HOSTILE = "Fuite chez Mutualis](https://evil.example/phish) [lire"
+
+
+async def test_search_and_list_link_only_to_the_feeds_own_addresses(
+    running: tuple[Veille, DiscordAdapter], fake: FakeDiscord, feed_server: FeedServer
+) -> None:
+    app, _ = running
+    feed = rss([Item("m", HOSTILE, legal_body("la mutuelle Mutualis"))], title=HOSTILE)
+    url = feed_server.set("/droit.xml", feed, content_type="application/rss+xml")
+    await fake.wait_for_callback(await fake.slash("abonner", {"url": url}))
+    await app.settle()
+    for command, options in (("recherche", {"requete": "Mutualis"}), ("abonnements", {})):
+        answer = await fake.wait_for_callback(await fake.slash(command, options))
+        [embed] = answer["data"]["embeds"]
+        targets = [target for _, target in discord_links(embed["description"])]
+        assert targets == [feed_server.url("/articles/m.html") if command == "recherche" else url], command
+        assert "evil.example" not in "".join(targets)
 
 
 class ExplodingCommands(NoCommands):
