@@ -12,7 +12,7 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.arguments import open_zone
+from bot.arguments import open_zone, parse_number
 from bot.errors import ConfigError
 
 
@@ -59,8 +59,9 @@ class Settings(BaseSettings):
     @field_validator("poll_interval", mode="before")
     @classmethod
     def _seconds_as_number(cls, value: object) -> object:
-        if isinstance(value, str) and value.strip().isdigit():
-            return int(value)
+        seconds = parse_number(value, max_digits=9) if isinstance(value, str) else None
+        if seconds is not None:
+            return seconds
         return value
 
     @field_validator("poll_interval")

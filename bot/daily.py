@@ -29,7 +29,7 @@ import structlog
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.arguments import load_zone, zone_name
+from bot.arguments import load_zone, parse_number, zone_name
 from bot.errors import InputError
 from bot.models import ChatRecord, CommandContext, Reply, ReplyItem
 from bot.storage import Storage, from_db_time, to_db_time, utcnow
@@ -68,7 +68,8 @@ def parse_time(text: str) -> str:
     match = _TIME.fullmatch(text.strip())
     if not match:
         raise InputError("bad time", french="Heure non reconnue : écrivez par exemple /quotidien 08:00 ou 7h30.")
-    return f"{int(match[1]):02d}:{int(match[2] or 0):02d}"
+    hour, minute = parse_number(match[1]) or 0, parse_number(match[2] or "0") or 0  # ASCII digits (regex)
+    return f"{hour:02d}:{minute:02d}"
 
 
 def zone(name: str) -> ZoneInfo:
