@@ -222,7 +222,7 @@ def plain_digest(digest: Digest, *, note: str | None = None) -> Rendered:
     Title, link and summary only, within the 2,000-character content limit, escaped like
     the embed; Discord shows its own preview of the link.
     """
-    url = safe_url(digest.url)
+    url = link_target(digest.url)
     title = cut(clean(digest.title), TITLE_LIMIT)
     lines = [cut(clean(note), CONTENT_LIMIT // 4)] if note else []
     if title:
@@ -240,7 +240,7 @@ def plain_reply(reply: Reply) -> Rendered:
     """Render a reply as plain content, no embed and no buttons: the degraded form of a refusal."""
     lines = [clean(reply.text)] if reply.text else []
     for item in reply.items:
-        url = safe_url(item.url)
+        url = link_target(item.url)
         lines.append(f"{clean(item.title)} — <{url}>" if url else clean(item.title))
     return Rendered(content=cut_lines(lines, CONTENT_LIMIT) or "…")
 

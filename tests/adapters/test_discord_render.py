@@ -12,7 +12,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapters.discord_render import clean, digest_message, link_text, masked_link, reply_message
+from adapters.discord_render import (
+    clean,
+    digest_message,
+    link_text,
+    masked_link,
+    plain_digest,
+    plain_reply,
+    reply_message,
+)
 from bot.models import Reply, ReplyItem
 from digests.model import Digest
 from tests.support.discord_markdown import discord_links
@@ -124,3 +132,14 @@ def test_any_title_and_detail_render_exactly_veilles_own_link(title: str, detail
     assert [target for _, target in discord_links(description)] == [ARTICLE]
     assert discord_links(clean(title + detail)) == []
     assert "[" not in link_text(title) and "]" not in link_text(title)
+
+
+@pytest.mark.parametrize("title", HOSTILE_TITLES)
+def test_the_plain_forms_of_a_refused_message_forge_no_link_and_drop_bad_urls(title: str) -> None:
+    reply = Reply("Résultats :", items=(ReplyItem(title, ARTICLE), ReplyItem(title, "javascript:alert(1)")))
+    content = plain_reply(reply).content
+    assert discord_links(content) == []
+    assert f"<{ARTICLE}>" in content and "javascript" not in content
+    digest = Digest(title=title, url="https://exemple.fr/a b", published=None, source="S", summary=title, text="x")
+    plain = plain_digest(digest).content
+    assert discord_links(plain) == [] and "exemple.fr/a" not in plain
