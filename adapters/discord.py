@@ -37,6 +37,7 @@ from discord.http import Route
 from adapters import discord_render as render
 from adapters.base import ChatAdapter, CommandHandler
 from adapters.discord_commands import CommandButton, SpecTranslator, slash_command, valid_name
+from bot.commands import INTERNAL_ERROR
 from bot.config import Settings
 from bot.errors import ChatGoneError, ConfigError, RejectedError, RetryLaterError, SendError
 from bot.models import CommandContext, Reply
@@ -271,17 +272,18 @@ class DiscordAdapter(ChatAdapter):
         handler = self.handler
         if handler is None:
             return
-        ctx = self._context(interaction, handler.canonical(name), args)
-        task = asyncio.ensure_future(handler(ctx))
-        done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
-        if not done:
-            with contextlib.suppress(discord.HTTPException):
-                await interaction.response.defer(ephemeral=ephemeral_hint, thinking=True)
+        reply: Reply | None
         try:
+            ctx = self._context(interaction, handler.canonical(name), args)
+            task = asyncio.ensure_future(handler(ctx))
+            done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
+            if not done:
+                with contextlib.suppress(discord.HTTPException):
+                    await interaction.response.defer(ephemeral=ephemeral_hint, thinking=True)
             reply = await task
-        except Exception as exc:  # noqa: BLE001  # a command's bug must still get an answer
-            log.error("discord.command_failed", command=ctx.command, error=repr(exc)[:300])
-            reply = Reply("Une erreur est survenue, réessayez dans un instant.", ephemeral=True)
+        except Exception:  # a bug outside the core's own net must still get an answer
+            log.exception("discord.command_failed", command=name[:40])
+            reply = INTERNAL_ERROR
         if reply is None:  # flood control: say nothing (and clear a deferred "thinking…")
             if interaction.response.is_done():
                 with contextlib.suppress(discord.HTTPException):
@@ -290,7 +292,11 @@ class DiscordAdapter(ChatAdapter):
         try:
             await self._answer(interaction, reply)
         except discord.HTTPException as exc:
-            log.warning("discord.answer_failed", command=ctx.command, status=exc.status, error=exc.text[:200])
+            log.warning("discord.answer_failed", command=name[:40], status=exc.status, error=exc.text[:200])
+        except Exception:  # rendering this reply failed: say so rather than nothing
+            log.exception("discord.answer_failed", command=name[:40])
+            with contextlib.suppress(discord.HTTPException):
+                await self._answer(interaction, INTERNAL_ERROR)
 
     async def feed_choices(
         self, interaction: discord.Interaction[Any], typed: str

@@ -43,11 +43,13 @@ import structlog
 from telegram import (
     Bot,
     BotCommand,
+    Chat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
     ReplyParameters,
     Update,
+    User,
 )
 from telegram.constants import ChatMemberStatus, ParseMode
 from telegram.error import (
@@ -71,7 +73,7 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from adapters.base import ChatAdapter, CommandHandler
-from adapters.telegram_commands import GROUP_TYPES, CommandRunner, parse_command
+from adapters.telegram_commands import GROUP_TYPES, TEXT_COMMAND, CommandRunner, parse_command
 from adapters.telegram_pacing import Limits, Pacer, PacingWait
 from adapters.telegram_render import (
     clip,
@@ -82,7 +84,7 @@ from adapters.telegram_render import (
     usable_buttons,
     utf16_len,
 )
-from bot.commands import CommandSpec
+from bot.commands import INTERNAL_ERROR, CommandSpec
 from bot.config import Settings
 from bot.errors import ChatGoneError, ConfigError, RejectedError, RetryLaterError, SendError, VeilleError
 from bot.models import Reply
@@ -201,7 +203,8 @@ class TelegramAdapter(ChatAdapter):
             .build()
         )
         app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self._on_migrate))
-        app.add_handler(MessageHandler(filters.COMMAND & filters.UpdateType.MESSAGE, self._on_command))
+        commands = filters.COMMAND | filters.Regex(TEXT_COMMAND)  # "/désabonner" has no command entity
+        app.add_handler(MessageHandler(commands & filters.UpdateType.MESSAGE, self._on_command))
         app.add_handler(CallbackQueryHandler(self._on_callback))
         app.add_handler(ChatMemberHandler(self._on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
         app.add_error_handler(self._on_error)
@@ -450,7 +453,7 @@ class TelegramAdapter(ChatAdapter):
         is_group = chat.type in GROUP_TYPES
         if is_group and not addressed and not self._runner().known(name):
             return  # another bot's command; answering it would spam the group
-        reply = await self._runner().run(chat, message.from_user, name, args, sender_chat=message.sender_chat)
+        reply = await self._run(chat, message.from_user, name, args, sender_chat=message.sender_chat)
         if reply is not None:
             await self._answer(str(chat.id), reply, reply_to=message.message_id if is_group else None)
 
@@ -466,7 +469,7 @@ class TelegramAdapter(ChatAdapter):
         else:
             name, _, args = query.data.strip().partition(" ")
             chat = query.message.chat
-            reply = await self._runner().run(chat, query.from_user, name.lower(), args.strip())
+            reply = await self._run(chat, query.from_user, name.lower(), args.strip())
             if reply is not None and reply.ephemeral and not reply.items and not reply.buttons:
                 if utf16_len(reply.text) <= MAX_TOAST:
                     toast, reply = reply.text, None
@@ -476,6 +479,16 @@ class TelegramAdapter(ChatAdapter):
             log.info("telegram.callback_answer_failed", error=str(exc))
         if reply is not None and query.message is not None:
             await self._answer(str(query.message.chat.id), reply)
+
+    async def _run(
+        self, chat: Chat, user: User | None, name: str, args: str, *, sender_chat: Chat | None = None
+    ) -> Reply | None:
+        """Run a command; a failure outside the core's own net still gets the French internal error."""
+        try:
+            return await self._runner().run(chat, user, name, args, sender_chat=sender_chat)
+        except Exception:
+            log.exception("telegram.command_failed", command=name[:40], chat_id=chat.id)
+            return INTERNAL_ERROR
 
     async def _on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Carry a group's subscriptions over when Telegram upgrades it to a supergroup."""
@@ -492,7 +505,7 @@ class TelegramAdapter(ChatAdapter):
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log a handler's failure; the bot keeps serving other updates."""
-        log.error("telegram.update_failed", error=repr(context.error)[:300])
+        log.error("telegram.update_failed", error=repr(context.error)[:300], exc_info=context.error)
 
     async def _answer(self, chat_id: str, reply: Reply, *, reply_to: int | None = None) -> None:
         """Send a command's reply; a failure is logged, since the user can simply ask again."""

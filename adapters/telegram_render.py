@@ -16,6 +16,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.models import Button, Reply, ReplyItem
+from bot.urls import link_target
 from digests.model import Digest
 from digests.render import actor_label
 
@@ -72,9 +73,14 @@ def escaped_within(text: str, budget: int) -> str:
 
 
 def link(url: str, label: str) -> str:
-    """Render an escaped link; only http(s) targets become links (no `javascript:` from feeds)."""
-    if url.lower().startswith(("http://", "https://")):
-        return f'<a href="{escape_attribute(url)}">{escape(label)}</a>'
+    """Render an escaped link, or the label alone when `link_target` refuses the URL.
+
+    Only well-formed http(s) URLs with a host become links: no `javascript:` from feeds, no
+    address Telegram would refuse (and with it the whole message).
+    """
+    target = link_target(url)
+    if target is not None:
+        return f'<a href="{escape_attribute(target)}">{escape(label)}</a>'
     return escape(label)
 
 

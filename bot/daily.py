@@ -23,12 +23,13 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import structlog
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.arguments import load_zone, parse_number, zone_name
 from bot.errors import InputError
 from bot.models import ChatRecord, CommandContext, Reply, ReplyItem
 from bot.storage import Storage, from_db_time, to_db_time, utcnow
@@ -48,7 +49,7 @@ LEGAL_WEIGHTS = {"peine": 3.0, "infraction": 2.0, "procédure": 2.0, "loi": 1.0}
 # Send what the outbox holds (`Veille.deliver`): called once replies were queued.
 Deliver = Callable[[], Awaitable[None]]
 
-_TIME = re.compile(r"([01]?\d|2[0-3])\s*(?:[:hH]\s*([0-5]\d)?)?")
+_TIME = re.compile(r"([01]?[0-9]|2[0-3])\s*(?:[:hH]\s*([0-5][0-9])?)?")
 _OFF = {"off", "non", "arret", "arrêt", "stop", "aucun"}
 _MODES = {
     "instant": "instant",
@@ -67,15 +68,13 @@ def parse_time(text: str) -> str:
     match = _TIME.fullmatch(text.strip())
     if not match:
         raise InputError("bad time", french="Heure non reconnue : écrivez par exemple /quotidien 08:00 ou 7h30.")
-    return f"{int(match[1]):02d}:{int(match[2] or 0):02d}"
+    hour, minute = parse_number(match[1]) or 0, parse_number(match[2] or "0") or 0  # ASCII digits (regex)
+    return f"{hour:02d}:{minute:02d}"
 
 
 def zone(name: str) -> ZoneInfo:
     """Return the chat's time zone, falling back to Europe/Paris for a bad stored value."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("Europe/Paris")
+    return load_zone(name)
 
 
 def wants_daily(chat: ChatRecord) -> bool:
@@ -320,17 +319,7 @@ class DailyDigests:
         arg = ctx.args.strip()
         if not arg:
             return Reply(f"Fuseau horaire : {chat.timezone}. Pour le changer : /fuseau Europe/Paris")
-        try:
-            ZoneInfo(arg)
-            valid = "/" in arg or arg.upper() == "UTC"
-        except (ZoneInfoNotFoundError, ValueError):
-            valid = False
-        if not valid:
-            raise InputError(
-                "bad timezone",
-                french="Fuseau inconnu. Exemples : Europe/Paris, America/Martinique, Indian/Reunion, UTC",
-            )
-        name = "UTC" if arg.upper() == "UTC" else arg
+        name = zone_name(arg)
         await self.storage.update_chat(chat.id, timezone=name)
         updated = await self._reload(chat)
         if wants_daily(updated):

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import aiosqlite
 import structlog
 
+from bot.arguments import looks_like_number, parse_number
 from bot.errors import InputError
 from bot.french import folded_words, stem
 from bot.models import Button, ChatRecord, CommandContext, Reply, ReplyItem
@@ -167,10 +168,10 @@ class Follows:
         if not arg:
             raise InputError("missing unfollow", french="Lequel ? /nepassuivre 2 (numéro donné par /suivis)")
         rows = await self._rows(chat)
-        if arg.isdigit():
-            number = int(arg)
-            if not 1 <= number <= len(rows):
-                raise InputError("bad follow number", french=f"Pas de suivi n° {number}. Voir /suivis.")
+        number = parse_number(arg)
+        if number is not None or looks_like_number(arg):
+            if number is None or not 1 <= number <= len(rows):
+                raise InputError("bad follow number", french=f"Pas de suivi n° {arg[:12]}. Voir /suivis.")
             follow_id, term = rows[number - 1]
         else:
             found = next(((i, t) for i, t in rows if normalize_term(t) == normalize_term(arg)), None)

@@ -26,6 +26,7 @@ import contextlib
 import html
 import json
 import math
+import re
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
@@ -56,6 +57,9 @@ JSON_FIELDS = {
     "allowed_updates",
     "entities",
 }
+# Where Telegram marks a bot_command entity: an ASCII name (no "/désabonner"), then no word
+# character, as its clients parse it.
+BOT_COMMAND = re.compile(r"/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?(?![\w/<>])")
 INT_FIELDS = {"chat_id", "user_id", "offset", "timeout", "limit", "message_id"}
 # The tags Telegram's HTML parse mode knows (https://core.telegram.org/bots/api#html-style).
 HTML_TAGS = {
@@ -305,10 +309,10 @@ class FakeBotAPI:
     ) -> int:
         """Queue a message such as "/abonner https://…" typed by `user_id` in `chat_id`."""
         user_id = user_id if user_id is not None else chat_id
-        head = text.split(maxsplit=1)[0] if text.startswith("/") else ""
+        head = BOT_COMMAND.match(text)
         message = self._message(chat_id, chat_type, title, user_id, text=text)
         if head:
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(head)}]
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": head.end()}]
         if sender_chat is not None:
             message["sender_chat"] = sender_chat
         return self.push(message=message)
