@@ -63,6 +63,8 @@ BODIES: tuple[Body, ...] = (
     Body("jirs", "JIRS", COURT, ("juridiction interrégionale spécialisée",
                                  "juridictions interrégionales spécialisées"), ("JIRS",)),
     Body("cour-comptes", "Cour des comptes", COURT, ("Cour des comptes",)),
+    Body("crc", "chambre régionale des comptes", COURT,
+         ("chambre régionale des comptes", "chambres régionales des comptes"), ("CRC",)),
     Body("grand-jury", "grand jury", COURT, ("grand jury",)),
     # French and European regulators.
     Body("cnil", "CNIL", REGULATOR,
@@ -301,6 +303,8 @@ GENERIC_PATTERNS: tuple[tuple[str, str, list[dict]], ...] = (
       {"LOWER": "de", "OP": "?"}, {"LOWER": "commerce", "OP": "?"}, _OF, _CITY]),
     (COURT, "organisation", [{"LOWER": "cour"}, {"LOWER": {"IN": ["d'", "d’"]}},
                              {"LOWER": {"IN": ["appel", "assises"]}}, _OF, _CITY]),
+    # A town's administration: "la mairie de Lyon", "la ville de Nice" (no role of its own).
+    (GOV, "organisation", [{"LOWER": {"IN": ["mairie", "municipalité", "préfecture"]}}, _OF, _CITY]),
     # The same courts named without their seat: "la cour d'assises", "le tribunal correctionnel".
     (COURT, "organisation", [{"LOWER": "cour"}, {"LOWER": {"IN": ["d'", "d’"]}},
                              {"LOWER": {"IN": ["appel", "assises"]}},

@@ -104,8 +104,8 @@ _GENERICS: tuple[tuple[re.Pattern[str], str, str, str, float], ...] = tuple(
         # Unnamed investigators.
         (r"enquêteurs", "grp:enqueteur", "groupe", POLICE, 0.7),
         (r"policiers|gendarmes", "grp:policier", "groupe", "", 0.7),
-        (r"autorités (?:américaines|françaises|britanniques|allemandes|chinoises|russes|"
-         r"australiennes|européennes|néerlandaises|belges|italiennes|espagnoles)"
+        # "les autorités israéliennes", "les autorités turques": any nationality adjective.
+        (r"autorités (?:[a-zéèëï-]+(?:aises|aines|iennes|ennes|oises|andes|ques|ches|ses|bes|ines|ues|les))"
          r"|administration (?:américaine|Trump|Obama|Biden)", "grp:autorites", "organisation",
          GOV, 0.9),
         (r"plateformes(?: et (?:les )?moteurs de recherche)?", "grp:plateforme", "groupe",

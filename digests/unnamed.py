@@ -50,7 +50,8 @@ _PSEUDONYM = re.compile(
 )
 # "le groupe de hackers Nimbus", "le gang DarkLock", "le collectif baptisé Hydra".
 _NAMED_GROUP = re.compile(
-    r"(?<!\w)(?:groupe|gang|collectif|réseau|botnet|forum|marché|groupuscule)"
+    r"(?<!\w)(?:groupe|gang|collectif|réseau|botnet|forum|marché|groupuscule|association|syndicat"
+    r"(?: de (?:police|policiers|magistrats|salariés))?|ONG|fédération)"
     r"(?: (?:de |d['’])?(?:hackers|pirates(?: informatiques)?|cybercriminels|hacktivistes|"
     r"rançongiciels?|ransomware|criminels|machines zombies|activistes))?"
     r"(?:,? (?:baptisé|nommé|appelé|dénommé|connu sous le nom de|surnommé))?"
