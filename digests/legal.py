@@ -41,9 +41,9 @@ _DUR = rf"(?:{_N} (?:ans?|années?|mois|jours?|semaines?)(?: et (?:demi|{_N} moi
 # Auxiliaries that make a participle a verb phrase: "a été condamné", not "les condamnés".
 _AUX = (
     r"(?:(?:a|ont|avait|avaient|aura|auront|aurait|auraient|ayant)(?: déjà| aussi| finalement| bien| été)*"
-    rf"|(?:est|sont|était|étaient|sera|seront|serait|seraient|être|été|soit|soient|a été|ont été|avait été|"
-    rf"avaient été|aurait été|auraient été|ayant été|va être|vont être|doit être|doivent être|s{_AP}est"
-    r"|se sont|s'était|se voit|se voient)(?: déjà| aussi| finalement| notamment| bien)?)"
+    r"|(?:est|sont|était|étaient|sera|seront|serait|seraient|été|soit|soient|a été|ont été|avait été|"
+    r"avaient été|aurait été|auraient été|ayant été|va être|vont être|doit être|doivent être|devrait être"
+    r"|se voit|se voient)(?: déjà| aussi| finalement| notamment| bien)?)"
 )
 MACROS = {"NUM": _N, "MONEY": _MONEY, "DUR": _DUR, "AUX": _AUX, "W": r"[\w'’-]+", "AP": _AP}
 _MACRO = re.compile(r"\{([A-Z]+)\}")
@@ -79,7 +79,13 @@ def _sequence(phrase: str, i: int) -> tuple[str, int]:
             i = end + 1
         elif char == " " and phrase.startswith(" [", i):
             group, i, optional = _choice(phrase, i + 2)
-            out.append(rf"(?:\s+{group})?" if optional else rf"\s+{group}")
+            # "meurtre [aggravé|]" may end after "meurtre"; "conduite [d'un véhicule |]en état"
+            # still needs its space when the choice is skipped.
+            glued = i < len(phrase) and phrase[i] not in " |]"
+            if optional and not glued:
+                out.append(rf"(?:\s+{group})?")
+            else:
+                out.append(rf"\s+{group}?" if optional else rf"\s+{group}")
         elif char == "[":
             group, i, optional = _choice(phrase, i + 1)
             out.append(group + "?" if optional else group)
@@ -162,7 +168,10 @@ def load_rules(directory: Path = DATA_DIR) -> tuple[Rule, ...]:
     """Read every `legal*.toml` of `directory`; a bad entry fails at import, not in a digest."""
     rules: list[Rule] = []
     for path in sorted(directory.glob("legal*.toml")):
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ValueError(f"{path.name}: {exc}") from exc
         default_kind = str(data.get("kind", ""))
         rules.extend(_compile(entry, default_kind, path.name) for entry in data.get("rule", []))
     return tuple(rules)
@@ -254,8 +263,10 @@ def find_legal(
         if item is None:
             groups[key] = Found(rule.kind, key, surface, start, end, rule.weight, rule=rule.group)
         else:
+            # Variants of one fact: show the fullest ("violences volontaires ayant entraîné la
+            # mort" over "violences conjugales"), counted once.
             item.count += 1
-            if rule.kind == PEINE and len(surface) > len(item.text):
+            if len(surface) > len(item.text):
                 item.text, item.start, item.end = surface, start, end
     items = list(groups.values())
     items = [item for item in items if not any(_subsumed(item, other) for other in items)]
