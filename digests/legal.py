@@ -39,7 +39,8 @@ _MONEY = (
 )
 _DUR = rf"(?:{_N} (?:ans?|années?|mois|jours?|semaines?)(?: et (?:demi|{_N} mois))?)"
 # Auxiliaries that make a participle a verb phrase: "a été condamné", not "les condamnés".
-_AUX = (
+_AUX = (  # never after a negation: "n'a pas été interpellé" is no arrest
+    r"(?<!pas )(?<!jamais )(?<!plus )"
     r"(?:(?:a|ont|avait|avaient|aura|auront|aurait|auraient|ayant)(?: déjà| aussi| finalement| bien| été)*"
     r"|(?:est|sont|était|étaient|sera|seront|serait|seraient|été|soit|soient|a été|ont été|avait été|"
     r"avaient été|aurait été|auraient été|ayant été|va être|vont être|doit être|doivent être|devrait être"
@@ -263,10 +264,11 @@ def find_legal(
         if item is None:
             groups[key] = Found(rule.kind, key, surface, start, end, rule.weight, rule=rule.group)
         else:
-            # Variants of one fact: show the fullest ("violences volontaires ayant entraîné la
-            # mort" over "violences conjugales"), counted once.
+            # Variants of one offence or penalty: show the fullest qualification ("violences
+            # volontaires ayant entraîné la mort" over "violences conjugales"), counted once; a
+            # procedure keeps its first wording.
             item.count += 1
-            if len(surface) > len(item.text):
+            if rule.kind in (INF, PEINE) and len(surface) > len(item.text):
                 item.text, item.start, item.end = surface, start, end
     items = list(groups.values())
     items = [item for item in items if not any(_subsumed(item, other) for other in items)]

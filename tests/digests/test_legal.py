@@ -256,3 +256,21 @@ def test_political_financial_offences_keep_their_whole_qualification():
     for phrase in ("détournement de fonds publics", "prise illégale d'intérêts",
                    "complicité d'abus de biens sociaux", "cinq ans d'inéligibilité"):
         assert phrase in found
+
+
+def test_a_negated_arrest_is_no_arrest():
+    assert texts("Son fils, qui l'accompagnait, n'a pas été interpellé.") == []
+
+
+def test_distinct_qualifications_of_one_case_are_all_shown():
+    found = texts("Ils sont poursuivis pour corruption passive et trafic d'influence passif, "
+                  "pour génocide et pour crimes contre l'humanité.")
+    for phrase in ("corruption passive", "trafic d'influence passif", "génocide", "crimes contre l'humanité"):
+        assert phrase in found
+
+
+def test_drug_quantities_and_bias_motives_are_found():
+    found = texts("Il avait vendu 28,5 grammes d'héroïne. L'agression a été commise à raison de "
+                  "l'identité de genre de la victime.")
+    assert "28,5 grammes d'héroïne" in found
+    assert any(t.startswith("à raison de l'identité de genre") for t in found)
