@@ -1,3 +1,4 @@
+import dataclasses
 import re
 
 import pytest
@@ -274,3 +275,12 @@ def test_drug_quantities_and_bias_motives_are_found():
                   "l'identité de genre de la victime.")
     assert "28,5 grammes d'héroïne" in found
     assert any(t.startswith("à raison de l'identité de genre") for t in found)
+
+
+def test_trigger_words_only_skip_rules_that_could_not_match():
+    text = " ".join(rule.example for rule in RULES)
+    untriggered = [dataclasses.replace(rule, triggers=()) for rule in RULES]
+    fast = [(i.kind, i.text, i.start) for i in find_legal(text)]
+    slow = [(i.kind, i.text, i.start) for i in find_legal(text, rules=untriggered)]
+    assert fast == slow
+    assert all(rule.triggers for rule in RULES)
