@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +25,7 @@ DATA_DIR = Path(__file__).parent / "data"
 INF, PROC, PEINE, LOI, ENJEU = "infraction", "procédure", "peine", "loi", "enjeu"
 KINDS = frozenset({INF, PROC, PEINE, LOI, ENJEU})
 KIND_ORDER = {PROC: 0, INF: 1, PEINE: 2, LOI: 3, ENJEU: 4}
+MAX_ITEM_CHARS = 80  # what a digest line shows of an item without cutting it
 
 _AP = "['’]"
 _N = (
@@ -53,7 +54,7 @@ _MACRO = re.compile(r"\{([A-Z]+)\}")
 _CHARS = {" ": r"\s+", "'": _AP, "-": r"[-\s]", "~": r"(?:e|s|es)?", "<": "(?P<show>", ">": ")"}
 
 
-def phrase_regex(phrase: str) -> str:
+def phrase_regex(phrase: str, macros: Mapping[str, str] = MACROS) -> str:
     """Translate one phrase of the data dialect into a regular expression.
 
     Words are literal (case-folded at match time); a space matches any run of spaces; `'`
@@ -61,25 +62,25 @@ def phrase_regex(phrase: str) -> str:
     feminine and plural endings (e, s, es); `[a|b]` is a choice and `[a|b|]` an optional one
     (the space before an optional choice goes with it); `<…>` marks the part shown when the
     phrase needs context it does not show; `{NUM}`, `{MONEY}`, `{DUR}`, `{AUX}`, `{W}` are the
-    shared pieces above.
+    shared pieces above, and a data file may name its own in a `[macros]` table (phrases).
     """
-    regex, end = _sequence(phrase, 0)
+    regex, end = _sequence(phrase, 0, macros)
     if end != len(phrase):
         raise ValueError(f"unbalanced ']' in phrase {phrase!r}")
     return regex
 
 
-def _sequence(phrase: str, i: int) -> tuple[str, int]:
+def _sequence(phrase: str, i: int, macros: Mapping[str, str]) -> tuple[str, int]:
     """Translate from `i` up to a `|` or `]` of the enclosing choice; return the regex and stop."""
     out: list[str] = []
     while i < len(phrase) and phrase[i] not in "|]":
         char = phrase[i]
         if char == "{":
             end = phrase.index("}", i)
-            out.append(MACROS[phrase[i + 1 : end]])
+            out.append(macros[phrase[i + 1 : end]])
             i = end + 1
         elif char == " " and phrase.startswith(" [", i):
-            group, i, optional = _choice(phrase, i + 2)
+            group, i, optional = _choice(phrase, i + 2, macros)
             # "meurtre [aggravé|]" may end after "meurtre"; "conduite [d'un véhicule |]en état"
             # still needs its space when the choice is skipped.
             glued = i < len(phrase) and phrase[i] not in " |]"
@@ -88,7 +89,7 @@ def _sequence(phrase: str, i: int) -> tuple[str, int]:
             else:
                 out.append(rf"\s+{group}?" if optional else rf"\s+{group}")
         elif char == "[":
-            group, i, optional = _choice(phrase, i + 1)
+            group, i, optional = _choice(phrase, i + 1, macros)
             out.append(group + "?" if optional else group)
         else:
             out.append(_CHARS.get(char, re.escape(char)))
@@ -96,11 +97,11 @@ def _sequence(phrase: str, i: int) -> tuple[str, int]:
     return "".join(out), i
 
 
-def _choice(phrase: str, i: int) -> tuple[str, int, bool]:
+def _choice(phrase: str, i: int, macros: Mapping[str, str]) -> tuple[str, int, bool]:
     """Translate a `[a|b|]` choice opened before `i`; an empty branch makes it optional."""
     branches: list[str] = []
     while True:
-        branch, i = _sequence(phrase, i)
+        branch, i = _sequence(phrase, i, macros)
         branches.append(branch)
         if i >= len(phrase):
             raise ValueError(f"unclosed '[' in phrase {phrase!r}")
@@ -111,8 +112,8 @@ def _choice(phrase: str, i: int) -> tuple[str, int, bool]:
     return "(?:" + "|".join(filled) + ")", i, len(filled) < len(branches)
 
 
-def _expand(regex: str) -> str:
-    return _MACRO.sub(lambda m: MACROS[m.group(1)], regex)
+def _expand(regex: str, macros: Mapping[str, str] = MACROS) -> str:
+    return _MACRO.sub(lambda m: macros[m.group(1)], regex)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,13 +158,13 @@ def _triggers(entry: dict[str, object]) -> tuple[str, ...]:
     return () if "" in found else tuple(sorted(set(found)))
 
 
-def _compile(entry: dict[str, object], default_kind: str, source: str) -> Rule:
+def _compile(entry: dict[str, object], default_kind: str, source: str, macros: Mapping[str, str]) -> Rule:
     group = str(entry["group"])
     kind = str(entry.get("kind", default_kind))
     if kind not in KINDS:
         raise ValueError(f"{source}: rule {group!r} has unknown kind {kind!r}")
-    phrases = [phrase_regex(p) for p in _strings(entry, "phrases")]
-    phrases += [_expand(r) for r in _strings(entry, "regex")]
+    phrases = [phrase_regex(p, macros) for p in _strings(entry, "phrases")]
+    phrases += [_expand(r, macros) for r in _strings(entry, "regex")]
     if not phrases or not entry.get("example"):
         raise ValueError(f"{source}: rule {group!r} needs phrases and an example")
     # One show group at most: several phrases marking one get numbered apart, then renamed.
@@ -199,7 +200,10 @@ def load_rules(directory: Path = DATA_DIR) -> tuple[Rule, ...]:
         except tomllib.TOMLDecodeError as exc:
             raise ValueError(f"{path.name}: {exc}") from exc
         default_kind = str(data.get("kind", ""))
-        rules.extend(_compile(entry, default_kind, path.name) for entry in data.get("rule", []))
+        macros = dict(MACROS)
+        for name, phrase in data.get("macros", {}).items():
+            macros[name] = "(?:" + phrase_regex(str(phrase), macros) + ")"
+        rules.extend(_compile(entry, default_kind, path.name, macros) for entry in data.get("rule", []))
     return tuple(rules)
 
 
@@ -273,6 +277,12 @@ def find_legal(
                 continue
             if any(s <= match.start() and match.end() <= e for s, e in names):
                 continue
+            if match.end() - match.start() > MAX_ITEM_CHARS:
+                # A digest line shows an item whole: take the longest reading that fits.
+                shorter = rule.pattern.match(text, match.start(), match.start() + MAX_ITEM_CHARS)
+                if shorter is None or (shorter.end() < len(text) and text[shorter.end()].isalnum()):
+                    continue
+                match = shorter
             start, end = _shown(match)
             matches.append((match.end() - match.start(), start, end, rule))
     # The longest whole match wins its place, context included, then the earliest.

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from digests.legal import RULES, find_legal, load_rules, phrase_regex
+from digests.legal import MAX_ITEM_CHARS, RULES, find_legal, load_rules, phrase_regex
 from digests.textutil import fold
 
 
@@ -284,3 +284,27 @@ def test_trigger_words_only_skip_rules_that_could_not_match():
     slow = [(i.kind, i.text, i.start) for i in find_legal(text, rules=untriggered)]
     assert fast == slow
     assert all(rule.triggers for rule in RULES)
+
+
+def test_a_data_file_macro_chains_the_qualifiers_of_violence():
+    found = texts("Le policier est mis en examen pour violences volontaires par personne dépositaire de "
+                  "l'autorité publique ayant entraîné une incapacité totale de travail supérieure à huit jours.")
+    assert "violences volontaires par personne dépositaire de l'autorité publique" in found
+    found = texts("Il est jugé pour violences volontaires ayant entraîné une incapacité totale de travail.")
+    assert "violences volontaires ayant entraîné une incapacité totale de travail" in found
+
+
+def test_an_item_longer_than_a_digest_line_is_shortened_to_a_whole_reading():
+    text = ("Le policier est mis en examen pour violences volontaires par personne dépositaire de "
+            "l'autorité publique ayant entraîné une incapacité totale de travail supérieure à huit jours.")
+    found = texts(text)
+    assert "violences volontaires par personne dépositaire de l'autorité publique" in found
+    assert all(len(t) <= MAX_ITEM_CHARS for t in found)
+
+
+def test_file_macros_are_available_to_the_rules_of_that_file(tmp_path):
+    (tmp_path / "legal_x.toml").write_text(
+        'kind = "infraction"\n[macros]\nQ = "[grave~|légère~]"\n[[rule]]\ngroup = "faute"\n'
+        'phrases = ["faute~ {Q}"]\nexample = "Une faute grave."\n', encoding="utf-8")
+    (rule,) = load_rules(tmp_path)
+    assert [i.text for i in find_legal("Ce sont des fautes graves.", rules=[rule])] == ["fautes graves"]
