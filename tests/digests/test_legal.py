@@ -308,3 +308,9 @@ def test_file_macros_are_available_to_the_rules_of_that_file(tmp_path):
         'phrases = ["faute~ {Q}"]\nexample = "Une faute grave."\n', encoding="utf-8")
     (rule,) = load_rules(tmp_path)
     assert [i.text for i in find_legal("Ce sont des fautes graves.", rules=[rule])] == ["fautes graves"]
+
+
+def test_hyphenated_and_elided_forms_are_whole_items():
+    found = texts("Les associations ont déposé un référé-liberté et demandé la saisine d'un juge d'instruction.")
+    assert "référé-liberté" in found
+    assert "saisine d'un juge d'instruction" in found
