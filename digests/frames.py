@@ -39,6 +39,7 @@ _PRONOUNS = frozenset(
     "s' l' le la les en y ce cela ça".split()
 )
 _OF = frozenset({"de", "d'", "d’", "du", "des"})
+_POSSESSIVES = frozenset({"son", "sa", "ses", "leur", "leurs", "notre", "nos", "votre", "vos", "mon", "ma", "mes"})
 _AGAINST = frozenset({"contre", "visant", "encontre"})
 _TARGETING = frozenset({"visant", "ciblant"})
 _NAME_DEPS = frozenset({"flat:name", "flat", "appos"})
@@ -223,7 +224,9 @@ def _arguments(token: Token, frame: Frame) -> list[tuple[str, Token, tuple[str, 
             found += [(patient, c, ()) for c in token.children if c.dep_ == "obj"]
     if frame.nominal:
         found += [(frame.nominal, c, ()) for c in token.children if c.dep_ in _NAME_DEPS]
-        if token.dep_ == "appos" or (token.dep_ == "nmod" and not _has_case(token)):
+        # "X, le suspect": the apposition names X. "X …, ses victimes": a possessive turns the
+        # relation round (X is whoever they are victims of), so it gives X nothing.
+        if token.dep_ == "appos" and not any(c.lower_ in _POSSESSIVES for c in token.children):
             found.append((frame.nominal, token.head, ()))
         if any(c.dep_ == "det" for c in token.children):
             found.append((frame.nominal, token, ()))  # "le suspect" is itself a party

@@ -47,3 +47,10 @@ def test_trigger_pattern_skips_sentences_without_frame_words():
     pattern = frames.trigger_pattern()
     assert pattern.search("Le suspect a été mis en examen.")
     assert not pattern.search("La mairie a inauguré un nouveau parc dimanche.")
+
+
+def test_possessive_role_noun_gives_nothing_to_the_noun_it_qualifies(engine):
+    sentence = "Homme violent, qui « casse » ses victimes « comme un jouet », le quinquagénaire a demandé pardon."
+    doc = frames.parse(engine.nlp, [sentence])[0]
+    attached = {doc.text[a.start : a.end]: a.role for a in frames.attach(doc)}
+    assert set(attached) == {"victimes"}
