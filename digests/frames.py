@@ -42,6 +42,7 @@ _OF = frozenset({"de", "d'", "d’", "du", "des"})
 _POSSESSIVES = frozenset({"son", "sa", "ses", "leur", "leurs", "notre", "nos", "votre", "vos", "mon", "ma", "mes"})
 _AGAINST = frozenset({"contre", "visant", "encontre"})
 _TARGETING = frozenset({"visant", "ciblant"})
+_TO = frozenset({"à", "au", "aux"})
 _NAME_DEPS = frozenset({"flat:name", "flat", "appos"})
 
 
@@ -60,6 +61,7 @@ class Frame:
     agent: str = ""
     of: str = ""
     against: str = ""
+    to: str = ""
     nominal: str = ""
     subject_in: frozenset[str] = frozenset()
     of_kinds: tuple[str, ...] = ()
@@ -106,6 +108,7 @@ def _frame(raw: dict) -> Frame:
         agent=raw.get("agent", ""),
         of=raw.get("of", ""),
         against=raw.get("against", ""),
+        to=raw.get("to", ""),
         nominal=raw.get("nominal", ""),
         subject_in=frozenset(w.lower() for w in raw.get("subject_in", ())),
         of_kinds=tuple(raw.get("of_kinds", ())),
@@ -244,6 +247,8 @@ def _arguments(token: Token, frame: Frame) -> list[tuple[str, Token, tuple[str, 
             found.append((frame.of, child, frame.of_kinds))
         if frame.against and cases & _AGAINST:
             found.append((frame.against, child, ()))
+        if frame.to and cases & _TO:
+            found.append((frame.to, child, ()))
     if frame.against:  # "une enquête visant X": the participle's object
         for child in (c for h in holders for c in h.children):
             if child.dep_ == "acl" and child.lower_ in _TARGETING:

@@ -63,6 +63,9 @@ _NAMED_SERVICE = re.compile(
     r"(?: [\w'’-]+){0,4}?,? (?:baptisée?|nommée?|appelée?|dénommée?|surnommée?) "
     r"[\"«“]?[ \t]*((?-i:[A-Z][\w.-]*\w))"
     r"|(?<!\w)(?:la plateforme|le site|la messagerie) ((?-i:[A-Z][\w-]*[A-Z0-9.-][\w.-]*\w))"
+    # A quoted name says it is one: "la plateforme « Vente Libre »", "le forum "Dark Square"".
+    r"|(?<!\w)(?:la plateforme|le site|la messagerie|le forum|l['’]application|le réseau) "
+    r"[\"«“][ \t]*((?-i:[A-Z][\w.-]*(?: [A-Z][\w.-]*){0,2}))[ \t]*[\"»”]"
 )
 _CRIMINAL = re.compile(
     r"^(?:gang|groupuscule)|hackers|pirates|cybercriminels|rançongiciel|ransomware|criminels", re.I
@@ -107,7 +110,7 @@ def pattern_mentions(text: str) -> list[Mention]:
     named += [
         (m.group(g), m.start(g), m.end(g), "")
         for m in _NAMED_SERVICE.finditer(text)
-        for g in (1, 2)
+        for g in (1, 2, 3)
         if m.group(g)
     ]
     for name, start, end, role in named:
