@@ -96,7 +96,7 @@ def _digest(article: Article, doc: Doc, nlp: Language) -> Digest:
     legal = tuple(LegalItem(kind=i.kind, text=i.text, span=_body_span(i.start, i.end, title_end)) for i in found)
     language = detect_language(article.text or article.title)
     laws = frozenset(fold(f.text) for f in found)
-    attachments = [] if language == "en" else frames.attach_sentences(nlp, text, title_spans + spans)
+    attachments = [] if language == "en" else frames.attach_sentences(nlp, doc, title_spans + spans)
     actors = _actors(doc, text, title_end, lead_end, attachments, english=language == "en", laws=laws)
 
     stake = next((f.start for f in found if f.start >= title_end), None)

@@ -143,35 +143,62 @@ def trigger_pattern() -> re.Pattern[str]:
     return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + ")", re.IGNORECASE)
 
 
-def parse(nlp: Language, texts: Sequence[str]) -> list[Doc]:
-    """Run only the tokenizer, tok2vec and parser of `nlp` over `texts`."""
-    docs: Iterable[Doc] = (nlp.make_doc(t) for t in texts)
+def parse(nlp: Language, texts: Sequence[str] | Sequence[Doc]) -> list[Doc]:
+    """Run only tok2vec and the parser of `nlp` over texts (tokenized here) or token-only docs."""
+    docs: Iterable[Doc] = (nlp.make_doc(t) if isinstance(t, str) else t for t in texts)
     for name in ("tok2vec", "parser"):
         docs = nlp.get_pipe(name).pipe(docs, batch_size=32)  # type: ignore[attr-defined]  # spaCy pipes
     return list(docs)
 
 
-def attach_sentences(nlp: Language, text: str, sentences: Sequence[tuple[int, int]]) -> list[Attachment]:
-    """Parse the sentences of `text` that hold a frame word and return every attachment."""
+def attach_sentences(nlp: Language, doc: Doc, sentences: Sequence[tuple[int, int]]) -> list[Attachment]:
+    """Parse the sentences of `doc` that hold a frame word and return every attachment.
+
+    The sentences reuse `doc`'s tokens (no second tokenization); offsets are `doc`'s.
+    """
+    text = doc.text
     pattern = trigger_pattern()
-    chosen = [(s, e) for s, e in sentences if pattern.search(text, s, e)]
+    spans = [doc.char_span(s, e, alignment_mode="expand") for s, e in sentences if pattern.search(text, s, e)]
+    chosen = [span for span in spans if span is not None and len(span)]
     if not chosen:
         return []
-    docs = parse(nlp, [text[s:e] for s, e in chosen])
+    parsed = parse(nlp, [span.as_doc() for span in chosen])
     out: list[Attachment] = []
-    for (start, _end), doc in zip(chosen, docs, strict=True):
-        out.extend(attach(doc, start))
+    for span, sentence in zip(chosen, parsed, strict=True):
+        out.extend(attach(sentence, span.start_char))
     return out
+
+
+class _FrameIndex:
+    """The frames by word: one dict lookup per token instead of a scan of every frame."""
+
+    def __init__(self, frames: Sequence[Frame]) -> None:
+        self.frames = tuple(frames)
+        by_word: dict[str, list[Frame]] = {}
+        for frame in self.frames:
+            for word in frame.words:
+                by_word.setdefault(word, []).append(frame)
+        self.by_word = {w: tuple(fs) for w, fs in by_word.items()}
+        self.prefixes = tuple((p, f) for f in self.frames for p in f.prefixes)
+
+    def lookup(self, lower: str) -> list[Frame]:
+        found = list(self.by_word.get(lower, ()))
+        found += [f for p, f in self.prefixes if lower.startswith(p) and f not in found]
+        return found
+
+
+@lru_cache(maxsize=1)
+def _default_index() -> _FrameIndex:
+    return _FrameIndex(load_frames())
 
 
 def attach(doc: Doc, offset: int = 0, frames: Sequence[Frame] | None = None) -> list[Attachment]:
     """Return the attachments the frames make in one parsed sentence (offsets + `offset`)."""
-    frames = frames if frames is not None else load_frames()
+    index = _FrameIndex(frames) if frames is not None else _default_index()
     out: list[Attachment] = []
     for token in doc:
-        lower = token.lower_
-        for frame in frames:
-            if not frame.fires_on(lower) or not _conditions_hold(token, frame):
+        for frame in index.lookup(token.lower_):
+            if not _conditions_hold(token, frame):
                 continue
             for role, argument, kinds in _arguments(token, frame):
                 for arg in _with_conjuncts(argument):
