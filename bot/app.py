@@ -171,6 +171,11 @@ class Veille:
     async def _scheduled_poll(self) -> None:
         try:
             await self.poll_once()
+        except asyncio.CancelledError:
+            # Only the scheduler's shutdown cancels a cycle (Ctrl-D, SIGTERM): the cycle is
+            # crash-safe, so stopping halfway is routine; re-raised, APScheduler would log it as
+            # a job that "raised an exception", with a traceback, on every ordinary stop.
+            log.info("poll.cycle_interrupted")
         except Exception as exc:  # noqa: BLE001  # a failed cycle must not stop the scheduler
             log.error("poll.cycle_failed", error=repr(exc)[:300])
 
