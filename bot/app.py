@@ -68,7 +68,7 @@ class Veille:
             notify=self.notify,
             on_digest=self._digest_made,
         )
-        self.subscriptions = SubscriptionService(self.storage, self.fetcher, self.pipeline)
+        self.subscriptions = SubscriptionService(self.storage, self.fetcher, self.pipeline, on_subscribed=self.wake)
         self.commands = Commands(self.storage, self.subscriptions)
         self.dispatcher = Dispatcher(self.storage, self.platforms)
         self.scheduler = AsyncIOScheduler(timezone=settings.timezone)
@@ -77,6 +77,8 @@ class Veille:
             seconds=tick_seconds or max(5.0, min(60.0, settings.poll_interval.total_seconds() / 4))
         )
         self._tasks: list[asyncio.Task[None]] = []
+        self._wake_task: asyncio.Task[None] | None = None
+        self._wake_again = False
         self._cycle_lock = asyncio.Lock()
         # Start-time work of features (index catch-up, daily jobs), run by __aenter__.
         self.start_hooks: list[StartHook] = []
@@ -129,6 +131,26 @@ class Veille:
             await self.pipeline.digest_pending()
         await self._deliver()
 
+    def wake(self) -> None:
+        """Digest and send now what was just queued (a new subscription), not at the next tick.
+
+        Only with the background loops running: without them (demo, tests) the caller settles.
+        A wake-up during one under way makes it settle once more, so no new work waits a tick.
+        """
+        if not self._tasks:
+            return
+        self._wake_again = True
+        if self._wake_task is None or self._wake_task.done():
+            self._wake_task = asyncio.create_task(self._settle_in_background(), name="wake")
+
+    async def _settle_in_background(self) -> None:
+        while self._wake_again:
+            self._wake_again = False
+            try:
+                await self.settle()
+            except Exception as exc:  # noqa: BLE001  # the next tick retries; a wake-up must not crash
+                log.error("wake.failed", error=repr(exc)[:300])
+
     async def _deliver(self) -> None:
         # With the background loop running, one dispatcher drains the outbox, so a chat's
         # messages never race each other; without it (demo, tests), drain here.
@@ -158,6 +180,10 @@ class Veille:
         """Stop scheduling, let in-flight sends finish (bounded), then cancel the loops."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        if self._wake_task is not None:
+            self._wake_task.cancel()
+            await asyncio.wait([self._wake_task], timeout=1.0)
+            self._wake_task = None
         if not self._tasks:
             return
         self.dispatcher.request_stop()
