@@ -99,6 +99,9 @@ def test_demo_runs_offline_and_prints_french_digests(tmp_path: Path) -> None:
     assert proc.stdout.count("Acteurs :") >= 4
     assert "Enjeux juridiques" in proc.stdout
     assert "Cycle terminé" in proc.stdout
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    sample = readme.split("```\n", 2)[1]  # the README's first block: a digest from the demo
+    assert sample in proc.stdout, "README's sample is not make demo's output: paste the demo's digest"
 
 
 def test_digest_of_a_json_article_object_flags_an_english_article(tmp_path: Path) -> None:
