@@ -2,8 +2,9 @@
 
 An adapter turns platform updates into `CommandContext`s for the core's `CommandHandler`, and
 renders the core's `Reply`s and `Digest`s within its platform's limits. Send failures are
-reported with the core's errors (`ChatGoneError`, `RetryLaterError`, `SendError`) so the
-dispatcher can decide without knowing the platform.
+reported with the core's errors (`ChatGoneError`, `RetryLaterError`, `RejectedError`,
+`SendError`) so the dispatcher can decide without knowing the platform: the adapter knows
+which of its platform's answers can succeed later and which never will.
 """
 
 from __future__ import annotations
@@ -61,7 +62,9 @@ class ChatAdapter(ABC):
         """Post one digest; `note` is a French line shown above it (e.g. a follow alert).
 
         Raise `ChatGoneError` when the chat can no longer be reached, `RetryLaterError` when
-        the platform asks to wait, `SendError` for anything else worth retrying.
+        the platform asks to wait, `RejectedError` when it refuses this message for what it
+        is (after one try in a degraded form: plain text, split, no embed), `SendError` for
+        anything else worth retrying (network errors, 5xx).
         """
 
     @abstractmethod

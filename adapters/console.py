@@ -15,6 +15,7 @@ from typing import TextIO
 import structlog
 
 from adapters.base import ChatAdapter, CommandHandler
+from bot.commands import INTERNAL_ERROR
 from bot.models import CommandContext, Reply
 from digests.model import Digest
 
@@ -114,7 +115,11 @@ class ConsoleAdapter(ChatAdapter):
             args=args.strip(),
             chat_title="Console",
         )
-        reply = await self.handler(ctx)
+        try:
+            reply = await self.handler(ctx)
+        except Exception:  # a bug outside the core's own net still gets an answer
+            log.exception("console.command_failed", command=ctx.command[:40])
+            reply = INTERNAL_ERROR
         if reply is not None:
             await self.send_reply(ctx.chat_id, reply)
         return reply

@@ -11,7 +11,10 @@ them in class attributes, so `start` sets them and `stop` puts the previous valu
 
 Failures map onto the core's errors: a 429 is waited out by discord.py (and, past a minute,
 becomes `RetryLaterError`, so nothing is dropped); `Forbidden` and `NotFound` become
-`ChatGoneError` (after telling the server's owner once); any other HTTP error is a `SendError`.
+`ChatGoneError` (after telling the server's owner once); a 400 (50035 Invalid Form Body) or
+413 refuses the message for what it is, so it is posted once more as plain content (no
+embed, no buttons) and, if refused again, becomes `RejectedError` (failed, never retried);
+5xx and network errors are a `SendError`, retried through the outbox.
 """
 
 from __future__ import annotations
@@ -34,8 +37,9 @@ from discord.http import Route
 from adapters import discord_render as render
 from adapters.base import ChatAdapter, CommandHandler
 from adapters.discord_commands import CommandButton, SpecTranslator, slash_command, valid_name
+from bot.commands import INTERNAL_ERROR
 from bot.config import Settings
-from bot.errors import ChatGoneError, ConfigError, RetryLaterError, SendError
+from bot.errors import ChatGoneError, ConfigError, RejectedError, RetryLaterError, SendError
 from bot.models import CommandContext, Reply
 from digests.model import Digest
 
@@ -46,6 +50,7 @@ NO_MENTIONS = discord.AllowedMentions.none()
 INTENTS = discord.Intents.none()
 INTENTS.guilds = True
 DEFER_AFTER = 2.0  # Discord wants an answer within 3 s; slower commands are deferred first.
+REFUSED_STATUSES = {400, 413}  # the message itself is refused: the same request never succeeds
 
 
 class ChannelPacer:
@@ -267,17 +272,18 @@ class DiscordAdapter(ChatAdapter):
         handler = self.handler
         if handler is None:
             return
-        ctx = self._context(interaction, handler.canonical(name), args)
-        task = asyncio.ensure_future(handler(ctx))
-        done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
-        if not done:
-            with contextlib.suppress(discord.HTTPException):
-                await interaction.response.defer(ephemeral=ephemeral_hint, thinking=True)
+        reply: Reply | None
         try:
+            ctx = self._context(interaction, handler.canonical(name), args)
+            task = asyncio.ensure_future(handler(ctx))
+            done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
+            if not done:
+                with contextlib.suppress(discord.HTTPException):
+                    await interaction.response.defer(ephemeral=ephemeral_hint, thinking=True)
             reply = await task
-        except Exception as exc:  # noqa: BLE001  # a command's bug must still get an answer
-            log.error("discord.command_failed", command=ctx.command, error=repr(exc)[:300])
-            reply = Reply("Une erreur est survenue, réessayez dans un instant.", ephemeral=True)
+        except Exception:  # a bug outside the core's own net must still get an answer
+            log.exception("discord.command_failed", command=name[:40])
+            reply = INTERNAL_ERROR
         if reply is None:  # flood control: say nothing (and clear a deferred "thinking…")
             if interaction.response.is_done():
                 with contextlib.suppress(discord.HTTPException):
@@ -286,7 +292,11 @@ class DiscordAdapter(ChatAdapter):
         try:
             await self._answer(interaction, reply)
         except discord.HTTPException as exc:
-            log.warning("discord.answer_failed", command=ctx.command, status=exc.status, error=exc.text[:200])
+            log.warning("discord.answer_failed", command=name[:40], status=exc.status, error=exc.text[:200])
+        except Exception:  # rendering this reply failed: say so rather than nothing
+            log.exception("discord.answer_failed", command=name[:40])
+            with contextlib.suppress(discord.HTTPException):
+                await self._answer(interaction, INTERNAL_ERROR)
 
     async def feed_choices(
         self, interaction: discord.Interaction[Any], typed: str
@@ -350,12 +360,30 @@ class DiscordAdapter(ChatAdapter):
     # -- sending -----------------------------------------------------------------------------------
 
     async def send_digest(self, chat_id: str, digest: Digest, *, note: str | None = None) -> None:
-        """Post a digest as an embed in the channel."""
-        await self._post(chat_id, render.digest_message(digest, note=note))
+        """Post a digest as an embed in the channel (as plain content if the embed is refused)."""
+        await self._post_or_degrade(
+            chat_id, render.digest_message(digest, note=note), render.plain_digest(digest, note=note)
+        )
 
     async def send_reply(self, chat_id: str, reply: Reply) -> None:
         """Post a core reply in the channel (notices, daily digests)."""
-        await self._post(chat_id, render.reply_message(reply))
+        await self._post_or_degrade(chat_id, render.reply_message(reply), render.plain_reply(reply))
+
+    async def _post_or_degrade(self, chat_id: str, rendered: render.Rendered, degraded: render.Rendered) -> None:
+        """Post a message; if Discord refuses it for what it is, post its plain form once.
+
+        A refusal of the plain form too is final: `RejectedError` with both of Discord's answers.
+        """
+        try:
+            await self._post(chat_id, rendered)
+            return
+        except RejectedError as refused:
+            first = refused
+        log.info("discord.degraded_send", channel_id=chat_id, refused=str(first)[:200])
+        try:
+            await self._post(chat_id, degraded)
+        except RejectedError as again:
+            raise RejectedError(f"{first}; degraded form refused too: {again.answer}") from again
 
     async def _post(self, chat_id: str, rendered: render.Rendered) -> None:
         client = self.client
@@ -378,6 +406,10 @@ class DiscordAdapter(ChatAdapter):
         except discord.HTTPException as exc:
             if exc.status == 429:
                 raise RetryLaterError("discord rate limited (retries exhausted)", retry_after=10.0) from exc
+            if exc.status in REFUSED_STATUSES:
+                answer = f"{exc.code} {exc.text[:300]}"
+                message = f"discord refused the message (HTTP {exc.status}, {answer})"
+                raise RejectedError(message, answer=answer) from exc
             raise SendError(f"discord HTTP {exc.status} ({exc.code}): {exc.text[:200]}") from exc
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
             raise SendError(f"discord unreachable: {exc!r}"[:300]) from exc

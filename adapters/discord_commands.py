@@ -22,6 +22,7 @@ from bot.commands import CommandSpec
 ADMIN_PERMISSIONS = discord.Permissions(manage_channels=True)
 COMMAND_NAME = re.compile(r"^[-_\w]{1,32}$")
 ENGLISH = (discord.Locale.american_english, discord.Locale.british_english)
+FRENCH = discord.Locale.french
 
 
 @runtime_checkable
@@ -55,8 +56,14 @@ class SpecTranslator(app_commands.Translator):
         locale: discord.Locale,
         context: app_commands.TranslationContext,
     ) -> str | None:
-        """Return the English text for English locales; French is the base language."""
-        return string.extras.get("en") if locale in ENGLISH else None
+        """Return the English text for English locales, the accented name for French ones.
+
+        French is the base language; only a name such as "desabonner" (Discord wants one
+        spelling for every locale) carries its written form "désabonner" for French users.
+        """
+        if locale in ENGLISH:
+            return string.extras.get("en")
+        return string.extras.get("fr") if locale == FRENCH else None
 
 
 class CommandButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"veille:(?P<line>.+)"):
@@ -117,9 +124,14 @@ def slash_command(adapter: InteractionRunner, spec: CommandSpec) -> app_commands
             )
         }
     callback.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]  # read by inspect.signature
+    names: dict[str, str] = {}
     alias = spec.alias.lower() if valid_name(spec.alias.lower()) else None
+    if alias and alias != spec.name:
+        names["en"] = alias
+    if spec.written_fr and spec.written_fr != spec.name and valid_name(spec.written_fr):
+        names["fr"] = spec.written_fr
     command: app_commands.Command[Any, ..., None] = app_commands.Command(
-        name=app_commands.locale_str(spec.name, **({"en": alias} if alias and alias != spec.name else {})),
+        name=app_commands.locale_str(spec.name, **names),
         description=app_commands.locale_str(
             render.cut(spec.description_fr, 100), en=render.cut(spec.description_en, 100)
         ),

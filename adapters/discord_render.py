@@ -4,16 +4,31 @@ Pure functions of the core's `Digest` and `Reply`, no network: the adapter sends
 build. Everything from a feed is escaped (markdown and mentions) and cut to Discord's limits
 (title 256, description 4,096, field 1,024, footer 2,048, embed total 6,000, content 2,000), so
 a feed can neither break the layout nor get a message refused.
+
+Links are where a feed could lie: a title such as `Fuite](https://evil.example) [lire` put
+inside Veille's own `[title](<url>)` would show "Fuite" linking to evil.example. Discord's link
+rule reads the raw text, backslashes ignored (and shown, inside link text), so no escape can
+protect a bracket: a `]` anywhere after our `[`, even escaped and lines below, can close our
+link onto the feed's target. Feed and user text therefore never carries a bracket:
+
+    clean(text)      brackets become parentheses, other markdown is escaped with backslashes,
+                     mentions are broken
+    link_text(text)  the same inside our link's brackets, where escapes would show: brackets
+                     become parentheses, the text one line, mentions broken
+    masked_link(text, url)  "[link_text](<url>)", or clean(text) alone when `link_target`
+                     refuses the URL (the title is then shown unlinked)
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import discord
 
 from bot.models import Button, Reply
+from bot.urls import link_target
 from digests.model import Digest
 from digests.render import actor_label, french_date
 
@@ -60,9 +75,52 @@ class Rendered:
     buttons: tuple[Button, ...] = ()
 
 
+# What Discord reads as markdown, once brackets are gone. A URL (discord.py's own pattern) is
+# kept whole so it stays a working autolink; every other markdown character is escaped, and
+# block syntax (quote, heading, list) where it starts a line.
+_MARKDOWN = re.compile(
+    r"(?P<url><[^: >]+:/[^ >]+>|(?:https?|steam)://[^\s<]+[^<.,:;\"'\]\s])"
+    r"|(?P<char>[\\*_~|`])"
+    r"|^(?P<lead>[ \t]*)(?P<block>>|#|-|[0-9]+\.)(?=[ \t#])",
+    re.MULTILINE,
+)
+_NO_BRACKETS = str.maketrans({"[": "(", "]": ")"})
+_ONE_LINE = str.maketrans({"[": "(", "]": ")", "\n": " ", "\r": " "})
+
+
+def _escape(match: re.Match[str]) -> str:
+    if match["url"]:
+        return match["url"]
+    if match["char"]:
+        return "\\" + match["char"]
+    return f"{match['lead']}\\{match['block']}"
+
+
 def clean(text: str) -> str:
-    """Escape markdown and mentions in text that came from a feed or a user."""
-    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+    """Make text from a feed or a user inert: brackets as parentheses, markdown escaped, no mention."""
+    return discord.utils.escape_mentions(_MARKDOWN.sub(_escape, text.translate(_NO_BRACKETS)))
+
+
+def link_text(text: str) -> str:
+    """Make feed text safe inside a masked link's brackets, where Discord honours no escape.
+
+    A bracket would end our link text early (and open the feed's own link), so brackets
+    become parentheses; the text is put on one line and its mentions are broken.
+    """
+    return discord.utils.escape_mentions(text.translate(_ONE_LINE))
+
+
+def masked_link(text: str, url: str) -> str:
+    """Return `[text](<url>)` with the text made safe, or the cleaned text when the URL is refused.
+
+    Parentheses in the URL are percent-encoded: an unbalanced or nested one would end
+    Discord's link target early.
+    """
+    target = link_target(url)
+    if target is None:
+        return clean(text)
+    target = target.replace("(", "%28").replace(")", "%29")
+    return f"[{link_text(text)}](<{target}>)"
 
 
 def cut(text: str, limit: int) -> str:
@@ -104,17 +162,12 @@ def topic_of(digest: Digest) -> str | None:
     return None
 
 
-def safe_url(url: str) -> str | None:
-    """Return the URL when Discord will accept it as an embed link, else None."""
-    return url if url.startswith(("http://", "https://")) and len(url) <= 2048 and " " not in url else None
-
-
 def digest_message(digest: Digest, *, note: str | None = None) -> Rendered:
     """Render a digest as an embed; `note` (a French line such as a follow alert) goes above it."""
     title = cut(clean(digest.title) or "Article sans titre", TITLE_LIMIT)
     embed = discord.Embed(
         title=title,
-        url=safe_url(digest.url),
+        url=link_target(digest.url),
         colour=TOPIC_COLOURS.get(topic_of(digest) or "", DEFAULT_COLOUR),
     )
     actors = [clean(actor_label(a)) for a in digest.actors]
@@ -150,9 +203,7 @@ def reply_message(reply: Reply) -> Rendered:
     if reply.items:
         lines = []
         for item in reply.items:
-            title = clean(item.title)
-            url = safe_url(item.url)
-            line = f"[{title}](<{url}>)" if url else title
+            line = masked_link(item.title, item.url)
             if item.detail:
                 line += f" — {clean(item.detail)}"
             lines.append(line)
@@ -163,6 +214,35 @@ def reply_message(reply: Reply) -> Rendered:
         text = cut(text.split("\n", 1)[0], CONTENT_LIMIT)
     buttons = tuple(b for b in reply.buttons if len(BUTTON_PREFIX + b.data) <= CUSTOM_ID_LIMIT)[:MAX_BUTTONS]
     return Rendered(content=cut(text, CONTENT_LIMIT), embed=embed, buttons=buttons)
+
+
+def plain_digest(digest: Digest, *, note: str | None = None) -> Rendered:
+    """Render a digest as plain content, no embed: the degraded form of a refused embed.
+
+    Title, link and summary only, within the 2,000-character content limit, escaped like
+    the embed; Discord shows its own preview of the link.
+    """
+    url = link_target(digest.url)
+    title = cut(clean(digest.title), TITLE_LIMIT)
+    lines = [cut(clean(note), CONTENT_LIMIT // 4)] if note else []
+    if title:
+        lines.append(f"**{title}**")
+    if url:
+        lines.append(url)
+    summary = clean(digest.summary or digest.text)
+    used = len("\n".join(lines)) + 2
+    if summary and used < CONTENT_LIMIT:
+        lines.append("\n" + cut(summary, CONTENT_LIMIT - used))
+    return Rendered(content=cut("\n".join(lines), CONTENT_LIMIT) or "…")
+
+
+def plain_reply(reply: Reply) -> Rendered:
+    """Render a reply as plain content, no embed and no buttons: the degraded form of a refusal."""
+    lines = [clean(reply.text)] if reply.text else []
+    for item in reply.items:
+        url = link_target(item.url)
+        lines.append(f"{clean(item.title)} — <{url}>" if url else clean(item.title))
+    return Rendered(content=cut_lines(lines, CONTENT_LIMIT) or "…")
 
 
 def button_label(button: Button) -> str:

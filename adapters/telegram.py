@@ -12,11 +12,16 @@ Sending maps Telegram's failures onto the core's errors:
                                        delivery and retries it after the wait (never dropped)
     Forbidden (403), "chat not found" → ChatGoneError: the chat is marked inactive
     ChatMigrated                     → the chat is moved, the message sent to the new id
+    BadRequest (400), any other      → this message is refused for what it is: sent once
+                                       more in a degraded form ("message is too long": split
+                                       between lines; else plain text, no preview, no
+                                       buttons), then RejectedError: failed, never retried
     NetworkError, TimedOut, others   → SendError: retried with backoff through the outbox
 
-Digests raise `RetryLaterError` rather than sleep, because the outbox already persists the
-delivery and the dispatcher can serve other chats meanwhile. Replies to commands have no
-outbox behind them, so they wait and retry once (up to `max_reply_wait` seconds).
+Digests and unprompted replies (daily digests, notices: `send_reply`) raise `RetryLaterError`
+rather than sleep, because the outbox already persists them and the dispatcher can serve
+other chats meanwhile. Replies to commands have no outbox behind them, so they wait and retry
+once (up to `max_reply_wait` seconds).
 Pacing within Telegram's flood limits is `adapters.telegram_pacing`; HTML rendering and
 splitting is `adapters.telegram_render`.
 """
@@ -28,7 +33,7 @@ import os
 import re
 import secrets
 import warnings
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -38,11 +43,13 @@ import structlog
 from telegram import (
     Bot,
     BotCommand,
+    Chat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
     ReplyParameters,
     Update,
+    User,
 )
 from telegram.constants import ChatMemberStatus, ParseMode
 from telegram.error import (
@@ -66,12 +73,20 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from adapters.base import ChatAdapter, CommandHandler
-from adapters.telegram_commands import GROUP_TYPES, CommandRunner, parse_command
+from adapters.telegram_commands import GROUP_TYPES, TEXT_COMMAND, CommandRunner, parse_command
 from adapters.telegram_pacing import Limits, Pacer, PacingWait
-from adapters.telegram_render import clip, render_digest, render_reply, usable_buttons, utf16_len
-from bot.commands import CommandSpec
+from adapters.telegram_render import (
+    clip,
+    plain_text,
+    render_digest,
+    render_reply,
+    split_html,
+    usable_buttons,
+    utf16_len,
+)
+from bot.commands import INTERNAL_ERROR, CommandSpec
 from bot.config import Settings
-from bot.errors import ChatGoneError, ConfigError, RetryLaterError, SendError, VeilleError
+from bot.errors import ChatGoneError, ConfigError, RejectedError, RetryLaterError, SendError, VeilleError
 from bot.models import Reply
 from digests.model import Digest
 
@@ -82,6 +97,7 @@ GONE_STATUSES = {ChatMemberStatus.LEFT, ChatMemberStatus.BANNED}
 COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")  # what setMyCommands accepts
 # BadRequest texts that mean "this chat will never take our messages again".
 GONE_MARKERS = ("chat not found", "not enough rights", "have no rights", "need administrator rights")
+TOO_LONG = "too long"  # in "Bad Request: message is too long"
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 MAX_BUTTONS = 100  # Telegram refuses bigger inline keyboards
 MAX_TOAST = 200  # answerCallbackQuery text limit
@@ -187,7 +203,8 @@ class TelegramAdapter(ChatAdapter):
             .build()
         )
         app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self._on_migrate))
-        app.add_handler(MessageHandler(filters.COMMAND & filters.UpdateType.MESSAGE, self._on_command))
+        commands = filters.COMMAND | filters.Regex(TEXT_COMMAND)  # "/désabonner" has no command entity
+        app.add_handler(MessageHandler(commands & filters.UpdateType.MESSAGE, self._on_command))
         app.add_handler(CallbackQueryHandler(self._on_callback))
         app.add_handler(ChatMemberHandler(self._on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
         app.add_error_handler(self._on_error)
@@ -262,14 +279,28 @@ class TelegramAdapter(ChatAdapter):
         """Post one digest as HTML with the article's link preview; raise the core's send errors."""
         preview = LinkPreviewOptions(url=digest.url) if digest.url else NO_PREVIEW
         text = render_digest(digest, note=note, tz=self.tz)
-        await self._send(chat_id, text, preview=preview, max_wait=self.max_pacing_wait)
+        await self._send_or_degrade(chat_id, text, preview=preview, max_wait=self.max_pacing_wait)
 
     async def send_reply(self, chat_id: str, reply: Reply) -> None:
-        """Post a reply unprompted (a notice, a daily digest), split if it is long."""
-        await self._deliver(chat_id, reply)
+        """Post a reply from the outbox (a notice, a daily digest), split if it is long.
 
-    async def _deliver(self, chat_id: str, reply: Reply, *, reply_to: int | None = None) -> None:
-        """Send a reply's messages in order; buttons go under the last one."""
+        Never sleeps on a flood limit: `RetryLaterError` sends it back to the outbox.
+        """
+        await self._deliver(chat_id, reply, max_wait=self.max_pacing_wait, wait_out=False)
+
+    async def _deliver(
+        self,
+        chat_id: str,
+        reply: Reply,
+        *,
+        reply_to: int | None = None,
+        max_wait: float | None = None,
+        wait_out: bool = True,
+    ) -> None:
+        """Send a reply's messages in order; buttons go under the last one.
+
+        `wait_out` sleeps once through a 429 (a command's reply, which no outbox keeps).
+        """
         chunks = [chunk for chunk in render_reply(reply) if chunk.strip()]
         buttons = usable_buttons(reply.buttons)[:MAX_BUTTONS]
         markup = (
@@ -279,15 +310,83 @@ class TelegramAdapter(ChatAdapter):
         )
         for index, chunk in enumerate(chunks):
             last = index == len(chunks) - 1
-            kwargs: dict[str, Any] = {"preview": NO_PREVIEW, "markup": markup if last else None}
-            kwargs["reply_to"] = reply_to if index == 0 else None
-            try:
-                await self._send(chat_id, chunk, **kwargs)
-            except RetryLaterError as exc:
-                if exc.retry_after > self.max_reply_wait:
-                    raise
-                await asyncio.sleep(exc.retry_after)
-                await self._send(chat_id, chunk, **kwargs)
+            await self._patiently(
+                self._send_or_degrade,
+                chat_id,
+                chunk,
+                wait_out=wait_out,
+                preview=NO_PREVIEW,
+                markup=markup if last else None,
+                reply_to=reply_to if index == 0 else None,
+                max_wait=max_wait,
+            )
+
+    async def _patiently(
+        self,
+        send: Callable[..., Awaitable[None]],
+        chat_id: str,
+        text: str,
+        *,
+        wait_out: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        """Send, and after a flood wait of at most `max_reply_wait` seconds, send once more.
+
+        For what has no outbox row of its own behind it (a command's reply, the pieces of a
+        degraded message): retrying later from the start would repeat what already went out.
+        With `wait_out` false (an outbox message), a flood wait is raised for the outbox.
+        """
+        try:
+            await send(chat_id, text, **kwargs)
+        except RetryLaterError as exc:
+            if not wait_out or not 0 <= exc.retry_after <= self.max_reply_wait:  # also refuses NaN
+                raise
+            await asyncio.sleep(exc.retry_after)
+            await send(chat_id, text, **kwargs)
+
+    async def _send_or_degrade(
+        self,
+        chat_id: str,
+        text: str,
+        *,
+        preview: LinkPreviewOptions,
+        markup: InlineKeyboardMarkup | None = None,
+        reply_to: int | None = None,
+        max_wait: float | None = None,
+    ) -> None:
+        """Send one HTML message; when Telegram refuses it for what it is, send it once degraded.
+
+        A 400 is deterministic: the same request would be refused again, so it is never worth
+        a retry as is. "Message is too long" gets the same HTML split between lines into
+        pieces of at most half the refused length; any other refusal ("can't parse entities",
+        a preview or button it dislikes) gets plain text without parse mode, preview or
+        buttons. If the degraded form is refused too, `RejectedError` carries both answers.
+        The pieces wait for their pacing slots (every wait is finite), since a piece handed
+        back to the outbox would resend the ones before it.
+        """
+        try:
+            await self._send(chat_id, text, preview=preview, markup=markup, reply_to=reply_to, max_wait=max_wait)
+            return
+        except RejectedError as refused:
+            first = refused
+        if TOO_LONG in str(first).lower():
+            pieces, parse_mode = split_html(text, max(utf16_len(text) // 2, 1)), ParseMode.HTML
+        else:
+            pieces, parse_mode, preview, markup = [plain_text(text)], None, NO_PREVIEW, None
+        log.info("telegram.degraded_send", chat_id=chat_id, refused=str(first)[:200], pieces=len(pieces))
+        try:
+            for index, piece in enumerate(pieces):
+                await self._patiently(
+                    self._send,
+                    chat_id,
+                    piece,
+                    parse_mode=parse_mode,
+                    preview=preview if index == 0 else NO_PREVIEW,
+                    markup=markup if index == len(pieces) - 1 else None,
+                    reply_to=reply_to if index == 0 else None,
+                )
+        except RejectedError as again:
+            raise RejectedError(f"{first}; degraded form refused too: {again.answer}") from again
 
     async def _send(
         self,
@@ -298,8 +397,9 @@ class TelegramAdapter(ChatAdapter):
         markup: InlineKeyboardMarkup | None = None,
         reply_to: int | None = None,
         max_wait: float | None = None,
+        parse_mode: str | None = ParseMode.HTML,
     ) -> None:
-        """Send one HTML message within the flood limits, translating Telegram's errors."""
+        """Send one message within the flood limits, translating Telegram's errors."""
         bot = self._bot()
         reply_parameters = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to is not None else None
         try:
@@ -307,7 +407,7 @@ class TelegramAdapter(ChatAdapter):
                 await bot.send_message(
                     chat_id=api_chat_id(chat_id),
                     text=text,
-                    parse_mode=ParseMode.HTML,
+                    parse_mode=parse_mode,
                     link_preview_options=preview,
                     reply_markup=markup,
                     reply_parameters=reply_parameters,
@@ -324,13 +424,15 @@ class TelegramAdapter(ChatAdapter):
         except ChatMigrated as exc:
             new_id = str(exc.new_chat_id)
             await self._moved(chat_id, new_id)
-            await self._send(new_id, text, preview=preview, markup=markup, reply_to=None, max_wait=max_wait)
+            await self._send(
+                new_id, text, preview=preview, markup=markup, reply_to=None, max_wait=max_wait, parse_mode=parse_mode
+            )
         except Forbidden as exc:
             raise ChatGoneError(f"telegram refused chat {chat_id}: {exc.message}") from exc
         except BadRequest as exc:
             if any(marker in exc.message.lower() for marker in GONE_MARKERS):
                 raise ChatGoneError(f"telegram chat {chat_id} unusable: {exc.message}") from exc
-            raise SendError(f"telegram rejected a message to {chat_id}: {exc.message}") from exc
+            raise RejectedError(f"telegram refused a message to {chat_id}: {exc.message}", answer=exc.message) from exc
         except NetworkError as exc:  # includes TimedOut
             raise SendError(f"telegram unreachable: {exc.message}") from exc
         except TelegramError as exc:
@@ -351,7 +453,7 @@ class TelegramAdapter(ChatAdapter):
         is_group = chat.type in GROUP_TYPES
         if is_group and not addressed and not self._runner().known(name):
             return  # another bot's command; answering it would spam the group
-        reply = await self._runner().run(chat, message.from_user, name, args, sender_chat=message.sender_chat)
+        reply = await self._run(chat, message.from_user, name, args, sender_chat=message.sender_chat)
         if reply is not None:
             await self._answer(str(chat.id), reply, reply_to=message.message_id if is_group else None)
 
@@ -367,7 +469,7 @@ class TelegramAdapter(ChatAdapter):
         else:
             name, _, args = query.data.strip().partition(" ")
             chat = query.message.chat
-            reply = await self._runner().run(chat, query.from_user, name.lower(), args.strip())
+            reply = await self._run(chat, query.from_user, name.lower(), args.strip())
             if reply is not None and reply.ephemeral and not reply.items and not reply.buttons:
                 if utf16_len(reply.text) <= MAX_TOAST:
                     toast, reply = reply.text, None
@@ -377,6 +479,16 @@ class TelegramAdapter(ChatAdapter):
             log.info("telegram.callback_answer_failed", error=str(exc))
         if reply is not None and query.message is not None:
             await self._answer(str(query.message.chat.id), reply)
+
+    async def _run(
+        self, chat: Chat, user: User | None, name: str, args: str, *, sender_chat: Chat | None = None
+    ) -> Reply | None:
+        """Run a command; a failure outside the core's own net still gets the French internal error."""
+        try:
+            return await self._runner().run(chat, user, name, args, sender_chat=sender_chat)
+        except Exception:
+            log.exception("telegram.command_failed", command=name[:40], chat_id=chat.id)
+            return INTERNAL_ERROR
 
     async def _on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Carry a group's subscriptions over when Telegram upgrades it to a supergroup."""
@@ -393,7 +505,7 @@ class TelegramAdapter(ChatAdapter):
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log a handler's failure; the bot keeps serving other updates."""
-        log.error("telegram.update_failed", error=repr(context.error)[:300])
+        log.error("telegram.update_failed", error=repr(context.error)[:300], exc_info=context.error)
 
     async def _answer(self, chat_id: str, reply: Reply, *, reply_to: int | None = None) -> None:
         """Send a command's reply; a failure is logged, since the user can simply ask again."""

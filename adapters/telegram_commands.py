@@ -26,6 +26,10 @@ ADMIN_STATUSES = {ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR}
 GROUP_TYPES = {ChatType.GROUP, ChatType.SUPERGROUP}
 CHANNEL_REF = re.compile(r"^@[A-Za-z][A-Za-z0-9_]{3,31}$")
 COMMAND_LINE = re.compile(r"^/(\S+)\s*(.*)$", re.DOTALL)
+# A message that starts with "/name": Telegram marks a bot_command entity only on ASCII names,
+# so "/désabonner 2" arrives as plain text and is recognised by this pattern instead. A word,
+# then a space, "@bot" or the end: "/home/user" or "/ 2" are not commands.
+TEXT_COMMAND = re.compile(r"^\s*/\w{1,64}(?:@\w{1,64})?(?:\s|$)")
 ADMIN_CACHE_SECONDS = 60.0
 # Commands that make sense in a private chat only for that chat (never for a channel).
 PRIVATE_ONLY = {"start", "aide"}

@@ -8,19 +8,22 @@ a little before each send than to be told to wait a lot after.
 Why not PTB's `AIORateLimiter`: it has no per-private-chat limit, needs an extra dependency
 (aiolimiter), and knows nothing of our outbox. Here a wait on the chat's own limits that would
 be long (a busy group) is not slept through: `Pacer.slot` raises `PacingWait`, the adapter turns
-it into `RetryLaterError`, and the dispatcher serves other chats meanwhile.
+it into `RetryLaterError`, and the dispatcher serves other chats meanwhile. Command replies and
+outbox deliveries to a chat take their slots from the same `Pacer`, so they share one budget.
 
 Each limit is a `Window`: at most `limit` sends per `period`. A permit is taken when a send
 starts and comes back `period` seconds after the send *completes*, so however the request was
 delayed on the way, the server can never see more than `limit` arrivals in any `period`.
 The price is one round-trip per period (≈1 % on loopback, a few % against api.telegram.org).
+While every permit is held by a send still in flight (a slow reply), nobody knows when it will
+come back; `ready_at` then answers the earliest it can: one `period` from now. Every wait is
+therefore finite, re-checked when a send completes, and bounded in all by `max_wait`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import heapq
-import math
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -55,12 +58,16 @@ class Window:
         self._in_flight = 0
 
     def ready_at(self, now: float) -> float:
-        """Return when a permit is free: `now` if one is, `inf` if all wait on sends in flight."""
+        """Return the earliest time a permit can be free: `now` if one is, never infinity.
+
+        When every permit is held by a send in flight, the earliest is one `period` from now
+        (the permit comes back `period` after that send completes, which is `now` at best).
+        """
         while self._returns and self._returns[0] <= now:
             heapq.heappop(self._returns)
         if len(self._returns) + self._in_flight < self.limit:
             return now
-        return self._returns[0] if self._returns else math.inf
+        return self._returns[0] if self._returns else now + self.period
 
     def take(self) -> None:
         """Use a permit for a send that starts now (call only when `ready_at` says so)."""
@@ -116,18 +123,18 @@ class Pacer:
         windows = [self._global, self._chat_window(chat_id)]
         if is_group_chat(chat_id):
             windows.append(self._group_window(chat_id))
+        deadline = None if max_wait is None else self.clock() + max_wait
         while True:
             now = self.clock()
             chat_ready = self.chat_ready_at(chat_id, now)
-            if max_wait is not None and chat_ready - now > max_wait:
+            if deadline is not None and chat_ready > deadline:
                 raise PacingWait(chat_ready - now)
             ready = max(chat_ready, self._global.ready_at(now))
             if ready <= now:
                 break
             changed = self._changed
-            timeout = None if math.isinf(ready) else ready - now
-            try:
-                await asyncio.wait_for(changed.wait(), timeout)
+            try:  # a completed send may free a permit early: look again then
+                await asyncio.wait_for(changed.wait(), ready - now)
             except TimeoutError:
                 pass
         for window in windows:

@@ -10,11 +10,13 @@ fits here fits there.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.models import Button, Reply, ReplyItem
+from bot.urls import link_target
 from digests.model import Digest
 from digests.render import actor_label, french_date
 
@@ -71,9 +73,14 @@ def escaped_within(text: str, budget: int) -> str:
 
 
 def link(url: str, label: str) -> str:
-    """Render an escaped link; only http(s) targets become links (no `javascript:` from feeds)."""
-    if url.lower().startswith(("http://", "https://")):
-        return f'<a href="{escape_attribute(url)}">{escape(label)}</a>'
+    """Render an escaped link, or the label alone when `link_target` refuses the URL.
+
+    Only well-formed http(s) URLs with a host become links: no `javascript:` from feeds, no
+    address Telegram would refuse (and with it the whole message).
+    """
+    target = link_target(url)
+    if target is not None:
+        return f'<a href="{escape_attribute(target)}">{escape(label)}</a>'
     return escape(label)
 
 
@@ -191,3 +198,63 @@ def render_reply(reply: Reply, *, limit: int = MAX_MESSAGE) -> list[str]:
 def usable_buttons(buttons: Sequence[Button]) -> list[Button]:
     """Keep the buttons whose data fits Telegram's 64-byte callback_data."""
     return [b for b in buttons if 0 < len(b.data.encode("utf-8")) <= MAX_CALLBACK_DATA]
+
+
+ANCHOR = re.compile(r'<a href="([^"]*)">(.*?)</a>', re.DOTALL)
+TAG = re.compile(r"<[^>]*>")
+
+
+def plain_text(text: str) -> str:
+    """Turn our Telegram HTML into the same message as plain text, links kept as "label (url)".
+
+    The degraded form of a message Telegram refused to parse: sent without a parse mode, it
+    cannot be refused for its markup. Never longer than the HTML it comes from.
+    """
+    linked = ANCHOR.sub(lambda m: f"{m[2]} ({m[1]})" if m[2] != m[1] else m[1], text)
+    return html.unescape(TAG.sub("", linked))
+
+
+def split_html(text: str, limit: int) -> list[str]:
+    """Split our Telegram HTML into messages of at most `limit` units, between lines.
+
+    Each line of a rendered digest or reply is complete HTML (title, byline, summary, one
+    actor or legal point), so a break between lines never cuts a tag. A line longer than
+    `limit` (only the summary can be) is cut at spaces, which never fall inside an entity;
+    if it carries tags, they are dropped first.
+    """
+    lines: list[str] = []
+    for line in text.split("\n"):
+        if utf16_len(line) <= limit:
+            lines.append(line)
+            continue
+        if TAG.search(line):
+            line = escape(html.unescape(TAG.sub("", line)))
+        lines.extend(_cut_escaped(line, limit))
+    chunks = [chunk.strip("\n") for chunk in pack_lines(lines, limit)]
+    return [chunk for chunk in chunks if chunk.strip()]
+
+
+def _cut_escaped(line: str, limit: int) -> list[str]:
+    """Cut one escaped, tag-free line at spaces into pieces of at most `limit` units."""
+    pieces: list[str] = []
+    current = ""
+    for word in line.split(" "):
+        candidate = f"{current} {word}" if current else word
+        if utf16_len(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            pieces.append(current)
+        while utf16_len(word) > limit:  # no space to cut at: cut before an entity, never in it
+            size = max(limit, 1)
+            while utf16_len(word[:size]) > limit:
+                size -= 1
+            amp = word.rfind("&", 0, size)
+            if amp > 0 and ";" not in word[amp:size]:
+                size = amp
+            pieces.append(word[:size])
+            word = word[size:]
+        current = word
+    if current:
+        pieces.append(current)
+    return pieces

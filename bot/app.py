@@ -3,7 +3,9 @@
 `Veille` is built from settings and the chat platforms to serve (chosen by `bot.cli`, the
 composition root); `async with Veille(...)` opens everything in order and closes it in
 reverse. Features that add commands or react to new digests (search, daily digests, follows)
-hook in through `commands.register` and `digest_hooks`.
+hook in through `commands.register`, `queue_hooks` (deliveries queued in a new digest's own
+transaction) and `digest_hooks` (work after it, such as indexing). Every outgoing message
+but a command's reply goes through the outbox that `dispatcher` drains.
 """
 
 from __future__ import annotations
@@ -21,13 +23,11 @@ from bot import __version__
 from bot.commands import Commands
 from bot.config import Settings
 from bot.dispatch import Dispatcher
-from bot.errors import VeilleError
 from bot.features import install_features
 from bot.fetch import Fetcher
-from bot.models import ChatRecord, Reply
 from bot.pipeline import Pipeline, PollOutcome
 from bot.ports import Platform
-from bot.storage import Storage, utcnow
+from bot.storage import QueueHook, Storage, utcnow
 from bot.subscribe import SubscriptionService
 from digests.model import Digest
 
@@ -60,17 +60,19 @@ class Veille:
         self.storage = Storage(settings.db)
         self.fetcher = make_fetcher(settings)
         self.digest_hooks: list[DigestHook] = []
+        self.queue_hooks: list[QueueHook] = []
+        self.dispatcher = Dispatcher(self.storage, self.platforms)
         self.pipeline = Pipeline(
             self.storage,
             self.fetcher,
             poll_interval=settings.poll_interval,
             max_new_entries=settings.max_new_entries,
-            notify=self.notify,
+            queued=self.dispatcher.poke,
+            queue_with_digest=self.queue_hooks,
             on_digest=self._digest_made,
         )
         self.subscriptions = SubscriptionService(self.storage, self.fetcher, self.pipeline, on_subscribed=self.wake)
         self.commands = Commands(self.storage, self.subscriptions)
-        self.dispatcher = Dispatcher(self.storage, self.platforms)
         self.scheduler = AsyncIOScheduler(timezone=settings.timezone)
         # How often due feeds are looked for; each feed keeps its own next-poll time.
         self.tick = timedelta(
@@ -119,17 +121,21 @@ class Veille:
     async def poll_once(self) -> list[PollOutcome]:
         """Poll due feeds, digest what is new (or left by a crash), then send what is queued."""
         async with self._cycle_lock:
-            feeds = await self.storage.due_feeds(utcnow())
-            outcomes = await self.pipeline.poll_many(feeds)
+            outcomes: list[PollOutcome] = []
+            try:
+                feeds = await self.storage.due_feeds(utcnow())
+                outcomes = await self.pipeline.poll_many(feeds)
+            except Exception as exc:  # noqa: BLE001  # entries already stored still get digests
+                log.error("poll.failed", error=repr(exc)[:300])
             await self.pipeline.digest_pending()
-        await self._deliver()
+        await self.deliver()
         return outcomes
 
     async def settle(self) -> None:
         """Digest anything pending and send everything due (after a subscription, in the demo)."""
         async with self._cycle_lock:
             await self.pipeline.digest_pending()
-        await self._deliver()
+        await self.deliver()
 
     def wake(self) -> None:
         """Digest and send now what was just queued (a new subscription), not at the next tick.
@@ -151,9 +157,12 @@ class Veille:
             except Exception as exc:  # noqa: BLE001  # the next tick retries; a wake-up must not crash
                 log.error("wake.failed", error=repr(exc)[:300])
 
-    async def _deliver(self) -> None:
-        # With the background loop running, one dispatcher drains the outbox, so a chat's
-        # messages never race each other; without it (demo, tests), drain here.
+    async def deliver(self) -> None:
+        """Send what the outbox holds: wake the dispatcher loop, or drain it here without one.
+
+        With the background loop running, one dispatcher drains the outbox, so a chat's
+        messages never race each other; without it (start-time work, demo, tests), drain here.
+        """
         if self._tasks:
             self.dispatcher.poke()
         else:
@@ -214,13 +223,3 @@ class Veille:
             except Exception as exc:  # noqa: BLE001  # one feature's bug must not lose the digest
                 log.error("digest.hook_failed", hook=getattr(hook, "__name__", "?"), error=repr(exc)[:300])
         self.dispatcher.poke()
-
-    async def notify(self, chat: ChatRecord, text: str) -> None:
-        """Tell one chat something unprompted (feed paused, feed gone)."""
-        platform = self.platforms.get(chat.platform)
-        if platform is None:
-            return
-        try:
-            await platform.send_reply(chat.external_id, Reply(text))
-        except VeilleError as exc:
-            log.warning("notice.failed", chat_id=chat.id, error=str(exc))

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import structlog
 
+from bot.arguments import clean_argument, looks_like_number, parse_number
 from bot.errors import InputError, VeilleError
-from bot.french import of_name
+from bot.french import fold, of_name
 from bot.models import Button, ChatRecord, CommandContext, FeedRecord, Reply, ReplyItem
 from bot.storage import Storage
 from bot.subscribe import SubscriptionService
@@ -24,6 +25,11 @@ from bot.urls import normalize_url
 log = structlog.get_logger(__name__)
 
 MAX_ARGS_LENGTH = 600
+INTERNAL_ERROR = Reply(
+    "Une erreur interne est survenue : la commande n'a pas abouti. Réessayez dans un instant ; "
+    "si cela continue, prévenez l'administrateur de Veille.",
+    ephemeral=True,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +49,9 @@ class CommandSpec:
     option_description_en: str = ""
     option_required: bool = False
     autocomplete_feeds: bool = False
+    # The French name with its accents ("désabonner"), when it differs from `name`: typed
+    # names are compared accents folded, and Discord shows it to French-speaking users.
+    written_fr: str = ""
 
 
 BASE_COMMANDS: tuple[CommandSpec, ...] = (
@@ -66,6 +75,7 @@ BASE_COMMANDS: tuple[CommandSpec, ...] = (
         "Se désabonner d'un flux (numéro ou URL)",
         "Unsubscribe from a feed (number or URL)",
         admin_only=True,
+        written_fr="désabonner",
         argument_fr="numéro ou URL",
         option="flux",
         option_description_fr="Le flux à retirer",
@@ -153,21 +163,35 @@ class Commands:
         self.handlers[spec.name] = handler
 
     def canonical(self, name: str) -> str:
-        """Map an English alias (any case, with or without /, @botname) to the French name."""
-        name = name.lower().lstrip("/").split("@", 1)[0]
-        return next((spec.name for spec in self.specs if name in (spec.name, spec.alias)), name)
+        """Map an alias (English, accented, any case, with or without /, @botname) to the French name."""
+        name = name.lstrip("/").split("@", 1)[0]
+        folded = fold(name)
+        return next((spec.name for spec in self.specs if folded in (spec.name, spec.alias.lower())), name.lower())
 
     def spec_for(self, name: str) -> CommandSpec | None:
         """Return the spec of a command by canonical name, or None."""
         return next((spec for spec in self.specs if spec.name == name), None)
 
     async def __call__(self, ctx: CommandContext) -> Reply | None:
-        """Route one command; errors become French replies, floods become silence."""
+        """Route one command; errors become French replies, floods become silence.
+
+        A handler's bug too gets an answer (`INTERNAL_ERROR`), and its traceback is logged:
+        a user who gets no reply at all cannot tell a bug from a lost message.
+        """
         verdict = self.flood.check(ctx.platform, ctx.user_id)
         if verdict == "drop":
             return None
         if verdict == "warn":
             return Reply("Trop de commandes d'affilée : ralentissez, je reprends dans quelques secondes.")
+        ctx = replace(ctx, command=clean_argument(ctx.command), args=clean_argument(ctx.args))
+        try:
+            return await self._route(ctx)
+        except Exception:
+            log.exception("command.failed", command=ctx.command[:40], platform=ctx.platform)
+            return INTERNAL_ERROR
+
+    async def _route(self, ctx: CommandContext) -> Reply:
+        """Check the command's name, length and rights, then run its handler."""
         name = self.canonical(ctx.command)
         handler = self.handlers.get(name)
         if handler is None:
@@ -287,11 +311,11 @@ class Commands:
         if not arg:
             raise InputError("missing feed", french=f"Précisez lequel : {usage}")
         feeds = await self.storage.subscriptions(chat.id)
-        if arg.isdigit():
-            number = int(arg)
-            if 1 <= number <= len(feeds):
-                return feeds[number - 1]
-            raise InputError("bad number", french=f"Pas d'abonnement n° {number}. Voir /abonnements.")
+        number = parse_number(arg)
+        if number is not None and 1 <= number <= len(feeds):
+            return feeds[number - 1]
+        if number is not None or looks_like_number(arg):
+            raise InputError("bad number", french=f"Pas d'abonnement n° {arg[:12]}. Voir /abonnements.")
         url = normalize_url(arg)
         for feed in feeds:
             if feed.url in (url, arg):

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.arguments import open_zone, parse_number
 from bot.errors import ConfigError
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -54,10 +54,8 @@ class Settings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
+        if open_zone(value) is None:  # "Europe" is a folder: ZoneInfo raises IsADirectoryError
+            raise ValueError(f"unknown time zone {value[:64]!r}")
         return value
 
     @field_validator("log_level")
@@ -71,8 +69,9 @@ class Settings(BaseSettings):
     @field_validator("poll_interval", mode="before")
     @classmethod
     def _seconds_as_number(cls, value: object) -> object:
-        if isinstance(value, str) and value.strip().isdigit():
-            return int(value)
+        seconds = parse_number(value, max_digits=9) if isinstance(value, str) else None
+        if seconds is not None:
+            return seconds
         return value
 
     @field_validator("poll_interval")

@@ -7,6 +7,11 @@ database at start; `daily_state.last_due_at` records the last occurrence handled
 missed while Veille was down is sent at start when less than `CATCH_UP` late, else skipped and
 logged (yesterday's news at midnight helps nobody).
 
+Sending: a job only builds the digest and records its replies in the outbox, in the transaction
+that marks the occurrence handled, under a key per chat and local date (`Storage.queue_daily`);
+the dispatcher sends them, retries what fails and waits out flood limits, so a job never sleeps
+on a 429 and a failed send, a crash or a restart never loses or repeats a day's digest.
+
 Content: the chat's feeds over the last 24 h, one item per story (digests grouped by
 `stories.story_id`, the same event told by several outlets), ranked by legal weight, number of
 outlets and recency, at most `max_items`, split over several replies without cutting an item.
@@ -16,15 +21,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import structlog
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.errors import ChatGoneError, InputError, VeilleError
+from bot.arguments import load_zone, parse_number, zone_name
+from bot.errors import InputError
 from bot.models import ChatRecord, CommandContext, Reply, ReplyItem
 from bot.storage import Storage, from_db_time, to_db_time, utcnow
 from digests.model import Digest
@@ -41,9 +47,10 @@ REPLY_ITEMS = 10
 # How much each kind of legal fact weighs in the ranking (a sentence outranks a mere law cited).
 LEGAL_WEIGHTS = {"peine": 3.0, "infraction": 2.0, "procédure": 2.0, "loi": 1.0}
 
-SendReply = Callable[[ChatRecord, Reply], Awaitable[None]]
+# Send what the outbox holds (`Veille.deliver`): called once replies were queued.
+Deliver = Callable[[], Awaitable[None]]
 
-_TIME = re.compile(r"([01]?\d|2[0-3])\s*(?:[:hH]\s*([0-5]\d)?)?")
+_TIME = re.compile(r"([01]?[0-9]|2[0-3])\s*(?:[:hH]\s*([0-5][0-9])?)?")
 # How /mode names each stored mode to the chat.
 MODE_NAMES = {"instant": "instant", "quotidien": "quotidien", "both": "les deux"}
 _OFF = {"off", "non", "arret", "arrêt", "stop", "aucun"}
@@ -64,15 +71,13 @@ def parse_time(text: str) -> str:
     match = _TIME.fullmatch(text.strip())
     if not match:
         raise InputError("bad time", french="Heure non reconnue : écrivez par exemple /quotidien 08:00 ou 7h30.")
-    return f"{int(match[1]):02d}:{int(match[2] or 0):02d}"
+    hour, minute = parse_number(match[1]) or 0, parse_number(match[2] or "0") or 0  # ASCII digits (regex)
+    return f"{hour:02d}:{minute:02d}"
 
 
 def zone(name: str) -> ZoneInfo:
     """Return the chat's time zone, falling back to Europe/Paris for a bad stored value."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("Europe/Paris")
+    return load_zone(name)
 
 
 def wants_daily(chat: ChatRecord) -> bool:
@@ -123,20 +128,20 @@ class Story:
 
 
 class DailyDigests:
-    """Schedule, build and send each chat's daily digest, and answer its settings commands."""
+    """Schedule, build and queue each chat's daily digest, and answer its settings commands."""
 
     def __init__(
         self,
         storage: Storage,
         scheduler: BaseScheduler,
-        send: SendReply,
+        deliver: Deliver,
         *,
         max_items: int = 10,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.storage = storage
         self.scheduler = scheduler
-        self.send = send
+        self.deliver = deliver
         self.max_items = max_items
         self.clock = clock or (lambda: utcnow())
 
@@ -177,14 +182,15 @@ class DailyDigests:
         log.info("daily.scheduled", chats=len(chats))
         for chat in chats:
             await self.catch_up(chat)
+        await self.deliver()
 
     async def catch_up(self, chat: ChatRecord) -> None:
-        """Send the chat's latest digest if it was missed less than `CATCH_UP` ago, else skip it."""
+        """Queue the chat's latest digest if it was missed less than `CATCH_UP` ago, else skip it."""
         now = self.clock()
         due = last_due(chat, now)
         handled = await self._last_due(chat.id)
         if handled is None:  # never scheduled before this start: nothing was promised yet
-            await self._mark(chat.id, due, sent=False)
+            await self._mark(chat.id, due)
             return
         if handled >= due:
             return
@@ -193,7 +199,7 @@ class DailyDigests:
             await self.send_daily(chat, due)
         else:
             log.warning("daily.skipped", chat_id=chat.id, due=to_db_time(due), reason="too late")
-            await self._mark(chat.id, due, sent=False)
+            await self._mark(chat.id, due)
 
     async def fire(self, chat_id: int) -> None:
         """Run one chat's job (the scheduler calls it at the chat's local time)."""
@@ -206,39 +212,32 @@ class DailyDigests:
             return
         try:
             await self.send_daily(chat, due)
+            await self.deliver()
         except Exception as exc:  # noqa: BLE001  # one chat's failure must not stop the scheduler
             log.error("daily.failed", chat_id=chat_id, error=repr(exc)[:300])
 
     async def send_daily(self, chat: ChatRecord, due: datetime) -> int:
-        """Build and send the chat's daily digest for `due`; return how many replies were sent."""
+        """Queue the chat's daily digest for `due` in the outbox; return how many replies were queued.
+
+        The key is the chat's local date of `due`: the same day is never queued twice, whatever
+        `daily_state` says (a restart, a rerun, a time zone moved the same day).
+        """
         replies = await self.build(chat, self.clock())
-        sent = 0
-        try:
-            for reply in replies:
-                await self.send(chat, reply)
-                sent += 1
-        except ChatGoneError:
-            await self.storage.set_chat_active(chat.id, False)
-            self.schedule(replace(chat, active=False))
-            log.warning("chat.inactive", chat_id=chat.id)
-            return sent
-        except VeilleError as exc:
-            log.error("daily.send_failed", chat_id=chat.id, error=str(exc))
-            return sent
-        await self._mark(chat.id, due, sent=True)
-        log.info("daily.sent", chat_id=chat.id, replies=sent)
-        return sent
+        day = due.astimezone(zone(chat.timezone)).date().isoformat()
+        queued = await self.storage.queue_daily(chat.id, replies, key=f"daily:{day}", due=due)
+        log.info("daily.queued", chat_id=chat.id, day=day, replies=queued, already=not queued)
+        return queued
 
     async def _last_due(self, chat_id: int) -> datetime | None:
         row = await self.storage.fetchone("SELECT last_due_at FROM daily_state WHERE chat_id = ?", (chat_id,))
         return from_db_time(row[0]) if row else None
 
-    async def _mark(self, chat_id: int, due: datetime, *, sent: bool) -> None:
+    async def _mark(self, chat_id: int, due: datetime) -> None:
+        """Record `due` as handled without a digest (skipped, or nothing promised yet)."""
         await self.storage.execute(
-            """INSERT INTO daily_state (chat_id, last_due_at, last_sent_at) VALUES (?, ?, ?)
-               ON CONFLICT (chat_id) DO UPDATE SET last_due_at = excluded.last_due_at,
-               last_sent_at = COALESCE(excluded.last_sent_at, daily_state.last_sent_at)""",
-            (chat_id, to_db_time(due), to_db_time(self.clock()) if sent else None),
+            """INSERT INTO daily_state (chat_id, last_due_at) VALUES (?, ?)
+               ON CONFLICT (chat_id) DO UPDATE SET last_due_at = excluded.last_due_at""",
+            (chat_id, to_db_time(due)),
         )
 
     # -- content --------------------------------------------------------------------------------
@@ -312,7 +311,7 @@ class DailyDigests:
         mode = "both" if chat.mode == "instant" else chat.mode
         await self.storage.update_chat(chat.id, daily_time=at, mode=mode)
         updated = await self._reload(chat)
-        await self._mark(chat.id, last_due(updated, self.clock()), sent=False)
+        await self._mark(chat.id, last_due(updated, self.clock()))
         self.schedule(updated)
         text = f"Digest quotidien chaque jour à {at} ({chat.timezone})."
         if mode == "both":
@@ -324,21 +323,11 @@ class DailyDigests:
         arg = ctx.args.strip()
         if not arg:
             return Reply(f"Fuseau horaire : {chat.timezone}. Pour le changer : /fuseau Europe/Paris")
-        try:
-            ZoneInfo(arg)
-            valid = "/" in arg or arg.upper() == "UTC"
-        except (ZoneInfoNotFoundError, ValueError):
-            valid = False
-        if not valid:
-            raise InputError(
-                "bad timezone",
-                french="Fuseau inconnu. Exemples : Europe/Paris, America/Martinique, Indian/Reunion, UTC",
-            )
-        name = "UTC" if arg.upper() == "UTC" else arg
+        name = zone_name(arg)
         await self.storage.update_chat(chat.id, timezone=name)
         updated = await self._reload(chat)
         if wants_daily(updated):
-            await self._mark(chat.id, last_due(updated, self.clock()), sent=False)
+            await self._mark(chat.id, last_due(updated, self.clock()))
         self.schedule(updated)
         return Reply(f"Fuseau horaire : {name}.", ephemeral=True)
 
@@ -357,7 +346,7 @@ class DailyDigests:
         await self.storage.update_chat(chat.id, mode=mode, daily_time=daily_time)
         updated = await self._reload(chat)
         if wants_daily(updated) and not wants_daily(chat):
-            await self._mark(chat.id, last_due(updated, self.clock()), sent=False)
+            await self._mark(chat.id, last_due(updated, self.clock()))
         self.schedule(updated)
         text = {
             "instant": "Mode instant : chaque nouvel article arrive dès sa publication.",

@@ -12,6 +12,7 @@ VeilleError
 ├── InputError             a chat command's argument is unusable
 └── SendError              a chat platform refused a message
     ├── ChatGoneError      blocked, kicked, deleted: mark the chat inactive
+    ├── RejectedError      this message is refused for what it is (a 400): never retry it
     └── RetryLaterError    rate limited or transient: keep the delivery, retry later
 """
 
@@ -101,6 +102,19 @@ class SendError(VeilleError):
 
 class ChatGoneError(SendError):
     """The chat is gone for us (bot blocked, kicked, chat deleted): stop sending to it."""
+
+
+class RejectedError(SendError):
+    """The platform refused this very message and would refuse it again: fail it, keep the rest.
+
+    Raised only after the adapter has tried the message once more in a degraded form (plain
+    text, split, minimal); `str(error)` carries the platform's answer, which the outbox stores,
+    and `answer` the platform's own words alone.
+    """
+
+    def __init__(self, message: str, *, answer: str | None = None) -> None:
+        super().__init__(message)
+        self.answer = answer if answer is not None else message
 
 
 class RetryLaterError(SendError):

@@ -13,9 +13,7 @@ import structlog
 
 from bot.commands import CommandSpec, Handler
 from bot.daily import DailyDigests
-from bot.errors import SendError
 from bot.follows import Follows
-from bot.models import ChatRecord, Reply
 from bot.search import SearchCommand, SearchIndex
 
 if TYPE_CHECKING:
@@ -98,16 +96,9 @@ SPECS = {
 
 def install_features(app: Veille) -> None:
     """Register the feature commands, the digest hooks and the start-time work on `app`."""
-
-    async def send(chat: ChatRecord, reply: Reply) -> None:
-        platform = app.platforms.get(chat.platform)
-        if platform is None:
-            raise SendError(f"platform {chat.platform} not running", french="Plateforme indisponible.")
-        await platform.send_reply(chat.external_id, reply)
-
     index = SearchIndex(app.storage)
     follows = Follows(app.storage)
-    daily = DailyDigests(app.storage, app.scheduler, send, max_items=app.settings.daily_max_items)
+    daily = DailyDigests(app.storage, app.scheduler, app.deliver, max_items=app.settings.daily_max_items)
     search = SearchCommand(app.storage, index)
 
     handlers: dict[str, Handler] = {
@@ -123,10 +114,10 @@ def install_features(app: Veille) -> None:
         app.commands.register(SPECS[name], handler)
 
     app.digest_hooks.append(index.on_digest)
-    app.digest_hooks.append(follows.on_digest)
+    app.queue_hooks.append(follows.queue_alerts)  # in the digest's transaction: no alert lost
 
     async def start() -> None:
-        """Catch the index up, then rebuild daily jobs and send a missed digest."""
+        """Catch the index up, then rebuild daily jobs and queue a missed digest."""
         await index.catch_up()
         await daily.start()
 

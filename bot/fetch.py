@@ -27,6 +27,7 @@ import httpcore
 import httpx
 import structlog
 
+from bot.arguments import looks_like_number, parse_number
 from bot.errors import (
     FetchError,
     FetchTimeoutError,
@@ -77,8 +78,11 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    seconds = parse_number(value, max_digits=10)  # ASCII digits only: "²".isdigit(), yet float() refuses it
+    if seconds is not None:
+        return float(seconds)
+    if looks_like_number(value):
+        return None
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -409,7 +413,8 @@ class Fetcher:
         if encoding not in ("identity", "gzip", "deflate"):
             raise FetchError(f"{response.url}: unsupported Content-Encoding {encoding!r}")
         declared = response.headers.get("Content-Length", "")
-        if encoding == "identity" and declared.isdigit() and int(declared) > self.max_bytes:
+        length = parse_number(declared, max_digits=20)
+        if encoding == "identity" and length is not None and length > self.max_bytes:
             raise TooLargeError(f"{response.url}: Content-Length {declared} over {self.max_bytes}")
         decoder = _BoundedDecoder(encoding, self.max_bytes)
         # raw bytes are bounded too: compressed data can be padded with blocks that inflate to

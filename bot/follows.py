@@ -10,14 +10,18 @@ An alert is a delivery of kind "follow" with a French note ("Suivi : CNIL"), at 
 chat per digest (the outbox's unique key), and none when the chat already gets that digest
 through a subscription or was already sent the same story (`bot.stories`) in the last 48 h.
 Follows are instant alerts whatever the chat's mode: following is asking to be told at once.
+Alerts are queued inside the digest's own transaction (`Storage.store_digest`'s hooks), so a
+crash can never leave a digest stored and its alerts lost.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import aiosqlite
 import structlog
 
+from bot.arguments import looks_like_number, parse_number
 from bot.errors import InputError
 from bot.french import folded_words, stem
 from bot.models import Button, ChatRecord, CommandContext, Reply, ReplyItem
@@ -70,13 +74,13 @@ class Follows:
 
     # -- alerts ---------------------------------------------------------------------------------
 
-    async def on_digest(self, digest_id: int, digest: Digest) -> None:
-        """Queue follow alerts for a new digest (the core's digest hook)."""
-        await self.alert(digest_id, digest)
+    async def queue_alerts(self, db: aiosqlite.Connection, digest_id: int, digest: Digest) -> int:
+        """Queue one follow alert per chat whose follows match this digest; return how many.
 
-    async def alert(self, digest_id: int, digest: Digest) -> int:
-        """Queue one follow alert per chat whose follows match this digest; return how many."""
-        norms = [r[0] for r in await self.storage.fetchall("SELECT DISTINCT norm FROM follows")]
+        A `bot.storage.QueueHook`: `db` is the connection of the transaction storing the digest.
+        """
+        async with db.execute("SELECT DISTINCT norm FROM follows") as cur:
+            norms = [r[0] for r in await cur.fetchall()]
         if not norms:
             return 0
         terms = DigestTerms.of(digest)
@@ -85,7 +89,7 @@ class Follows:
             return 0
         marks = ",".join("?" * len(matched))
         since = to_db_time(utcnow() - STORY_WINDOW)
-        rows = await self.storage.fetchall(
+        async with db.execute(
             f"""SELECT f.chat_id, f.term FROM follows f JOIN chats c ON c.id = f.chat_id
                 WHERE c.active = 1 AND f.norm IN ({marks})
                 AND NOT EXISTS (
@@ -99,15 +103,21 @@ class Follows:
                     AND d2.state IN ('pending', 'sending', 'sent'))
                 ORDER BY f.chat_id, f.id""",
             [*matched, digest_id, digest_id, since],
-        )
+        ) as cur:
+            rows = list(await cur.fetchall())
         by_chat: dict[int, list[str]] = {}
         for chat_id, term in rows:
             by_chat.setdefault(int(chat_id), []).append(term)
         queued = 0
+        stamp = to_db_time(utcnow())
         for chat_id, followed in by_chat.items():
             note = "Suivi : " + ", ".join(followed[:5])
-            if await self.storage.queue_delivery(chat_id, digest_id, kind="follow", note=note):
-                queued += 1
+            async with db.execute(
+                """INSERT OR IGNORE INTO deliveries (chat_id, digest_id, kind, note, state,
+                   next_attempt_at, created_at) VALUES (?, ?, 'follow', ?, 'pending', ?, ?)""",
+                (chat_id, digest_id, note, stamp, stamp),
+            ) as cur:
+                queued += cur.rowcount
         if queued:
             log.info("follow.alerts", digest_id=digest_id, chats=queued)
         return queued
@@ -158,10 +168,10 @@ class Follows:
         if not arg:
             raise InputError("missing unfollow", french="Lequel ? /nepassuivre 2 (numéro donné par /suivis)")
         rows = await self._rows(chat)
-        if arg.isdigit():
-            number = int(arg)
-            if not 1 <= number <= len(rows):
-                raise InputError("bad follow number", french=f"Pas de suivi n° {number}. Voir /suivis.")
+        number = parse_number(arg)
+        if number is not None or looks_like_number(arg):
+            if number is None or not 1 <= number <= len(rows):
+                raise InputError("bad follow number", french=f"Pas de suivi n° {arg[:12]}. Voir /suivis.")
             follow_id, term = rows[number - 1]
         else:
             found = next(((i, t) for i, t in rows if normalize_term(t) == normalize_term(arg)), None)

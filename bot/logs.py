@@ -62,6 +62,7 @@ def configure_logging(*, level: str = "INFO", secrets: Iterable[str | None] = ()
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,  # a logged exception keeps its traceback, scrubbed too
             scrubber,
             structlog.processors.KeyValueRenderer(key_order=["timestamp", "level", "event"]),
         ],

@@ -125,4 +125,38 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX deliveries_chat_created ON deliveries(chat_id, created_at);
     """,
+    # 3: the outbox carries every outgoing message, not only digests. A row is a digest for a
+    # chat (`digest_id`, kinds instant and follow) or a message rendered by each adapter
+    # (`message`: a serialised `bot.models.Reply`, kinds daily and notice). `dedupe_key` makes
+    # a message idempotent per chat ("daily:2026-12-01:1": a day's digest is queued once).
+    # SQLite cannot relax NOT NULL in place, so the table is rebuilt with its rows.
+    """
+    CREATE TABLE deliveries_v3 (
+        id INTEGER PRIMARY KEY,
+        chat_id INTEGER NOT NULL REFERENCES chats(id) ON DELETE CASCADE,
+        digest_id INTEGER REFERENCES digests(id) ON DELETE CASCADE,
+        message TEXT,
+        dedupe_key TEXT,
+        kind TEXT NOT NULL DEFAULT 'instant' CHECK (kind IN ('instant', 'follow', 'daily', 'notice')),
+        note TEXT,
+        state TEXT NOT NULL DEFAULT 'pending'
+            CHECK (state IN ('pending', 'sending', 'sent', 'failed', 'dropped')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        last_error TEXT,
+        sent_at TEXT,
+        created_at TEXT NOT NULL,
+        CHECK ((digest_id IS NULL) != (message IS NULL)),
+        UNIQUE (chat_id, digest_id),
+        UNIQUE (chat_id, dedupe_key)
+    );
+    INSERT INTO deliveries_v3 (id, chat_id, digest_id, kind, note, state, attempts, next_attempt_at,
+                               last_error, sent_at, created_at)
+        SELECT id, chat_id, digest_id, kind, note, state, attempts, next_attempt_at, last_error,
+               sent_at, created_at FROM deliveries;
+    DROP TABLE deliveries;
+    ALTER TABLE deliveries_v3 RENAME TO deliveries;
+    CREATE INDEX deliveries_pending ON deliveries(state, next_attempt_at);
+    CREATE INDEX deliveries_chat_created ON deliveries(chat_id, created_at);
+    """,
 ]

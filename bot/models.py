@@ -6,6 +6,7 @@ reads them; what crosses module boundaries is one of these.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -111,3 +112,26 @@ class Reply:
     buttons: tuple[Button, ...] = ()
     ephemeral: bool = False
     extra: dict[str, str] = field(default_factory=dict, compare=False)
+
+    def to_json(self) -> str:
+        """Serialise for the outbox (daily digests, notices); `from_json` reads it back."""
+        return json.dumps(
+            {
+                "text": self.text,
+                "items": [[i.title, i.url, i.detail] for i in self.items],
+                "buttons": [[b.label, b.data] for b in self.buttons],
+                "extra": self.extra,
+            },
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def from_json(cls, raw: str) -> Reply:
+        """Rebuild a reply stored by `to_json`."""
+        data = json.loads(raw)
+        return cls(
+            text=data["text"],
+            items=tuple(ReplyItem(*item) for item in data.get("items", ())),
+            buttons=tuple(Button(*button) for button in data.get("buttons", ())),
+            extra=dict(data.get("extra", {})),
+        )

@@ -3,14 +3,22 @@
     poll_feed:      fetch (conditional) → parse → store new entries   (bot.fetch, bot.parse)
     digest_pending: entry → article text → digests engine → digest + outbox rows, atomically
 
-Entries are stored before any digest is made, and a digest lands together with its deliveries,
-so a crash at any point is repaired by running `digest_pending` again at start.
+Entries are stored before any digest is made, in the transaction that records the answer's
+ETag and Last-Modified, and a digest lands together with its deliveries (follow alerts
+included), so a crash at any point is repaired by polling again and running `digest_pending`
+again at start. A feed paused or gone tells its subscribers through the outbox, in the
+transaction that stops it.
+
+Each feed's poll is its own failure domain: whatever one feed raises while it is fetched,
+parsed or stored is recorded as that feed's error (backoff, pause after three days, notice),
+and the other feeds of the cycle go on.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
+import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -20,9 +28,9 @@ import structlog
 
 from bot.errors import FetchError, HTTPStatusError, VeilleError
 from bot.fetch import Fetcher, looks_like_text
-from bot.models import ChatRecord, FeedRecord, ParsedFeed
-from bot.parse import parse_feed
-from bot.storage import PendingEntry, Storage, utcnow
+from bot.models import FeedRecord, ParsedFeed
+from bot.parse import clean_text, parse_feed
+from bot.storage import PendingEntry, PollSuccess, QueueHook, Storage, utcnow
 from digests.engine import get_engine
 from digests.extract import article_from_feed_item, article_from_html, is_full_article
 from digests.model import Article, Digest
@@ -31,9 +39,11 @@ log = structlog.get_logger(__name__)
 
 MAX_BACKOFF = timedelta(hours=24)
 PAUSE_AFTER = timedelta(days=3)
+# What subscribers read when a feed fails for a reason Veille did not foresee.
+UNEXPECTED_FRENCH = "erreur inattendue en lisant ce flux"
 
-# Called with (chat, French text) when subscribers must be told something (feed paused).
-Notify = Callable[[ChatRecord, str], Awaitable[None]]
+# Called when messages were queued in the outbox (feed paused notices): wake the dispatcher.
+Queued = Callable[[], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,14 +81,17 @@ class Pipeline:
         *,
         poll_interval: timedelta,
         max_new_entries: int = 50,
-        notify: Notify | None = None,
+        queued: Queued | None = None,
+        queue_with_digest: Sequence[QueueHook] = (),
         on_digest: Callable[[int, Digest], Awaitable[None]] | None = None,
     ) -> None:
         self.storage = storage
         self.fetcher = fetcher
         self.poll_interval = poll_interval
         self.max_new_entries = max_new_entries
-        self.notify = notify
+        self.queued = queued
+        # Read at each digest: features add their hooks after the pipeline is built.
+        self.queue_with_digest = queue_with_digest
         self.on_digest = on_digest
         # spaCy runs in one worker thread: the event loop keeps serving chats meanwhile.
         self._nlp_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="veille-nlp")
@@ -91,12 +104,26 @@ class Pipeline:
     # -- polling ---------------------------------------------------------------------------
 
     async def poll_feed(self, feed: FeedRecord) -> PollOutcome:
-        """Fetch one feed conditionally and store its new entries; never raises on feed errors."""
+        """Fetch one feed conditionally and store its new entries; never raises.
+
+        Any exception (a feed error, a parser or storage bug on a poisoned item) becomes this
+        feed's recorded error, so one feed never stops the cycle of the others.
+        """
         now = utcnow()
         try:
-            result = await self.fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
-        except FetchError as exc:
-            return await self._record_error(feed, exc, now)
+            return await self._poll(feed, now)
+        except Exception as exc:  # noqa: BLE001  # one feed's failure must not stop the others
+            if not isinstance(exc, VeilleError):
+                where = traceback.format_exception(exc, limit=-3)
+                log.error("feed.poll_failed", feed_id=feed.id, error=repr(exc)[:300], where="".join(where)[-1500:])
+            try:
+                return await self._record_error(feed, exc, now)
+            except Exception as again:  # noqa: BLE001  # the store itself fails: log, go on
+                log.error("feed.error_not_recorded", feed_id=feed.id, error=repr(again)[:300])
+                return PollOutcome(feed.id, "error", error=_describe(exc))
+
+    async def _poll(self, feed: FeedRecord, now: datetime) -> PollOutcome:
+        result = await self.fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
         if result.permanent_redirect and result.permanent_redirect != feed.url:
             await self.storage.move_feed(feed.id, result.permanent_redirect)
             log.info("feed.moved", feed_id=feed.id, url=result.permanent_redirect)
@@ -106,64 +133,61 @@ class Pipeline:
                 feed.id, next_poll_at=next_poll, etag=feed.etag, last_modified=feed.last_modified
             )
             return PollOutcome(feed.id, "not_modified")
-        try:
-            parsed = parse_feed(result.body, url=result.url, content_type=result.content_type)
-        except VeilleError as exc:
-            return await self._record_error(feed, exc, now)
-        await self.storage.record_poll_success(
-            feed.id,
-            next_poll_at=next_poll,
-            etag=result.etag,
-            last_modified=result.last_modified,
-            title=parsed.title,
+        parsed = parse_feed(result.body, url=result.url, content_type=result.content_type)
+        poll = PollSuccess(
+            next_poll_at=next_poll, etag=result.etag, last_modified=result.last_modified, title=parsed.title
         )
-        new_ids = await self.store_entries(feed, parsed, first_poll=False)
+        new_ids = await self.store_entries(feed, parsed, first_poll=False, poll=poll)
         log.info("feed.polled", feed_id=feed.id, new=len(new_ids))
         return PollOutcome(feed.id, "new" if new_ids else "unchanged", new_entries=len(new_ids))
 
-    async def store_entries(self, feed: FeedRecord, parsed: ParsedFeed, *, first_poll: bool) -> list[int]:
-        """Store a parsed feed's entries; on a first poll only the newest one gets a digest."""
-        limit = 1 if first_poll else self.max_new_entries
-        return await self.storage.add_entries(feed.id, parsed.entries, digest_limit=limit)
+    async def store_entries(
+        self, feed: FeedRecord, parsed: ParsedFeed, *, first_poll: bool, poll: PollSuccess | None = None
+    ) -> list[int]:
+        """Store a parsed feed's entries; on a first poll only the newest one gets a digest.
 
-    async def _record_error(self, feed: FeedRecord, exc: VeilleError, now: datetime) -> PollOutcome:
+        `poll` (validators, next poll time) is recorded in the same transaction as the entries.
+        """
+        limit = 1 if first_poll else self.max_new_entries
+        return await self.storage.add_entries(feed.id, parsed.entries, digest_limit=limit, poll=poll)
+
+    async def _record_error(self, feed: FeedRecord, exc: Exception, now: datetime) -> PollOutcome:
         status = exc.status if isinstance(exc, HTTPStatusError) else None
         retry_after = exc.retry_after if isinstance(exc, HTTPStatusError) else None
-        log.warning("feed.error", feed_id=feed.id, error=str(exc), status=status)
+        error = _describe(exc)
+        french = exc.french if isinstance(exc, VeilleError) else UNEXPECTED_FRENCH
+        log.warning("feed.error", feed_id=feed.id, error=error, status=status)
         if status == 410:
-            await self.storage.set_feed_status(feed.id, "gone")
-            await self._tell_subscribers(
+            await self._stop_feed(
                 feed,
+                "gone",
                 f"Le flux {feed.url} n'existe plus (erreur 410) : il n'est plus suivi. "
                 "Vous pouvez vous désabonner avec /desabonner.",
             )
-            return PollOutcome(feed.id, "gone", error=str(exc))
+            return PollOutcome(feed.id, "gone", error=error)
         updated = await self.storage.record_poll_error(
             feed.id,
-            error=str(exc),
+            error=error,
             next_poll_at=next_poll_time(
                 self.poll_interval, now=now, errors=feed.consecutive_errors + 1, retry_after=retry_after
             ),
         )
         if updated.first_error_at and now - updated.first_error_at >= PAUSE_AFTER:
-            await self.storage.set_feed_status(feed.id, "paused")
-            await self._tell_subscribers(
+            await self._stop_feed(
                 feed,
-                f"Le flux {feed.url} est en erreur depuis plus de 3 jours ({exc.french}) : "
+                "paused",
+                f"Le flux {feed.url} est en erreur depuis plus de 3 jours ({french}) : "
                 f"il est mis en pause. Pour le relancer : /reprendre {feed.url}",
             )
-            return PollOutcome(feed.id, "paused", error=str(exc))
-        return PollOutcome(feed.id, "error", error=str(exc))
+            return PollOutcome(feed.id, "paused", error=error)
+        return PollOutcome(feed.id, "error", error=error)
 
-    async def _tell_subscribers(self, feed: FeedRecord, text: str) -> None:
-        if self.notify is None:
-            return
-        for chat in await self.storage.subscribers(feed.id):
-            if chat.active:
-                try:
-                    await self.notify(chat, text)
-                except VeilleError as exc:
-                    log.warning("feed.notice_failed", chat_id=chat.id, error=str(exc))
+    async def _stop_feed(self, feed: FeedRecord, status: str, notice: str) -> None:
+        """Stop polling the feed and queue `notice` for its subscribers in one transaction."""
+        told = await self.storage.stop_feed(feed.id, status, notice=notice)
+        log.info("feed.stopped", feed_id=feed.id, status=status, notices=told)
+        if told and self.queued is not None:
+            self.queued()
 
     # -- digests ---------------------------------------------------------------------------
 
@@ -188,10 +212,15 @@ class Pipeline:
             log.error("entry.digest_failed", entry_id=pending.id, error=repr(exc)[:300])
             await self.storage.mark_entry_failed(pending.id, repr(exc))
             return
-        digest_id = await self.storage.store_digest(pending.id, digest)
+        digest_id = await self.store_digest(pending.id, digest)
         log.info("entry.digested", entry_id=pending.id, digest_id=digest_id)
+
+    async def store_digest(self, entry_id: int, digest: Digest) -> int:
+        """Store a digest with its deliveries and follow alerts (one transaction), then run hooks."""
+        digest_id = await self.storage.store_digest(entry_id, digest, also=tuple(self.queue_with_digest))
         if self.on_digest is not None:
             await self.on_digest(digest_id, digest)
+        return digest_id
 
     async def article_for(self, pending: PendingEntry) -> Article:
         """Return the article's text: the feed's own when it is a real article, else the page's."""
@@ -234,6 +263,18 @@ class Pipeline:
                 return await self.poll_feed(feed)
 
         return list(await asyncio.gather(*(one(f) for f in feeds)))
+
+
+def _describe(exc: BaseException) -> str:
+    """Return an error's message fit for a log and the database (bounded, no surrogates).
+
+    Veille's own errors keep their message; any other shows its type, which says more.
+    """
+    try:
+        text = str(exc) if isinstance(exc, VeilleError) else repr(exc)
+    except Exception:  # noqa: BLE001  # a broken __str__ must not hide the failure
+        text = type(exc).__name__
+    return clean_text(text)[:500] or type(exc).__name__
 
 
 def _charset(content_type: str) -> str:

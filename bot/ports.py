@@ -16,7 +16,7 @@ class Sender(Protocol):
     """Send messages to one platform's chats; failures use the core's SendError family."""
 
     async def send_digest(self, chat_id: str, digest: Digest, *, note: str | None = None) -> None:
-        """Post one digest or raise ChatGoneError / RetryLaterError / SendError."""
+        """Post one digest or raise ChatGoneError / RetryLaterError / RejectedError / SendError."""
         ...
 
     async def send_reply(self, chat_id: str, reply: Reply) -> None:

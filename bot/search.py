@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
+from bot.arguments import load_zone, parse_number
 from bot.errors import InputError
 from bot.french import content_stems
 from bot.models import Button, ChatRecord, CommandContext, Reply, ReplyItem
@@ -60,7 +61,7 @@ SYNTAX_HELP = (
 _TOKEN = re.compile(
     r'(?P<key>[^\W\d_]\w*):(?P<value>"[^"]*"|[^\s"]*)|"(?P<phrase>[^"]*)"|(?P<word>[^\s"]+)|(?P<quote>")'
 )
-_DURATION = re.compile(r"(\d{1,4})\s*([hjdswm])", re.IGNORECASE)
+_DURATION = re.compile(r"([0-9]{1,4})\s*([hjdswm])", re.IGNORECASE)
 _DURATION_UNITS = {"h": 1 / 24, "j": 1, "d": 1, "s": 7, "w": 7, "m": 30}
 _KEYS = {
     "acteur": "actor",
@@ -126,9 +127,9 @@ def parse_query(text: str, *, now: datetime | None = None) -> Query:
         elif key == "since":
             since = _parse_since(value, now)
         else:
-            if not value.isdigit() or int(value) < 1:
+            feed_number = parse_number(value)
+            if feed_number is None or feed_number < 1:
                 raise _hint("bad feed", "Après flux:, indiquez un numéro de /abonnements (ex. flux:2).")
-            feed_number = int(value)
     query = Query(tuple(words), tuple(phrases), tuple(actors), since, feed_number, text=text.strip())
     if query.has_terms and not _meaningful(query):
         raise _hint("only stop words", "Ces mots sont trop courants pour une recherche : précisez-la.")
@@ -148,7 +149,7 @@ def _parse_since(value: str, now: datetime) -> datetime:
     """Read "7j", "24h", "2s"/"2w", "3m" or an ISO date into the earliest time wanted."""
     duration = _DURATION.fullmatch(value)
     if duration:
-        days = int(duration[1]) * _DURATION_UNITS[duration[2].lower()]
+        days = (parse_number(duration[1]) or 0) * _DURATION_UNITS[duration[2].lower()]
         return now - timedelta(days=days)
     try:
         day = datetime.fromisoformat(value)
@@ -418,9 +419,9 @@ class SearchCommand:
         if not args:
             return Reply("Que cherchez-vous ? " + SYNTAX_HELP, ephemeral=True)
         page = 1
-        paged = re.fullmatch(r"#([a-z0-9]{4,12})\s+(\d{1,3})", args)
+        paged = re.fullmatch(r"#([a-z0-9]{4,12})\s+([0-9]{1,3})", args)
         if paged:
-            token, page = paged[1], max(1, min(int(paged[2]), MAX_PAGE))
+            token, page = paged[1], max(1, min(parse_number(paged[2]) or 1, MAX_PAGE))
             row = await self.storage.fetchone(
                 "SELECT query FROM search_sessions WHERE token = ? AND chat_id = ?", (token, chat.id)
             )
@@ -442,7 +443,7 @@ class SearchCommand:
             token = await self._save(chat, text)
         first = (page - 1) * PAGE_SIZE + 1
         header = f"Résultats {first}–{first + len(hits) - 1} pour {shown} :"
-        zone = _zone(chat.timezone)
+        zone = load_zone(chat.timezone)
         items = tuple(ReplyItem(hit.digest.title or hit.digest.url, hit.digest.url, _detail(hit, zone)) for hit in hits)
         buttons: list[Button] = []
         if token and page > 1:
@@ -472,13 +473,6 @@ class SearchCommand:
             (token, chat.id, text, to_db_time(now)),
         )
         return token
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (KeyError, ValueError):
-        return ZoneInfo("Europe/Paris")
 
 
 def _detail(hit: Hit, zone: ZoneInfo) -> str:

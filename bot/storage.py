@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,7 +21,7 @@ import aiosqlite
 import structlog
 
 from bot.migrations import MIGRATIONS
-from bot.models import ChatRecord, Entry, FeedRecord
+from bot.models import ChatRecord, Entry, FeedRecord, Reply
 from bot.stories import STORY_WINDOW, best_match, signature
 from bot.stories import Signature as StorySignature
 from digests.model import Digest
@@ -55,6 +55,16 @@ def content_hash(entry: Entry) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class PollSuccess:
+    """What a good answer changes on its feed: validators, next poll time, the feed's title."""
+
+    next_poll_at: datetime
+    etag: str | None
+    last_modified: str | None
+    title: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class PendingEntry:
     """An entry waiting for its digest, with what the pipeline needs to make it."""
 
@@ -65,17 +75,23 @@ class PendingEntry:
     entry: Entry
 
 
+# Queues more deliveries for a new digest inside `store_digest`'s transaction (follow alerts):
+# called with the transaction's connection, the digest id and the digest; returns how many.
+QueueHook = Callable[[aiosqlite.Connection, int, Digest], Awaitable[int]]
+
+
 @dataclass(frozen=True, slots=True)
 class DeliveryJob:
-    """One outbox row claimed for sending."""
+    """One outbox row claimed for sending: a digest (instant, follow) or a message (daily, notice)."""
 
     id: int
     chat: ChatRecord
-    digest_id: int
-    digest: Digest
+    digest_id: int | None
+    digest: Digest | None
     kind: str
     note: str | None
     attempts: int
+    message: Reply | None = None
 
 
 def _feed(row: aiosqlite.Row) -> FeedRecord:
@@ -242,13 +258,14 @@ class Storage:
         last_modified: str | None,
         title: str | None = None,
     ) -> None:
-        """Store the validators of a good answer (200 or 304) and clear the error streak."""
-        await self.execute(
-            """UPDATE feeds SET etag = ?, last_modified = ?, title = COALESCE(NULLIF(?, ''), title),
-               consecutive_errors = 0, last_error = NULL, first_error_at = NULL,
-               next_poll_at = ?, last_polled_at = ? WHERE id = ?""",
-            (etag, last_modified, title or "", to_db_time(next_poll_at), to_db_time(utcnow()), feed_id),
-        )
+        """Store the validators of a good answer without entries (a 304) and clear the error streak.
+
+        A 200 with entries goes through `add_entries(..., poll=...)`: its validators must land
+        in the transaction that stores its entries.
+        """
+        poll = PollSuccess(next_poll_at=next_poll_at, etag=etag, last_modified=last_modified, title=title)
+        async with self.transaction() as db:
+            await _record_poll(db, feed_id, poll)
 
     async def record_poll_error(self, feed_id: int, *, error: str, next_poll_at: datetime) -> FeedRecord:
         """Count one more consecutive error and push the next poll back; return the new state."""
@@ -274,6 +291,28 @@ class Storage:
         else:
             await self.execute("UPDATE feeds SET status = ? WHERE id = ?", (status, feed_id))
 
+    async def stop_feed(self, feed_id: int, status: str, *, notice: str) -> int:
+        """Pause a feed or mark it gone, and queue `notice` for each active subscriber, atomically.
+
+        Only a real change of status queues the notice, so a feed stopped twice (a late poll)
+        tells each chat once; return how many notices were queued.
+        """
+        stamp = to_db_time(utcnow())
+        async with self.transaction() as db:
+            async with db.execute(
+                "UPDATE feeds SET status = ? WHERE id = ? AND status != ?", (status, feed_id, status)
+            ) as cur:
+                if cur.rowcount != 1:
+                    return 0
+            async with db.execute(
+                """INSERT INTO deliveries (chat_id, message, kind, state, next_attempt_at, created_at)
+                   SELECT c.id, ?, 'notice', 'pending', ?, ? FROM chats c
+                   JOIN subscriptions s ON s.chat_id = c.id AND s.feed_id = ?
+                   WHERE c.active = 1""",
+                (Reply(notice).to_json(), stamp, stamp, feed_id),
+            ) as cur:
+                return cur.rowcount
+
     async def move_feed(self, feed_id: int, new_url: str) -> None:
         """Follow a permanent redirect: store the new URL unless another feed already has it."""
         await self.execute("UPDATE OR IGNORE feeds SET url = ? WHERE id = ?", (new_url, feed_id))
@@ -281,28 +320,38 @@ class Storage:
     # -- entries ---------------------------------------------------------------------------
 
     async def add_entries(
-        self, feed_id: int, entries: Iterable[Entry], *, digest_limit: int | None = None
+        self,
+        feed_id: int,
+        entries: Iterable[Entry],
+        *,
+        digest_limit: int | None = None,
+        poll: PollSuccess | None = None,
     ) -> list[int]:
         """Insert entries not seen before (one transaction); return the ids queued for a digest.
 
         Of the new entries only the newest `digest_limit` are queued ('new'); the others are
         recorded as 'seen'. A feed's first poll uses 1 (no backlog flood), later polls the
         per-cycle cap (a feed that suddenly lists 10,000 items cannot flood a chat).
+        `poll` (the answer's ETag, Last-Modified, next poll) lands in the same transaction:
+        recorded alone first, a kill before the entries would turn every later poll into a
+        304 and lose them for good.
         """
         entries = list({e.uid: e for e in reversed(list(entries))}.values())[::-1]  # first of a uid wins
-        if not entries:
-            return []
-        marks = ",".join("?" * len(entries))
-        known_rows = await self.fetchall(
-            f"SELECT uid FROM entries WHERE feed_id = ? AND uid IN ({marks})",
-            [feed_id, *(e.uid for e in entries)],
-        )
-        known = {r[0] for r in known_rows}
-        fresh = _newest_first([e for e in entries if e.uid not in known])
-        queued = {e.uid for e in (fresh if digest_limit is None else fresh[:digest_limit])}
         now = to_db_time(utcnow())
         new_ids: list[int] = []
         async with self.transaction() as db:
+            if poll is not None:
+                await _record_poll(db, feed_id, poll)
+            if not entries:
+                return []
+            marks = ",".join("?" * len(entries))
+            async with db.execute(
+                f"SELECT uid FROM entries WHERE feed_id = ? AND uid IN ({marks})",
+                [feed_id, *(e.uid for e in entries)],
+            ) as cur:
+                known = {r[0] for r in await cur.fetchall()}
+            fresh = _newest_first([e for e in entries if e.uid not in known])
+            queued = {e.uid for e in (fresh if digest_limit is None else fresh[:digest_limit])}
             for entry in fresh:
                 state = "new" if entry.uid in queued else "seen"
                 async with db.execute(
@@ -357,14 +406,15 @@ class Storage:
 
     # -- digests and the outbox --------------------------------------------------------------
 
-    async def store_digest(self, entry_id: int, digest: Digest) -> int:
+    async def store_digest(self, entry_id: int, digest: Digest, *, also: Sequence[QueueHook] = ()) -> int:
         """Store a digest and queue one delivery per subscribed chat, atomically.
 
         Chats in `quotidien` mode get it only through the daily digest. The digest joins a story
         (`bot.stories`: the same event told by other outlets in the last 48 h), and a chat that
         was already sent that story from another feed in that window is not sent it again. The
         entry leaves the 'new' state in the same transaction, so a crash either redoes all of it
-        or none.
+        or none. Each of `also` (follow alerts) queues its own deliveries in that transaction, in
+        a savepoint: a hook that raises is logged and undone, the digest still lands.
         """
         now = utcnow()
         stamp = to_db_time(now)
@@ -399,6 +449,8 @@ class Storage:
                 (digest_id, stamp, stamp, entry_id, story_id, feed_id, since),
             ) as cur:
                 queued = cur.rowcount
+            for hook in also:
+                queued += await _in_savepoint(db, hook, digest_id, digest)
             await db.execute("UPDATE entries SET state = 'digested' WHERE id = ?", (entry_id,))
         log.debug("digest.stored", digest_id=digest_id, story_id=story_id, queued=queued)
         return digest_id
@@ -446,6 +498,34 @@ class Storage:
         )
         return changed == 1
 
+    async def queue_daily(self, chat_id: int, replies: Sequence[Reply], *, key: str, due: datetime) -> int:
+        """Queue a chat's daily digest and record its occurrence `due` as handled, atomically.
+
+        `key` names the chat's day ("daily:2026-12-01"); each reply is queued as "key:n", and a
+        day whose first reply is already queued is not queued again, so a restart or a rerun of
+        the job never sends a day's digest twice. Return how many replies were queued.
+        """
+        stamp = to_db_time(utcnow())
+        async with self.transaction() as db:
+            async with db.execute(
+                "SELECT 1 FROM deliveries WHERE chat_id = ? AND dedupe_key = ?", (chat_id, f"{key}:1")
+            ) as cur:
+                known = await cur.fetchone() is not None
+            if not known:
+                for number, reply in enumerate(replies, start=1):
+                    await db.execute(
+                        """INSERT INTO deliveries (chat_id, message, dedupe_key, kind, state,
+                           next_attempt_at, created_at) VALUES (?, ?, ?, 'daily', 'pending', ?, ?)""",
+                        (chat_id, reply.to_json(), f"{key}:{number}", stamp, stamp),
+                    )
+            await db.execute(
+                """INSERT INTO daily_state (chat_id, last_due_at, last_sent_at) VALUES (?, ?, ?)
+                   ON CONFLICT (chat_id) DO UPDATE SET last_due_at = excluded.last_due_at,
+                   last_sent_at = COALESCE(excluded.last_sent_at, daily_state.last_sent_at)""",
+                (chat_id, to_db_time(due), None if known else stamp),
+            )
+        return 0 if known else len(replies)
+
     async def latest_digest_id(self, feed_id: int) -> int | None:
         """Return the id of the feed's newest digest, or None."""
         row = await self.fetchone(
@@ -468,12 +548,12 @@ class Storage:
         """
         async with self.transaction() as db:
             async with db.execute(
-                """SELECT d.id, d.digest_id, d.kind, d.note, d.attempts, g.json,
+                """SELECT d.id, d.digest_id, d.message, d.kind, d.note, d.attempts, g.json,
                           c.id AS c_id, c.platform AS c_platform, c.external_id AS c_external_id,
                           c.title AS c_title, c.timezone AS c_timezone,
                           c.daily_time AS c_daily_time, c.mode AS c_mode, c.active AS c_active
                    FROM deliveries d JOIN chats c ON c.id = d.chat_id
-                   JOIN digests g ON g.id = d.digest_id
+                   LEFT JOIN digests g ON g.id = d.digest_id
                    WHERE d.state = 'pending' AND d.next_attempt_at <= ? AND c.active = 1
                    ORDER BY d.id LIMIT ?""",
                 (to_db_time(now), limit),
@@ -490,10 +570,11 @@ class Storage:
                 id=r["id"],
                 chat=_chat(r, "c_"),
                 digest_id=r["digest_id"],
-                digest=Digest.from_json(r["json"]),
+                digest=Digest.from_json(r["json"]) if r["json"] is not None else None,
                 kind=r["kind"],
                 note=r["note"],
                 attempts=r["attempts"],
+                message=Reply.from_json(r["message"]) if r["message"] is not None else None,
             )
             for r in rows
         ]
@@ -629,6 +710,36 @@ class Storage:
             (feed_id,),
         )
         return [_chat(r) for r in rows]
+
+
+async def _in_savepoint(db: aiosqlite.Connection, hook: QueueHook, digest_id: int, digest: Digest) -> int:
+    """Run one queue hook inside the caller's transaction; undo and log it if it raises."""
+    await db.execute("SAVEPOINT queue_hook")
+    try:
+        queued = await hook(db, digest_id, digest)
+    except Exception as exc:  # noqa: BLE001  # one feature's bug must not lose the digest
+        await db.execute("ROLLBACK TO queue_hook")
+        log.error("digest.queue_hook_failed", hook=getattr(hook, "__name__", "?"), error=repr(exc)[:300])
+        queued = 0
+    await db.execute("RELEASE queue_hook")
+    return queued
+
+
+async def _record_poll(db: aiosqlite.Connection, feed_id: int, poll: PollSuccess) -> None:
+    """Store a good answer's validators and next poll time, and clear the error streak."""
+    await db.execute(
+        """UPDATE feeds SET etag = ?, last_modified = ?, title = COALESCE(NULLIF(?, ''), title),
+           consecutive_errors = 0, last_error = NULL, first_error_at = NULL,
+           next_poll_at = ?, last_polled_at = ? WHERE id = ?""",
+        (
+            poll.etag,
+            poll.last_modified,
+            poll.title or "",
+            to_db_time(poll.next_poll_at),
+            to_db_time(utcnow()),
+            feed_id,
+        ),
+    )
 
 
 def _newest_first(entries: Sequence[Entry]) -> list[Entry]:

@@ -1,7 +1,7 @@
 """Merge mentions into one actor per real-world party, name, role and rank them.
 
 Mentions come from `digests.mentions`. Variants of one party are merged (acronym and full
-name, "la procureure Laure Beccuau" and "Beccuau", gazetteer aliases); each actor gets a role
+name, "la procureure Anne Roussel" and "Roussel", gazetteer aliases); each actor gets a role
 from the gazetteer or from the words around it and is ranked by salience: title, lead,
 frequency, function and role.
 """
@@ -36,7 +36,7 @@ class Cluster:
 
 
 def _other_person(existing: Cluster | None, surface: str) -> bool:
-    """Tell two full names sharing a last word apart ("Jon Chang Hyok", "Park Jin Hyok")."""
+    """Tell two full names sharing a last word apart ("Kim Min Jun", "Lee Seo Jun")."""
     words = fold(surface).split()
     if existing is None or len(words) < 2:
         return False
@@ -58,14 +58,14 @@ def cluster(mentions: list[Mention], text: str) -> list[Cluster]:
             if mention.kind == "personne":
                 key = _person_key(mention.surface)
                 if _other_person(clusters.get(key), mention.surface):
-                    key = "per:" + fold(mention.surface)  # "Jon Chang Hyok" ≠ "Park Jin Hyok"
+                    key = "per:" + fold(mention.surface)  # "Kim Min Jun" ≠ "Lee Seo Jun"
             else:
                 folded = fold(mention.surface)
                 key = "org:" + aliases.get(folded, folded)
         mention.key = key
         clusters.setdefault(key, Cluster(key, mention.kind)).mentions.append(mention)
     _merge_same_names(clusters, aliases)
-    # "Coco" and "Coco.gg", "Quadrature" and "Quadrature du Net", "Evil Corp" and "Evil".
+    # "Lirenet" and "Lirenet.fr", "Vigie" and "Vigie du Net", "Dark Crew" and "Dark".
     keys = sorted(clusters, key=len)
     for short in keys:
         if not short.startswith("org:") or short not in clusters:
@@ -78,7 +78,7 @@ def cluster(mentions: list[Mention], text: str) -> list[Cluster]:
             if any(s.startswith(name + " ") or s.startswith(name + ".") for s in surfaces):
                 clusters[long].mentions.extend(clusters.pop(short).mentions)
                 break
-    # "Dieudonné" and "Dieudonné M'Bala M'Bala": a lone first name joins the full name.
+    # "Zinedine" and "Zinedine Moreau-Lefort": a lone first name joins the full name.
     for key in [k for k in clusters if k.startswith("per:")]:
         surfaces = {fold(m.surface) for m in clusters[key].mentions}
         if any(" " in s for s in surfaces):
@@ -89,6 +89,10 @@ def cluster(mentions: list[Mention], text: str) -> list[Cluster]:
             if any(fold(m.surface).startswith(tuple(f"{s} " for s in surfaces)) for m in other.mentions):
                 other.mentions.extend(clusters.pop(key).mentions)
                 break
+    # "un Allemand de 34 ans" and a bare "Allemand" elsewhere: one described person.
+    for key in [k for k in clusters if k.startswith("age:")]:
+        for bare in [k for k in clusters if k[:4] in ("per:", "org:") and k[4:] == key[4:]]:
+            clusters[key].mentions.extend(clusters.pop(bare).mentions)
     # "l'administrateur présumé", "le prévenu": the one unnamed person the story describes.
     described = [k for k in clusters if k.startswith("age:")]
     if len(described) == 1:
@@ -100,18 +104,20 @@ def cluster(mentions: list[Mention], text: str) -> list[Cluster]:
             if singular and len(singular) == len(clusters[key].mentions):
                 clusters[described[0]].mentions.extend(clusters.pop(key).mentions)
     _merge_parenthesised(clusters, text)
-    # A bare "le parquet" is the parquet already named, when there is one.
-    if "grp:parquet" in clusters:
+    # A bare "le parquet", "le tribunal" is the one already named, when there is one.
+    for bare, role in (("grp:parquet", roles.PARQUET), ("grp:tribunal", roles.COURT)):
+        if bare not in clusters:
+            continue
         named = next(
             (
                 c
                 for k, c in clusters.items()
-                if k.startswith(("org:parquet", "gaz:")) and any(m.role == "parquet/accusation" for m in c.mentions)
+                if k != bare and k.startswith(("org:", "gaz:")) and any(m.role == role for m in c.mentions)
             ),
             None,
         )
         if named is not None:
-            named.mentions.extend(clusters.pop("grp:parquet").mentions)
+            named.mentions.extend(clusters.pop(bare).mentions)
     return list(clusters.values())
 
 
@@ -146,8 +152,8 @@ def _owners(clusters: dict[str, Cluster]) -> list[tuple[Mention, str]]:
 def _merge_same_names(clusters: dict[str, Cluster], aliases: dict[str, str]) -> None:
     """Merge clusters that name one party under different keys.
 
-    spaCy may tag "Telnova" as a person once and an organisation once; "Ligue" alone is the
-    "Ligue de football professionnel" named in full elsewhere; "Office central de lutte contre
+    spaCy may tag "Lirenet" as a person once and an organisation once; "Fédération" alone is
+    the "Fédération des éditeurs indépendants" named in full elsewhere; "Office central de lutte contre
     la criminalité" is the truncated long name of an acronym given in parentheses.
     """
     by_surface: dict[str, str] = {}
@@ -253,7 +259,7 @@ def rank(clusters: list[Cluster], text: str, title_end: int, lead_end: int) -> l
         if len(text) > 0 and first > 0.75 * len(text) and count == 1:
             score -= 1.0
         if cl.key.startswith("gaz:") and cl.role == roles.COMPANY and count == 1 and first >= lead_end:
-            score -= 1.0  # a company cited once in passing ("Amazon n'a pas souhaité commenter")
+            score -= 1.0  # a company cited once in passing ("Lirenet n'a pas souhaité commenter")
         if cl.kind == "groupe" and count < 2 and first >= lead_end:
             score -= 1.5
         if cl.kind == "personne" and count == 1 and not cl.function and first >= lead_end:

@@ -13,8 +13,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from digests import actors as actors_mod
+from digests import frames, parties, roles, unnamed
 from digests import mentions as mentions_mod
-from digests import roles, unnamed
 from digests.gazetteer import BY_KEY
 from digests.language import detect_language
 from digests.legal import find_legal
@@ -54,7 +54,7 @@ class DigestEngine:
         items = [capped(a) for a in articles]
         texts = [_combined(a) for a in items]
         docs = self.nlp.pipe(texts, batch_size=batch_size)
-        return [_digest(article, doc) for article, doc in zip(items, docs, strict=True)]
+        return [_digest(article, doc, self.nlp) for article, doc in zip(items, docs, strict=True)]
 
 
 # A news article's facts sit in its first pages; a longer "article" is a page gone wrong or an
@@ -83,10 +83,11 @@ def _combined(article: Article) -> str:
     return f"{article.title}\n\n{article.text}" if article.title else article.text
 
 
-def _digest(article: Article, doc: Doc) -> Digest:
+def _digest(article: Article, doc: Doc, nlp: Language) -> Digest:
     text = doc.text
     title_end = len(article.title) + 2 if article.title else 0
     spans = split_sentences(article.text, offset=title_end)
+    title_spans = [(0, len(article.title))] if article.title else []
     leads = lead_sentences(text, spans)
     lead_end = spans[leads[-1]][1] if leads else title_end
 
@@ -95,13 +96,16 @@ def _digest(article: Article, doc: Doc) -> Digest:
     legal = tuple(LegalItem(kind=i.kind, text=i.text, span=_body_span(i.start, i.end, title_end)) for i in found)
     language = detect_language(article.text or article.title)
     laws = frozenset(fold(f.text) for f in found)
-    actors = _actors(doc, text, title_end, lead_end, spans, english=language == "en", laws=laws)
+    attachments = [] if language == "en" else frames.attach_sentences(nlp, text, title_spans + spans)
+    actors = _actors(doc, text, title_end, lead_end, attachments, english=language == "en", laws=laws)
 
     stake = next((f.start for f in found if f.start >= title_end), None)
     summary = build_summary(
         text,
         spans,
         stake_start=stake,
+        legal_starts=[f.start for f in found],
+        actor_names=[a.name for a in actors],
         prefix=ENGLISH_NOTE if language == "en" else "",
     )
     digest = Digest(
@@ -131,30 +135,33 @@ def _actors(
     text: str,
     title_end: int,
     lead_end: int,
-    sentences: list[tuple[int, int]],
+    attachments: list[frames.Attachment],
     *,
     english: bool = False,
     laws: frozenset[str] = frozenset(),
 ) -> tuple[Actor, ...]:
-    mentions = mentions_mod.ner_mentions(doc, title_end, english=english)
+    party_spans = [(a.start, a.end) for a in attachments if a.role in parties.PARTY_ROLES]
+    mentions = mentions_mod.ner_mentions(doc, title_end, english=english, party_spans=party_spans)
     if english:  # the unnamed-party patterns are French; English prose only feeds them noise
         mentions += [m for m in unnamed.pattern_mentions(text) if m.key.startswith("org:")]
     else:
         mentions += unnamed.pattern_mentions(text)
+    mentions = parties.with_unnamed_parties(attachments, mentions)
     clusters = actors_mod.cluster(mentions, text)
     # "Privacy Shield", "DDoS": what the article cites as a law or an offence is a legal
     # stake, not a party.
     clusters = [c for c in clusters if not all(fold(m.surface) in laws for m in c.mentions)]
-    by_key = {c.key: c for c in clusters}
     for cl in clusters:
-        _assign_role(cl, text, by_key, sentences)
+        parties.assign_role(cl, text, attachments)
+    clusters = parties.drop_echoes(clusters)
     ranked = actors_mod.rank(clusters, text, title_end, lead_end)
-    # "le ministre de l'Intérieur" is Gérald Darmanin's function, shown with him: no party.
+    # "la ministre de la Culture" is the function of the minister named with it: no party.
     functions = {fold(c.function) for c in ranked if c.kind == "personne" and c.function}
     ranked = [
         c for c in ranked if c.kind == "personne" or not all(fold(m.surface) in functions for m in c.mentions)
     ]
     folded = fold(text)
+    ranked = [c for c in ranked if not _in_passing(c, lead_end)]
     kept = [c for c in ranked if c.score > 0][:MAX_ACTORS]  # below 0: a name dropped in passing
     # Co-defendants named once each rank low one by one, yet the renderer lists them together
     # in one slot: keep a few beyond the cap.
@@ -171,40 +178,19 @@ def _actors(
     return tuple(actors_mod.to_actor(c, folded, title_end) for c in kept)
 
 
-def _assign_role(cl: actors_mod.Cluster, text: str, by_key: dict, sentences: list[tuple[int, int]]) -> None:
-    """Role from the gazetteer, else the person's function, else the words around mentions."""
-    preset = [m.role for m in cl.mentions if m.role]
-    spans = [(m.start, m.end) for m in cl.mentions]
-    if cl.kind == "personne" and not cl.key.startswith(("gaz:", "grp:")):
-        for m in sorted(cl.mentions, key=lambda m: m.start):
-            cl.function = roles.person_function(text, m.start, m.end)
-            if cl.function:
-                break
-        role = roles.function_role(cl.function)
-        if not role and cl.function:
-            role = _affiliation_role(cl.function, by_key)
-        cl.role = role or roles.context_role(text, spans, default=roles.OTHER, sentences=sentences, kind=cl.kind)
-        return
-    if cl.key.startswith("gaz:") and preset and preset[0] != roles.OTHER:
-        cl.role = preset[0]
-        return
-    default = preset[0] if preset else roles.OTHER
-    if not preset:
-        default = roles.context_role(text, spans, default=default, sentences=sentences, kind=cl.kind)
-    if default == roles.COMPANY and any(roles.is_public_body(m.surface) for m in cl.mentions):
-        default = roles.GOV  # "Union européenne", "Commission": never a company
-    cl.role = default
+def _in_passing(cl: actors_mod.Cluster, lead_end: int) -> bool:
+    """Tell a name the article drops once, with no side, no function, after its lead.
 
-
-def _affiliation_role(function: str, by_key: dict) -> str:
-    """Give "présidente de l'UEJF" the role of the UEJF when the UEJF is an actor."""
-    folded = fold(function)
-    for cl in by_key.values():
-        if cl.kind == "personne" or not cl.role or cl.role == roles.OTHER:
-            continue
-        if any(fold(m.surface) in folded for m in cl.mentions):
-            return cl.role
-    return ""
+    "selon Twitter", "à Matignon": a reader of a legal digest loses nothing without them, and
+    every such name shown is a name the story is not about.
+    """
+    if cl.function or cl.role in parties.PARTY_ROLES or cl.role in roles.LEGAL_ROLES:
+        return False
+    if max(m.weight for m in cl.mentions) >= unnamed.TRADE_WEIGHT:
+        return False  # "les clubs", "les fournisseurs d'accès": parties named by their trade
+    if any(m.start < lead_end for m in cl.mentions):
+        return False
+    return len({m.start for m in cl.mentions}) == 1
 
 
 _engine: DigestEngine | None = None

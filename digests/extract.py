@@ -185,16 +185,28 @@ def article_from_html(html: str, *, url: str = "") -> Article:
     )
 
 
-_TAG = re.compile(r"<[^>]+>")
+# A tag starts as HTML's tokenizer says: "<" then a letter, "/", "!" or "?"; "x < 3" is text.
+_TAG = re.compile(r"<[A-Za-z/!?][^>]*>")
 _BLOCK_TAG = re.compile(r"</?(?:p|div|br|li|h[1-6]|blockquote|section|article)\b[^>]*>", re.I)
+# Code blocks, closed or (as browsers read them) left open to the end: never article prose.
+_CODE_BLOCK = re.compile(r"<(script|style)\b.*?(?:</\1\s*>|\Z)", re.S | re.I)
+# In unescaped text only closed blocks go: "la balise <script> permet…" keeps its sentence.
+_CLOSED_CODE_BLOCK = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.S | re.I)
+_CODE_TAG = re.compile(r"</?(?:script|style)\b[^>]*>", re.I)
+_CDATA_MARK = re.compile(r"<!\[CDATA\[|\]\]>")
 
 
 def html_to_text(html_or_text: str) -> str:
-    """Strip tags and entities from feed HTML, keeping paragraph breaks."""
-    text = re.sub(r"<(script|style)\b.*?</\1>", " ", html_or_text, flags=re.S | re.I)
+    """Strip tags and entities from feed HTML, keeping paragraph breaks.
+
+    Markup is read once: after unescaping, "<" is text. Only debris no article contains
+    (CDATA markers, code blocks a feed escaped twice) is removed from the unescaped text.
+    """
+    text = _CODE_BLOCK.sub(" ", _CDATA_MARK.sub("", html_or_text))
     text = _BLOCK_TAG.sub("\n", text)
     text = _TAG.sub(" ", text)
     text = html_lib.unescape(text)
+    text = _CODE_TAG.sub(" ", _CLOSED_CODE_BLOCK.sub(" ", _CDATA_MARK.sub("", text)))
     return "\n".join(normalize_spaces(line) for line in text.split("\n"))
 
 
@@ -206,9 +218,11 @@ def article_from_feed_item(
     published: datetime | None = None,
     source: str = "",
 ) -> Article:
-    """Build an Article from a feed item whose content or summary is the text."""
+    """Build an Article from a feed item: `title` is plain text, `html_or_text` is HTML."""
     body = clean_lines(html_to_text(html_or_text).split("\n"))
-    clean_title = normalize_spaces(html_to_text(title).replace("\n", " "))
+    # The title is plain text (feeds' HTML titles are read in bot.parse): reading it as HTML
+    # again would drop "< 10 000 € si x >" from "Amende < 10 000 € si x > 3".
+    clean_title = normalize_spaces(" ".join(_CDATA_MARK.sub("", title).splitlines()))
     return Article(
         title=clean_title, text=_join(body), url=url, published=published, source=source
     )

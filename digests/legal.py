@@ -1,264 +1,213 @@
 """Find the legal stakes of an article: offences, procedures, penalties, laws and rights.
 
-Rules are regular expressions over the clean text, grouped so that variants of one fact
-("plainte", "porté plainte", "plaintes") count once. Every item keeps the span it was read
-from, and its text is that span verbatim, so a digest never states a legal fact the article
-does not contain.
+The vocabulary is data, not code: `digests/data/legal*.toml` lists each rule as a canonical
+group, a kind, a weight, French surface phrases and an example sentence of our own (the
+phrase dialect is described in `phrase_regex`). This module only compiles those phrases
+once at import and applies them: overlapping matches keep the longest, so "information
+judiciaire" or "six ans et huit mois de prison" is never shown as a shorter piece, and
+variants of one group ("plainte", "porté plainte", "plaintes") count once. Every item keeps
+the span it was read from and its text is that span verbatim, so a digest never states a
+legal fact the article does not contain.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import tomllib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from digests.model import LegalItem
 from digests.textutil import fold
 
+DATA_DIR = Path(__file__).parent / "data"
+INF, PROC, PEINE, LOI, ENJEU = "infraction", "procédure", "peine", "loi", "enjeu"
+KINDS = frozenset({INF, PROC, PEINE, LOI, ENJEU})
+KIND_ORDER = {PROC: 0, INF: 1, PEINE: 2, LOI: 3, ENJEU: 4}
+MAX_ITEM_CHARS = 80  # what a digest line shows of an item without cutting it
+
 _AP = "['’]"
-_NUM = (
-    r"(?:\d[\d  .,]*\d|\d|dix-(?:sept|huit|neuf)|vingt-(?:quatre|cinq|huit|et-un)|un|une|deux|trois|"
-    r"quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|quinze|seize|vingt|trente)"
+_N = (
+    r"(?:\d[\d  .,]*\d|\d|(?:dix|vingt|trente|quarante|cinquante|soixante)-(?:et-un|et-une|un|une|deux|"
+    r"trois|quatre|cinq|six|sept|huit|neuf|dix|onze)|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix"
+    r"|onze|douze|treize|quatorze|quinze|seize|vingt|trente|quarante|cinquante|soixante|cent|mille)"
 )
 _MONEY = (
-    rf"(?:plus d{_AP}|plus de |près de |quelque |environ )?(?:\d[\d  .,]*(?: (?:millions?|milliards?))?"
-    r"|(?:un|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|cent) (?:millions?|milliards?))"
-    rf"(?: d{_AP}euros| euros| €|€| de dollars| dollars| de livres)"
+    rf"(?:plus d{_AP}|plus de |près de |quelque |environ |au moins )?(?:\d[\d  .,]*(?: ?(?:millions?|milliards?))?"
+    rf"|(?:un|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|cent) (?:millions?|milliards?))"
+    rf"(?: d{_AP}euros| euros| €|€| de dollars| dollars| de livres| francs| de francs)"
 )
+_DUR = rf"(?:{_N} (?:ans?|années?|mois|jours?|semaines?)(?: et (?:demi|{_N} mois))?)"
+# Auxiliaries that make a participle a verb phrase: "a été condamné", not "les condamnés".
+_AUX = (  # never after a negation: "n'a pas été interpellé" is no arrest
+    r"(?<!pas )(?<!jamais )(?<!plus )"
+    r"(?:(?:a|ont|avait|avaient|aura|auront|aurait|auraient|ayant)(?: déjà| aussi| finalement| bien| été)*"
+    r"|(?:est|sont|était|étaient|sera|seront|serait|seraient|été|soit|soient|a été|ont été|avait été|"
+    r"avaient été|aurait été|auraient été|ayant été|va être|vont être|doit être|doivent être|devrait être"
+    r"|se voit|se voient)(?: déjà| aussi| finalement| notamment| bien)?)"
+)
+MACROS = {"NUM": _N, "MONEY": _MONEY, "DUR": _DUR, "AUX": _AUX, "W": r"[\w'’-]+", "AP": _AP}
+_MACRO = re.compile(r"\{([A-Z]+)\}")
+
+
+_CHARS = {" ": r"\s+", "'": _AP, "-": r"[-\s]", "~": r"(?:e|s|es)?", "<": "(?P<show>", ">": ")"}
+
+
+def phrase_regex(phrase: str, macros: Mapping[str, str] = MACROS) -> str:
+    """Translate one phrase of the data dialect into a regular expression.
+
+    Words are literal (case-folded at match time); a space matches any run of spaces; `'`
+    matches either apostrophe; `-` matches a hyphen or a space; `~` after a word allows the
+    feminine and plural endings (e, s, es); `[a|b]` is a choice and `[a|b|]` an optional one
+    (the space before an optional choice goes with it); `<…>` marks the part shown when the
+    phrase needs context it does not show; `{NUM}`, `{MONEY}`, `{DUR}`, `{AUX}`, `{W}` are the
+    shared pieces above, and a data file may name its own in a `[macros]` table (phrases).
+    """
+    regex, end = _sequence(phrase, 0, macros)
+    if end != len(phrase):
+        raise ValueError(f"unbalanced ']' in phrase {phrase!r}")
+    return regex
+
+
+def _sequence(phrase: str, i: int, macros: Mapping[str, str]) -> tuple[str, int]:
+    """Translate from `i` up to a `|` or `]` of the enclosing choice; return the regex and stop."""
+    out: list[str] = []
+    while i < len(phrase) and phrase[i] not in "|]":
+        char = phrase[i]
+        if char == "{":
+            end = phrase.index("}", i)
+            out.append(macros[phrase[i + 1 : end]])
+            i = end + 1
+        elif char == " " and phrase.startswith(" [", i):
+            group, i, optional = _choice(phrase, i + 2, macros)
+            # "meurtre [aggravé|]" may end after "meurtre"; "conduite [d'un véhicule |]en état"
+            # still needs its space when the choice is skipped.
+            glued = i < len(phrase) and phrase[i] not in " |]"
+            if optional and not glued:
+                out.append(rf"(?:\s+{group})?")
+            else:
+                out.append(rf"\s+{group}?" if optional else rf"\s+{group}")
+        elif char == "[":
+            group, i, optional = _choice(phrase, i + 1, macros)
+            out.append(group + "?" if optional else group)
+        else:
+            out.append(_CHARS.get(char, re.escape(char)))
+            i += 1
+    return "".join(out), i
+
+
+def _choice(phrase: str, i: int, macros: Mapping[str, str]) -> tuple[str, int, bool]:
+    """Translate a `[a|b|]` choice opened before `i`; an empty branch makes it optional."""
+    branches: list[str] = []
+    while True:
+        branch, i = _sequence(phrase, i, macros)
+        branches.append(branch)
+        if i >= len(phrase):
+            raise ValueError(f"unclosed '[' in phrase {phrase!r}")
+        i += 1
+        if phrase[i - 1] == "]":
+            break
+    filled = [b for b in branches if b]
+    return "(?:" + "|".join(filled) + ")", i, len(filled) < len(branches)
+
+
+def _expand(regex: str, macros: Mapping[str, str] = MACROS) -> str:
+    return _MACRO.sub(lambda m: macros[m.group(1)], regex)
 
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """One pattern: the kind of fact, the group that dedupes variants, and its weight."""
+    """One entry of the data: the kind of fact, the group that dedupes variants, its weight."""
 
     kind: str
     group: str
     pattern: re.Pattern[str]
     weight: float
+    example: str
     needs: re.Pattern[str] | None = None  # must occur in the same sentence, when set
+    by_numbers: bool = False  # penalties dedupe by their numbers, not by their group
+    triggers: tuple[str, ...] = ()  # one must occur (lower-cased) for the pattern to be tried
 
 
-def _rule(kind: str, group: str, regex: str, weight: float = 1.0, *, needs: str = "") -> Rule:
+def _strings(entry: dict[str, object], key: str) -> list[str]:
+    value = entry.get(key, [])
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+def _trigger(phrase: str) -> str:
+    """Return the longest word a phrase always contains (outside choices and macros), or ""."""
+    depth, outside = 0, []
+    for char in phrase:
+        depth += char in "[{"
+        outside.append(char if depth == 0 else " ")
+        depth -= char in "]}"
+    words = re.split(r"[\s'’\-~<>|]+", "".join(outside))
+    return max(words, key=len).lower() if any(len(w) >= 3 for w in words) else ""
+
+
+def _triggers(entry: dict[str, object]) -> tuple[str, ...]:
+    """Words of which one must occur for the rule to match: a cheap test that skips the regex.
+
+    Taken from each phrase; a raw regex names its own (`triggers`). When one phrase or regex
+    has none, the rule is always tried; `triggers` in the data replaces them all.
+    """
+    if "triggers" in entry:
+        return tuple(sorted({t.lower() for t in _strings(entry, "triggers")}))
+    found = [_trigger(p) for p in _strings(entry, "phrases")] + ["" for _ in _strings(entry, "regex")]
+    return () if "" in found else tuple(sorted(set(found)))
+
+
+def _compile(entry: dict[str, object], default_kind: str, source: str, macros: Mapping[str, str]) -> Rule:
+    group = str(entry["group"])
+    kind = str(entry.get("kind", default_kind))
+    if kind not in KINDS:
+        raise ValueError(f"{source}: rule {group!r} has unknown kind {kind!r}")
+    phrases = [phrase_regex(p, macros) for p in _strings(entry, "phrases")]
+    phrases += [_expand(r, macros) for r in _strings(entry, "regex")]
+    if not phrases or not entry.get("example"):
+        raise ValueError(f"{source}: rule {group!r} needs phrases and an example")
+    # One show group at most: several phrases marking one get numbered apart, then renamed.
+    body = "|".join(f"(?:{p})" for p in phrases)
+    count = 0
+
+    def _number(match: re.Match[str]) -> str:
+        nonlocal count
+        count += 1
+        return f"(?P<show{count}>"
+
+    body = re.sub(r"\(\?P<show>", _number, body)
+    flags = 0 if entry.get("case") else re.IGNORECASE
+    needs = entry.get("needs")
     return Rule(
         kind,
         group,
-        re.compile(r"(?<!\w)(?:" + regex + r")(?!\w)", re.IGNORECASE),
-        weight,
-        re.compile(needs, re.IGNORECASE) if needs else None,
+        re.compile(r"(?<![\w-])(?:" + body + r")(?![\w])", flags),
+        float(str(entry.get("weight", 1.0))),
+        str(entry["example"]),
+        re.compile(str(needs), re.IGNORECASE) if needs else None,
+        bool(entry.get("by_numbers", False)),
+        _triggers(entry),
     )
 
 
-INF, PROC, PEINE, LOI, ENJEU = "infraction", "procédure", "peine", "loi", "enjeu"
+def load_rules(directory: Path = DATA_DIR) -> tuple[Rule, ...]:
+    """Read every `legal*.toml` of `directory`; a bad entry fails at import, not in a digest."""
+    rules: list[Rule] = []
+    for path in sorted(directory.glob("legal*.toml")):
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ValueError(f"{path.name}: {exc}") from exc
+        default_kind = str(data.get("kind", ""))
+        macros = dict(MACROS)
+        for name, phrase in data.get("macros", {}).items():
+            macros[name] = "(?:" + phrase_regex(str(phrase), macros) + ")"
+        rules.extend(_compile(entry, default_kind, path.name, macros) for entry in data.get("rule", []))
+    return tuple(rules)
 
-RULES: tuple[Rule, ...] = (
-    # Penalties, with their numbers.
-    _rule(PEINE, "", rf"(?:jusqu{_AP}à )?{_NUM} (?:ans|mois) (?:de prison|d{_AP}emprisonnement|de réclusion"
-          rf"(?: criminelle)?|de détention)(?: ferme| avec sursis)?(?: et (?:de |d{_AP})?{_MONEY} "
-          rf"d{_AP}amende)?", 3.0),
-    _rule(PEINE, "", rf"{_NUM} (?:ans?|mois) (?:avec sursis|ferme)", 2.2),
-    _rule(PEINE, "", rf"{_MONEY} d{_AP}amende", 3.0),
-    _rule(PEINE, "", rf"amendes? (?:(?:allant|pouvant aller|pouvant atteindre) )?(?:jusqu{_AP}à |de ){_MONEY}", 3.0),
-    _rule(PEINE, "", rf"(?:amendes? (?:pouvant (?:aller jusqu{_AP}à|atteindre)|allant jusqu{_AP}à|"
-          rf"jusqu{_AP}à|de) )?{_NUM}(?:,\d+)? ?% (?:du|de (?:son|leur|leurs|sa)) chiffre "
-          rf"d{_AP}affaires(?: mondial| annuel)?", 3.0),
-    _rule(PEINE, "", rf"récompense (?:de|d{_AP}un montant de) {_MONEY}", 2.0),
-    _rule(PEINE, "", rf"préjudices?(?: [\w'’]+){{0,6}} {_MONEY}", 2.3),
-    _rule(PEINE, "", rf"saisie de {_MONEY}|saisie?s? {_MONEY}|saisi (?:quelque |près de |plus de )?\d[\d  .,]* "
-          rf"(?:kilos?|kg|tonnes?)(?: d{_AP}\w+| de \w+)?", 2.5),
-    _rule(PEINE, "", rf"{_MONEY} (?:détournés|volés|dérobés|de dommages|de préjudice|de rançon)", 2.0),
-    _rule(PEINE, "", rf"rançon de {_MONEY}", 2.0),
-    _rule(PEINE, "", rf"{_MONEY} de dommages(?: et |-)intérêts|dommages(?: et |-)intérêts", 2.4),
-    _rule(PEINE, "", rf"astreintes?(?: de {_MONEY}(?: par jour)?)?", 1.8),
-    # An amount counts as a legal fact only in a sentence about a penalty, a loss or a seizure.
-    _rule(PEINE, "", _MONEY, 1.6, needs=r"amende|saisi|rançon|préjudice|dommage|détourn|volé|"
-          r"dérob|escroqu|blanchi|récompense|sanction|condamn|extorqu|indemni|pénalité"),
-    # Offences.
-    _rule(INF, "plateforme-illicite", rf"fourniture d{_AP}une plateforme en ligne[^.;]{{0,60}}?"
-          rf"transactions? illicites?(?: en bande organisée)?", 3.0),
-    _rule(INF, "transaction-illicite", r"transactions? illicites?", 2.0),
-    _rule(INF, "blanchiment", r"blanchiment(?: d'argent| aggravé)?", 2.5),
-    _rule(INF, "escroquerie", r"(?:cyber-?)?escroqueries?(?: en bande organisée)?", 2.0),
-    _rule(INF, "association-malfaiteurs", r"association de malfaiteurs", 2.5),
-    _rule(INF, "bande-organisee", r"bande organisée", 1.5),
-    _rule(INF, "injure", rf"(?:complicité d{_AP})?(?:injure|diffamation)s?(?: publiques?)?"
-          r"(?: à caractère \w+| raciales?| antisémites?)?", 2.5),
-    _rule(INF, "incitation", r"(?:incitation|provocation)s? (?:publiques? )?à la "
-          r"(?:haine|violence|discrimination)(?: en raison du sexe| raciale)?", 2.5),
-    _rule(INF, "apologie", r"apologie du terrorisme", 2.5),
-    _rule(INF, "harcelement", r"(?:cyber-?)?harcèlement(?: moral| sexuel| en ligne| scolaire)?", 2.0),
-    _rule(INF, "menaces", r"menaces? de mort", 2.0),
-    _rule(INF, "stad", rf"(?:entrave au fonctionnement|accès frauduleux|atteintes?|maintien "
-          rf"frauduleux)(?: dans| à| aux)? (?:d{_AP})?(?:un |des )?systèmes? de traitement "
-          r"automatisé(?: de données)?", 3.0),
-    _rule(INF, "stad-short", r"entrave au fonctionnement|accès frauduleux|(?-i:STAD)", 2.0),
-    _rule(INF, "detournement", r"détournement de (?:finalité|fonds|données)(?: de fichiers?"
-          r"| publics| personnelles)?", 2.5),
-    _rule(INF, "travail-illegal", r"travail (?:illégal|dissimulé)", 2.5),
-    _rule(INF, "contrefacon", r"contrefaçons?", 2.0),
-    _rule(INF, "droit-auteur", rf"(?:violation|atteinte)s? (?:du|des|aux) droits? d{_AP}auteurs?"
-          rf"|droits? d{_AP}auteurs?", 2.0),
-    _rule(INF, "piratage", r"piratages?|hacking", 1.5),
-    _rule(INF, "hameconnage", r"hameçonnages?|phishing|filoutage", 2.0),
-    _rule(INF, "rancongiciel", r"rançongiciels?|ransomwares?", 2.0),
-    _rule(INF, "ddos", r"dénis? de service(?: distribués?)?|(?-i:DDoS)", 2.0),
-    _rule(INF, "defiguration", r"défigurations?", 1.5),
-    _rule(INF, "cyberattaque", r"cyberattaques?|attaques? informatiques?", 1.2),
-    _rule(INF, "fuite", r"fuites? de données|vols? de (?:données|fichiers?)|violations? de données", 1.5),
-    _rule(INF, "fraude", r"fraudes?(?: fiscale| bancaire| à la carte bancaire| informatique"
-          r"| électronique| au président| aux prestations sociales)?", 1.6),
-    _rule(INF, "trafic", r"trafi(?:c|quants?) (?:de |d')(?:drogues?|stupéfiants|armes|opiacés)",
-          2.2),
-    _rule(INF, "trafic", r"trafiquants?", 1.5),
-    _rule(INF, "pedocriminalite", r"pédopornographi\w+|pédocrimin\w+", 1.5),
-    _rule(INF, "pratiques-trompeuses", r"pratiques (?:commerciales )?(?:trompeuses|déloyales|"
-          r"anticoncurrentielles)(?: et (?:injustes|déloyales))?", 2.5),
-    _rule(INF, "abus-position", r"abus(?:é|ait|e)? de (?:sa |leur |une |la )?position dominante", 2.5),
-    _rule(INF, "usurpation", rf"usurpations? d{_AP}identité", 2.0),
-    _rule(INF, "corruption", r"corruptions?(?: d'agents? publics?| active| passive)?|trafic "
-          r"d'influence", 2.5),
-    _rule(INF, "abs", r"abus de biens sociaux|abus de confiance|prise illégale d'intérêts?"
-          r"|favoritisme|faux et usage de faux", 2.5),
-    _rule(INF, "atteinte-vie-privee", rf"atteintes? à (?:la vie privée|l{_AP}intimité de la vie "
-          r"privée)", 2.5),
-    _rule(INF, "terrorisme", r"(?:provocation|incitation) (?:directe )?(?:à des actes de |au )"
-          r"terroris\w+|association de malfaiteurs terroriste|entreprise terroriste", 2.5),
-    _rule(INF, "denonciation", r"dénonciation calomnieuse|outrages?(?: sexiste)?", 2.0),
-    _rule(INF, "mise-en-danger", r"mise en danger de la vie d'autrui", 2.0),
-    _rule(INF, "extorsion", r"extorsions?|chantage", 2.0),
-    _rule(INF, "recel", r"recel(?: de \w+)?", 2.0),
-    _rule(INF, "espionnage", r"espionnage|ingérences?", 1.2),
-    _rule(INF, "haine", r"discours haineux|propos haineux|hate speech|haine en ligne"
-          r"|contenus? haineux", 1.8),
-    _rule(INF, "", r"contenus? (?:terroristes|pédopornographiques|illicites)", 1.5),
-    # Procedures.
-    _rule(PROC, "information-judiciaire", r"informations? judiciaires?", 3.0),
-    _rule(PROC, "enquete", r"enquêtes?(?: préliminaires?| judiciaires?| pénales?)?", 2.0),
-    _rule(PROC, "garde-a-vue", r"gardes? à vue", 2.5),
-    _rule(PROC, "mise-en-examen", r"mises? en examen|mise?s? en examen", 2.5),
-    _rule(PROC, "detention", r"détention provisoire|placée? en détention|écrouée?s?", 2.5),
-    _rule(PROC, "controle-judiciaire", r"contrôle judiciaire", 2.5),
-    _rule(PROC, "relaxe", r"relaxée?s?|relaxes?|acquittée?s?|acquittements?|non-lieu", 2.5),
-    _rule(PROC, "pourvoi", r"pourvois? en cassation|pourvue?s? en cassation|pourvoir en "
-          r"cassation|pourvois?", 2.5),
-    _rule(PROC, "premiere-instance", r"(?:en )?première instance", 1.6),
-    _rule(PROC, "transaction", r"accords? (?:transactionnels?|amiables?|à l'amiable)"
-          r"|transactions? pénales?|règlement à l'amiable", 2.2),
-    _rule(PROC, "requisitions", r"réquisitions?|(?:avait |a |ont |avaient )?requis"
-          r"(?= (?:[\w'’]+ ){1,3}(?:ans?|mois|amendes?|peines?|prison|relaxe)\b)",
-          1.8),
-    _rule(PROC, "action-collective", r"actions? (?:de groupe|collectives?)|class actions?", 2.5),
-    _rule(PROC, "injonction", r"injonctions?|ordonnances?(?: de référé)?", 1.8),
-    _rule(PROC, "audience", r"audiences?|comparution immédiate|comparaîtr\w+", 1.5),
-    # "jugé" is a trial only after an auxiliary: "les contenus jugés illicites" is no trial.
-    _rule(PROC, "audience", r"(?:être|sera|seront|été|sont|est|était|étaient|serait|seraient) "
-          r"(?P<show>jugée?s?)", 1.5),
-    _rule(PROC, "classement", r"classée? sans suite|classement sans suite", 2.0),
-    _rule(PROC, "rappel-ordre", r"rappels? à l'ordre|avertissements?", 1.5),
-    _rule(PROC, "blocage", r"blocages?|déréférencements?|bloquer|déréférencer", 1.5),
-    _rule(PROC, "plainte", r"(?:porté |déposé |porter |dépôt de )?plaintes?(?: contre X)?", 2.5),
-    _rule(PROC, "inculpation", r"inculpée?s?|inculpations?", 2.5),
-    _rule(PROC, "plaider-coupable", r"plaid(?:é|e|er|ent) coupable", 2.5),
-    _rule(PROC, "arrestation", r"arrestations?|interpellations?|interpellée?s?", 1.5),
-    _rule(PROC, "condamnation", r"condamnations?|condamnée?s?", 2.0),
-    _rule(PROC, "proces", r"procès", 2.0),
-    _rule(PROC, "appel", r"interjet\w* appel|(?:fait|faire|feront|fera|ferait|feraient|ferons) "
-          r"appel(?: (?:de|du) (?:la "
-          r"décision|jugement|sa condamnation|leur condamnation|cette décision|ce jugement))?"
-          r"|en appel", 2.0),
-    _rule(PROC, "refere", r"référés?", 2.0),
-    _rule(PROC, "assignation", r"assignations?(?: en justice)?|assignée?s?(?! à résidence)"
-          r"(?= (?:en justice|devant|\w+ devant))", 2.0),
-    _rule(PROC, "partie-civile", r"constituée?s? parties? civiles?|parties? civiles?", 1.4),
-    _rule(PROC, "mesures-provisoires", r"mesures (?:provisoires|conservatoires|d['’]urgence)", 1.8),
-    _rule(PROC, "mise-en-demeure", r"mises? en demeure|mise?s? en demeure", 2.5),
-    _rule(PROC, "sanction", r"sanctions?|sanctionnée?s?", 2.0),
-    _rule(PROC, "censure", r"censurée?s?|censures?", 2.5),
-    _rule(PROC, "perquisition", r"perquisitions?", 2.0),
-    _rule(PROC, "mandat", rf"mandats? d{_AP}arrêt|avis de recherche|notices? rouges?", 2.0),
-    _rule(PROC, "arret", rf"(?:l{_AP}|un |cet |son |leur )(?P<show>arrêt)(?! (?:de|du|des|d{_AP})\b)",
-          1.5),
-    _rule(PROC, "extradition", r"extraditions?|extradée?s?", 2.0),
-    _rule(PROC, "poursuites", r"poursuivie?s?(?= pour| en justice)|poursuites(?: judiciaires| pénales)?",
-          1.6),
-    _rule(PROC, "en-justice", r"(?:contestée?s?|attaquée?s?|assignée?s?|action|suivre) en justice"
-          r"|saisi\w* la justice", 2.0),
-    _rule(PROC, "procedure", r"procédures? (?:judiciaires?|pénales?|ouvertes?|de sanction|de "
-          r"transaction)|intenté une (?:procédure|action)(?: en justice)?", 2.0),
-    _rule(PROC, "saisine", r"saisit|saisir|saisine|saisi la", 1.8),
-    _rule(PROC, "saisie", r"saisies?|saisie?s?", 1.5),
-    _rule(PROC, "recours", r"recours", 1.5),
-    _rule(PROC, "avis", r"(?:son |un |l')(?P<show>avis(?: favorable| défavorable)?)", 1.2),
-    _rule(PROC, "feu-vert", r"feu vert", 1.5),
-    _rule(PROC, "controle", r"(?:ouverture d['’]une? |lancé une? |mené une? |procédure de |missions? de )"
-          r"(?P<show>contrôles?(?: sur place| en ligne)?)", 1.8),
-    _rule(PROC, "decret", r"décrets?", 1.5),
-    _rule(PROC, "vote", r"votes?|votée?s?", 1.0),
-    _rule(PROC, "signalement", r"signalements?", 1.5),
-    _rule(PROC, "suspension", r"suspendu\w*|suspensions?|suspend", 2.0),
-    _rule(PROC, "invalidation", r"invalidée?s?|invalidations?|annulée?s?(?= (?:par|le|la|l'))|"
-          r"annulations?", 1.8),
-    _rule(PROC, "interdiction", r"interdictions?|interdir\w*", 1.5),
-    _rule(PROC, "requalification", r"requalifications?", 1.5),
-    _rule(PROC, "fermeture", r"fermetures?|démantèlements?|démantelée?s?|suppressions?", 1.2),
-    _rule(PROC, "accuse", r"accusée?s? (?:de|d')", 1.0),
-    # Laws and articles.
-    _rule(LOI, "", r"loi (?:Avia|Hadopi|Informatique et libertés|(?-i:[A-Z][A-Za-zé]+))", 2.5),
-    _rule(LOI, "", r"loi du \d{1,2}(?:er)? [a-zéû]+ \d{4}", 2.5),
-    _rule(LOI, "", rf"loi de (?:l{_AP})?(?-i:[A-Z])\w+", 2.0),
-    _rule(LOI, "", r"(?:projet|proposition) de loi", 1.5),
-    _rule(LOI, "", rf"loi (?:sur|contre|relative à|pour|visant à) (?:la |le |les |l{_AP})?"
-          r"[a-zéèê]+(?: (?:de |des |du |d')?[a-zéèê]+)?", 2.2),
-    _rule(LOI, "", r"loi (?:pour la )?confiance dans l'économie numérique|loi (?:sur le|relative au) "
-          r"renseignement|(?-i:Cloud Act|Patriot Act|Privacy Shield|Safe Harbou?r)|"
-          r"directives? (?:européennes?|e-?commerce|(?-i:[A-Z])\w+)|"
-          r"(?:règlement|directive) (?:européen )?sur (?:les|la) [a-zéè]+(?: [a-zéè]+)?", 2.3),
-    # A foreign or long law named with its acronym: "loi fédérale sur … des enfants (COPPA)".
-    _rule(LOI, "", r"loi [^.;()\n]{3,80}? \((?P<show>(?-i:[A-Z]{3,7}))\)", 2.6),
-    _rule(LOI, "", r"(?-i:RGPD|DSA|DMA|LCEN|NIS ?2)|règlement général sur la protection des "
-          r"données|Digital (?:Services|Markets) Act|AI Act", 2.5),
-    _rule(LOI, "", r"articles? (?:[LR]\.? ?)?\d[\d.\-]*(?: et \d[\d.\-]*)?"
-          r"(?: du code (?:pénal|du travail|civil|de commerce|"
-          r"de la consommation|de procédure pénale|monétaire et financier))?",
-          2.5),
-    _rule(LOI, "code", r"code (?:pénal|du travail|civil|de la consommation|de procédure pénale|"
-          r"de commerce|des postes et des communications électroniques|de la sécurité intérieure)",
-          2.0),
-    _rule(LOI, "amendement", r"premier amendement", 2.0),
-    _rule(LOI, "charte", rf"Charte des droits fondamentaux(?: de l{_AP}(?:UE|Union européenne))?"
-          r"|Convention européenne des droits de l'homme", 2.3),
-    _rule(ENJEU, "liberte-expression", rf"libertés? d{_AP}expression", 2.0),
-    _rule(ENJEU, "vie-privee", r"vie privée", 1.8),
-    _rule(ENJEU, "donnees", r"données (?:personnelles|à caractère personnel|bancaires|de santé|"
-          r"biométriques|sensibles|"
-          r"de (?:géo)?localisation)|informations bancaires|cartes bancaires", 1.8),
-    _rule(ENJEU, "geolocalisation", r"géolocalisation", 1.2),
-    _rule(ENJEU, "surveillance", r"reconnaissance faciale|surveillance de masse|fichage", 1.6),
-    _rule(ENJEU, "principes-rgpd", r"minimisation des données|licéité du traitement|base légale"
-          r"|conservation (?:généralisée et indifférenciée )?des données(?: de connexion)?", 1.7),
-    _rule(ENJEU, "droits-fondamentaux", r"droits fondamentaux", 1.5),
-    _rule(PROC, "sites-miroirs", r"sites? miroirs?", 1.5),
-    _rule(ENJEU, "securite-nationale", r"sécurité nationale", 1.8),
-    _rule(ENJEU, "droits-personnes", rf"droits? (?:d{_AP}opposition|à l{_AP}effacement|à l{_AP}oubli"
-          rf"|d{_AP}accès)", 1.8),
-    _rule(ENJEU, "secret", r"secret des (?:correspondances|affaires|sources)|présomption "
-          rf"d{_AP}innocence|droit à l{_AP}image|neutralité du net", 1.6),
-    _rule(ENJEU, "vide-juridique", r"vides? juridiques?", 1.8),
-    _rule(LOI, "subordination", r"lien de subordination", 1.5),
-    _rule(LOI, "reglement", r"règlements?(?: de la communauté)?(?: \w+)?|conditions "
-          rf"d{_AP}utilisation|règles de la communauté", 1.0),
-    _rule(ENJEU, "volontaire", r"(?:à titre )?(?:strictement )?volontaire|volontariat|consentement",
-          1.0),
-    _rule(LOI, "", r"(?:retirer|retrait|supprimer|suppression)[^.;]{0,40}?"
-          r"(?:sous|en|dans les|dans un délai de) (?:24|48|une|1|deux) ?h(?:eures?)?", 2.5),
-    _rule(LOI, "", r"(?:sous|en|dans les|dans un délai de) (?:24|48|une|1|deux) ?h(?:eures?)?"
-          r"(?: le| au)? (?:retrait|suppression|blocage)", 2.5),
-    # How long a measure lasts (data kept, a site blocked): a stake, not a prison term.
-    _rule(ENJEU, "duree", rf"(?:durée(?: de conservation)?[^.;]{{0,30}}?|pendant) {_NUM} "
-          r"(?:ans?|mois|jours)", 1.8,
-          needs=r"conserv|bloqu|blocage|interdi|suspen|fichier|données|accès"),
-)
 
-KIND_ORDER = {PROC: 0, INF: 1, PEINE: 2, LOI: 3, ENJEU: 4}
+RULES: tuple[Rule, ...] = load_rules()
 
 
 @dataclass(slots=True)
@@ -272,6 +221,7 @@ class Found:
     end: int
     weight: float
     count: int = 1
+    rule: str = ""  # the data entry that found it
 
 
 def _sentence(text: str, pos: int) -> str:
@@ -285,10 +235,11 @@ def _numbers(text: str) -> frozenset[str]:
     return frozenset(re.findall(r"\d+(?:,\d+)?", fold(text)))
 
 
-def _key(kind: str, surface: str) -> str:
-    if kind == PEINE and _numbers(surface):
-        return "peine:" + " ".join(sorted(_numbers(surface)))
-    return re.sub(r"s\b", "", fold(surface))
+def _shown(match: re.Match[str]) -> tuple[int, int]:
+    for name, value in match.groupdict().items():
+        if name.startswith("show") and value is not None:
+            return match.start(name), match.end(name)
+    return match.start(), match.end()
 
 
 def _subsumed(item: Found, other: Found) -> bool:
@@ -299,31 +250,46 @@ def _subsumed(item: Found, other: Found) -> bool:
         mine, theirs = _numbers(item.text), _numbers(other.text)
         return mine <= theirs and len(item.text) < len(other.text)
     folded, bigger = fold(item.text), fold(other.text)
-    return folded != bigger and folded in bigger
+    return folded != bigger and re.search(r"(?<!\w)" + re.escape(folded) + r"(?!\w)", bigger) is not None
 
 
 def find_legal(
-    text: str, *, lead_end: int = 0, names: Sequence[tuple[int, int]] = ()
+    text: str,
+    *,
+    lead_end: int = 0,
+    names: Sequence[tuple[int, int]] = (),
+    rules: Sequence[Rule] = (),
 ) -> list[Found]:
     """Return the deduplicated legal items of `text`, most important first.
 
-    Overlapping matches keep the longest ("entrave au fonctionnement d'un système…" wins
-    over "entrave au fonctionnement"); variants of one group merge and count. `names` are
-    spans of bodies' names: the "fraudes" of "répression des fraudes" is no offence.
+    Overlapping matches keep the longest ("information judiciaire" wins over "information",
+    "six ans et huit mois de prison" over "huit mois de prison"); variants of one group merge
+    and count. `names` are spans of bodies' names: the "fraudes" of "répression des fraudes"
+    is no offence. `rules` defaults to the rules of the data files.
     """
-    matches: list[tuple[int, int, Rule]] = []
-    for rule in RULES:
+    matches: list[tuple[int, int, int, Rule]] = []
+    lowered = text.lower()
+    for rule in rules or RULES:
+        if rule.triggers and not any(word in lowered for word in rule.triggers):
+            continue
         for match in rule.pattern.finditer(text):
             if rule.needs is not None and not rule.needs.search(_sentence(text, match.start())):
                 continue
             if any(s <= match.start() and match.end() <= e for s, e in names):
                 continue
-            show = "show" if "show" in rule.pattern.groupindex else 0
-            matches.append((match.start(show), match.end(show), rule))
-    matches.sort(key=lambda m: (-(m[1] - m[0]), m[0]))
+            if match.end() - match.start() > MAX_ITEM_CHARS:
+                # A digest line shows an item whole: take the longest reading that fits.
+                shorter = rule.pattern.match(text, match.start(), match.start() + MAX_ITEM_CHARS)
+                if shorter is None or (shorter.end() < len(text) and text[shorter.end()].isalnum()):
+                    continue
+                match = shorter
+            start, end = _shown(match)
+            matches.append((match.end() - match.start(), start, end, rule))
+    # The longest whole match wins its place, context included, then the earliest.
+    matches.sort(key=lambda m: (-m[0], m[1]))
     taken: list[tuple[int, int]] = []
     kept: list[tuple[int, int, Rule]] = []
-    for start, end, rule in matches:
+    for _, start, end, rule in matches:
         if any(start < t_end and t_start < end for t_start, t_end in taken):
             continue
         taken.append((start, end))
@@ -332,13 +298,19 @@ def find_legal(
     groups: dict[str, Found] = {}
     for start, end, rule in kept:
         surface = text[start:end].strip()
-        key = rule.group or _key(rule.kind, surface)
+        key = rule.group
+        if rule.by_numbers:  # a term or an amount: one item per figure the article states
+            numbers = _numbers(surface)
+            key = "peine:" + (" ".join(sorted(numbers)) if numbers else re.sub(r"s\b", "", fold(surface)))
         item = groups.get(key)
         if item is None:
-            groups[key] = Found(rule.kind, key, surface, start, end, rule.weight)
+            groups[key] = Found(rule.kind, key, surface, start, end, rule.weight, rule=rule.group)
         else:
+            # Variants of one offence or penalty: show the fullest qualification ("violences
+            # volontaires ayant entraîné la mort" over "violences conjugales"), counted once; a
+            # procedure keeps its first wording.
             item.count += 1
-            if rule.kind == PEINE and len(surface) > len(item.text):
+            if rule.kind in (INF, PEINE) and len(surface) > len(item.text):
                 item.text, item.start, item.end = surface, start, end
     items = list(groups.values())
     items = [item for item in items if not any(_subsumed(item, other) for other in items)]

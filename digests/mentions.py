@@ -1,7 +1,7 @@
 """Find the mentions of parties in an article: named bodies and people, and unnamed parties.
 
 Mentions come from spaCy's NER (with the gazetteer ruler ahead of it) and from patterns for
-unnamed parties ("un Italien de 44 ans", "179 vendeurs présumés", "les hackers"). They are
+unnamed parties ("un Belge de 51 ans", "250 acheteurs présumés", "les hackers"). They are
 corrected here — press outlets and stray fragments dropped, places kept only when they act —
 and `digests.actors` merges them into actors.
 """
@@ -9,6 +9,7 @@ and `digests.actors` merges them into actors.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from digests import roles
@@ -24,10 +25,10 @@ _LEGAL_TEXT = re.compile(
     r"ordonnance|accord|pacte|protocole)\b",
     re.I,
 )
-# A word that completes a title ("ministre de la Santé", "secrétaire d'Etat au Numérique") is
+# A word that completes a title ("ministre de la Santé", "secrétaire d'Etat aux Transports") is
 # part of a function, not a party of its own.
 _TITLE_BEFORE = re.compile(
-    r"\b(?:ministres?|ministère|secrétaire d['’][EÉ]tat|secrétariat|délégué|commissaire|"
+    r"\b(?:ministres?|ministère|secrétaire d['’][EÉ]tat|secrétariat|délégué|commissaire|procureure?s?|"
     r"direction|directeur|directrice|chargée?)\s+(?:\w+\s+)?(?:de la|de l['’]|du|des|de|à la|au|aux)"
     r"\s*$",
     re.I,
@@ -54,6 +55,7 @@ NOT_ACTORS = {
     "darknet",
     "net",
     "premier ministre",
+    "republique",  # "procureur de la République": part of a title, never a party
     "president",
     "gouvernement",
     "constitution",
@@ -176,11 +178,11 @@ def _plausible(surface: str, label: str) -> bool:
         return False
     words = surface.split()
     if label in ("PER", "MISC") and not all(w[:1].isupper() or w.lower() in _PARTICLES for w in words):
-        return False  # "LV tabouret", "Feu vert": a capitalised sentence start, not a name
+        return False  # "Grand froid", "Mise au point": a capitalised sentence start, not a name
     if len(words) > 1 and surface.isupper():
-        return False  # "ACTIVISTES TURCS": a heading in capitals
+        return False  # "PIRATES RUSSES": a heading in capitals
     if label == "MISC" and len(words) == 1 and not _CAMEL.search(surface):
-        return False  # "Sexiste", "Chrome", "ACAB": MISC single words are rarely parties
+        return False  # "Raciste", "Firefox", "LOL": MISC single words are rarely parties
     if label == "PER" and (len(words) > 4 or (len(words) == 1 and _CAMEL.search(surface))):
         return False  # a one-word CamelCase "person" is a product or malware name
     if _LEGAL_TEXT.match(surface) or _ARTICLE_NUMBER.fullmatch(surface):
@@ -248,7 +250,7 @@ class _Ent:
 
 
 def joined_entities(doc) -> list[_Ent]:  # noqa: ANN001  # spaCy Doc
-    """Join a known company and the name spaCy split off it: "Amazon" + "France Logistique"."""
+    """Join a known company and the name spaCy split off it: "Lirenet" + "France Services"."""
     out: list[_Ent] = []
     for ent in doc.ents:
         cur = _Ent(ent.text, ent.label_, ent.start_char, ent.end_char, ent.ent_id_)
@@ -269,8 +271,14 @@ def joined_entities(doc) -> list[_Ent]:  # noqa: ANN001  # spaCy Doc
     return out
 
 
-def ner_mentions(doc, title_end: int, *, english: bool = False) -> list[Mention]:  # noqa: ANN001  # spaCy Doc, lazily imported
-    """Turn the pipeline's entities into mentions, correcting spaCy's known mistakes."""
+def ner_mentions(  # noqa: ANN001  # spaCy Doc, lazily imported
+    doc, title_end: int, *, english: bool = False, party_spans: Sequence[tuple[int, int]] = ()
+) -> list[Mention]:
+    """Turn the pipeline's entities into mentions, correcting spaCy's known mistakes.
+
+    `party_spans` are the words a frame put on a side of the case: a place there is a party
+    ("la mutuelle Hexaplus", tagged as a place, "a porté plainte").
+    """
     text = doc.text
     mentions: list[Mention] = []
     rejected: list[tuple[str, int, int]] = []
@@ -283,9 +291,9 @@ def ner_mentions(doc, title_end: int, *, english: bool = False) -> list[Mention]
             continue
         head, _, last = surface.rpartition(" ")
         if ent.start_char < title_end and head and last.islower() and head in text[title_end:]:
-            surface = head  # "la Ligue de football professionnel attaque …": the title's verb
+            surface = head  # "la Fédération des éditeurs attaque …": the title's verb
         titled = _TITLED_PERSON.match(surface)
-        if titled:  # "Procureure de la République Laure Beccuau", tagged as a place
+        if titled:  # "Procureure de la République Anne Roussel", tagged as a place
             surface, label = titled.group(1), "PER"
         start = text.find(surface, ent.start_char, ent.end_char + 1)
         start = start if start >= 0 else ent.start_char
@@ -303,11 +311,11 @@ def ner_mentions(doc, title_end: int, *, english: bool = False) -> list[Mention]
             continue
         before = text[max(0, start - 40) : start]
         if " " not in surface and _SEAT_BEFORE.search(before):
-            continue  # "le groupe de Redmond": the company's seat, not a party
+            continue  # "le groupe de Cupertino": the company's seat, not a party
         if _OPERATION_BEFORE.search(before):
-            continue  # "l'opération baptisée « Paper Tiger »" names a police operation
+            continue  # "l'opération baptisée « Coup de filet »" names a police operation
         if _LAW_ACRONYM_BEFORE.search(text[max(0, start - 90) : start]):
-            continue  # "la loi sur la vie privée des enfants (COPPA)" names a law
+            continue  # "la loi sur la protection des mineurs (LPM)" names a law
         if not _plausible(surface, label) or _TITLE_BEFORE.search(before):
             rejected.append((surface, start, end))
             continue
@@ -322,15 +330,16 @@ def ner_mentions(doc, title_end: int, *, english: bool = False) -> list[Mention]
             role = next((r for regex, r in _ORG_ROLE if regex.search(surface)), "")
             mentions.append(Mention(surface, "organisation", start, end, "", role, 1.3 if role else 1.0))
         elif label == "LOC":
-            # A place is an actor only when it acts or is targeted: "l'Australie a affirmé".
+            # A place is an actor only when it acts or is targeted: "la Norvège a affirmé".
             acting = _ACTING_VERB.match(after) and not _NOT_ACTING_BEFORE.search(before)
-            if acting or (start < title_end and _VICTIM_CUE.search(after)):
+            party = any(s < end and start < e for s, e in party_spans)
+            if acting or party or (start < title_end and _VICTIM_CUE.search(after)):
                 mentions.append(Mention(surface, "lieu", start, end, "", "", 0.8))
         elif label == "MISC":
             mentions.append(Mention(surface, "organisation", start, end, "", "", 0.6))
         else:
             rejected.append((surface, start, end))
-    # spaCy labels one name differently from one sentence to the next ("Coco" as a place,
+    # spaCy labels one name differently from one sentence to the next ("Lirenet" as a place,
     # a person, a platform): once one occurrence is accepted, its other occurrences count.
     accepted = {fold(m.surface): m for m in mentions}
     for surface, start, end in rejected:

@@ -1,7 +1,9 @@
 """Load spaCy's French model once, trimmed to what the digest needs, with the gazetteer ruler.
 
-Only the statistical NER is kept: it carries its own tok2vec, so the shared tok2vec, the
-morphologizer, the parser and the lemmatizer can go, which halves the time per article.
+The statistical NER runs on the whole article: it carries its own tok2vec. The shared tok2vec
+and the dependency parser are loaded but disabled in the pipeline: `digests.frames` runs them
+only on the sentences that hold a party frame's word, to read who did what to whom. The
+morphologizer and the lemmatizer are not loaded (frames match word forms, not lemmas).
 Sentences are split by `digests.sentences`, not by spaCy. Loading never downloads: a missing
 model raises `ModelNotInstalled` with the command that installs it.
 """
@@ -18,7 +20,8 @@ if TYPE_CHECKING:
     from spacy.language import Language
 
 MODEL = "fr_core_news_md"
-_UNUSED = ("tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer", "senter")
+_UNUSED = ("morphologizer", "attribute_ruler", "lemmatizer", "senter")
+_ON_DEMAND = ("tok2vec", "parser")  # run by digests.frames on chosen sentences only
 MEDIA_LABEL = "MEDIA"
 PARTY_LABEL = "PARTY"
 
@@ -58,7 +61,7 @@ def load_pipeline(model: str = MODEL) -> Language:
     import spacy  # deferred: importing spaCy costs a second the CLI's --help should not pay
 
     try:
-        nlp = spacy.load(model, exclude=list(_UNUSED))
+        nlp = spacy.load(model, exclude=list(_UNUSED), disable=list(_ON_DEMAND))
     except OSError as exc:
         raise ModelNotInstalled(
             f"spaCy model {model!r} is not installed; install it with "

@@ -1,7 +1,9 @@
 """Render a Digest as plain French text of at most 700 characters (the link is sent apart).
 
 Within that budget the summary yields first: the actors and legal stakes are the part of the
-digest a reader cannot get from the headline, so the summary is shortened until they fit.
+digest a reader cannot get from the headline, so the summary is shortened until they fit --
+by whole sentences and clean compression only. Nothing is ever cut with "…": an actor or a
+legal item that does not fit is left out, a too long title loses its trailing clause.
 """
 
 from __future__ import annotations
@@ -10,12 +12,12 @@ import re
 from datetime import datetime
 
 from digests.model import Actor, Digest, LegalItem
+from digests.summary import summary_forms
 from digests.textutil import fold, trim_words
 
 MAX_CHARS = 700
 _TITLE_MAX = 150
-_ITEM_MAX = 80
-_SUMMARY_STEPS = (320, 280, 240, 200, 170, 140, 110, 90)
+_ITEM_MAX = 110
 _WANTED_ACTORS = 9
 _WANTED_LEGAL = 7
 _MAX_LEGAL_SHOWN = 8
@@ -73,7 +75,7 @@ def _joined(names: list[str]) -> str:
 def _group_label(names: list[str], role: str) -> str:
     obvious = _OBVIOUS.get(role)
     if obvious is not None and obvious.search(names[-1]):
-        return _joined(names)  # "trafiquants et 179 vendeurs présumés" ends on a role word
+        return _joined(names)  # "escrocs et 250 acheteurs présumés" ends on a role word
     if role == _COMPANY:
         return f"{_joined(names)} (entreprises)" if len(names) > 1 else f"{names[0]} (entreprise)"
     return f"{_joined(names)} ({role})"
@@ -127,7 +129,11 @@ def _legal_labels(legal: tuple[LegalItem, ...], seen_text: str) -> list[str]:
     labels: list[str] = []
     seen = fold(seen_text)
     for item in legal:
-        label = trim_words(item.text, _ITEM_MAX)
+        label = " ".join(item.text.split())
+        if len(label) > _ITEM_MAX:  # "(ITT)" is the first thing a long item can do without
+            label = " ".join(re.sub(r"\s*\([^()]*\)", "", label).split())
+        if len(label) > _ITEM_MAX or not label or "…" in label:
+            continue  # an item is shown whole or not at all
         if item.kind == "procédure" and re.match(r"[A-ZÉÈ][a-zéèêàçôûî]+(?:\s|$)", label):
             label = label[0].lower() + label[1:]  # "Interpellé mardi, …" opened a sentence
         folded = fold(item.text)
@@ -175,6 +181,7 @@ def _fill(
     for target, variants in queue:
         if any(target is c for c in closed):
             continue
+        variants = [v for v in variants if "…" not in v]
         for item in variants:
             target.append(item)
             if len(_assemble(title, summary, shown_a, shown_l, footer, has_legal)) <= MAX_CHARS:
@@ -188,21 +195,59 @@ def _fill(
     return text, len(shown_a), len(shown_l)
 
 
+_TITLE_BREAKS = re.compile(r"\s+[:|–—-]\s+|\s*[:;]\s+")
+
+
+def title_forms(title: str) -> list[str]:
+    """Return the title, then its shorter forms made of whole leading clauses.
+
+    "Affaire X : le parquet fait appel" can lose " : le parquet fait appel"; a title is never
+    cut inside a clause, so a title with no break keeps only its whole form.
+    """
+    title = " ".join(title.split())
+    forms = [title]
+    for match in reversed(list(_TITLE_BREAKS.finditer(title))):
+        head = title[: match.start()].rstrip(" ,")
+        if len(head.split()) >= 2 and head not in forms:
+            forms.append(head)
+    return forms
+
+
+def _title(digest: Digest) -> str:
+    forms = title_forms(digest.title)
+    return next((f for f in forms if len(f) <= _TITLE_MAX), forms[-1])
+
+
 def render_text(digest: Digest) -> str:
     """Render the digest as the French text chats and the scorer read (≤ 700 characters)."""
-    title = trim_words(digest.title, _TITLE_MAX)
+    title = _title(digest)
     footer = _footer(digest)
     actors = actor_entries(digest.actors)
     has_legal = bool(digest.legal)
     want_a = min(len(actors), _WANTED_ACTORS)
     best = ""
-    for limit in _SUMMARY_STEPS:
-        summary = trim_words(digest.summary, limit)
+    forms = summary_forms(digest.summary) or [""]
+    for summary in forms:
         legal = _legal_labels(digest.legal, title + " " + summary)[:_MAX_LEGAL_SHOWN]
         text, shown_a, shown_l = _fill(title, summary, actors, legal, footer, has_legal)
         best = text
         if shown_a >= want_a and shown_l >= min(len(legal), _WANTED_LEGAL):
             break
-    if len(best) > MAX_CHARS:  # only a pathological title and footer get here
-        best = trim_words(best, MAX_CHARS)
+    if len(best) > MAX_CHARS:  # a very long title: drop the summary, then shorten the title
+        best = _last_resort(digest, footer, has_legal)
     return best
+
+
+def _last_resort(digest: Digest, footer: str, has_legal: bool) -> str:
+    """Title and footer only; a title that still does not fit loses whole clauses, then words.
+
+    Titles are capped well below the budget by the engine, so only a hand-made digest can
+    reach the word-level step; it cuts without "…" like every other shortening here.
+    """
+    tail = "\n".join(line for line in ("" if has_legal else NO_LEGAL, footer) if line)
+    room = MAX_CHARS - (len(tail) + 1 if tail else 0)
+    forms = title_forms(digest.title)
+    title = next((f for f in forms if len(f) <= room), "")
+    if not title:
+        title = trim_words(forms[-1], max(room, 0), ellipsis="")
+    return "\n".join(line for line in (title, tail) if line)[:MAX_CHARS]

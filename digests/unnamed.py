@@ -1,4 +1,4 @@
-"""Find unnamed parties: "un Italien de 44 ans", "179 vendeurs présumés", "le gang REvil".
+"""Find unnamed parties: "un Belge de 51 ans", "250 acheteurs présumés", "le gang DarkLock".
 
 Named bodies and people come from `digests.mentions` (spaCy's NER); these patterns add the
 parties an article names by a description, a pseudonym or a group name.
@@ -12,6 +12,10 @@ from digests import roles
 from digests.mentions import MEDIA, NOT_ACTORS, Mention
 from digests.nlp import ALIAS_INDEX
 from digests.textutil import fold
+
+# The weight `roles` gives plural parties named by their trade ("les clubs", "les FAI"): a
+# story names them once and means them as parties.
+TRADE_WEIGHT = 1.6
 
 _NUMBER_WORDS = (
     r"\d[\d  .]*|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente"
@@ -39,25 +43,29 @@ _PERSON_AGE = re.compile(
     r"ol|ole|e|en|enne))"
     r",?\s+(?:âgée?\s+)?de\s+\d{1,2}\s+ans)(?!\w)"
 )
-# "un pirate se faisant appeler « Zeraphine »", "surnommé Kingpin".
+# "un pirate se faisant appeler « Nyx »", "surnommé Le Baron".
 _PSEUDONYM = re.compile(
     r"(?:se faisant appeler|se présentant sous le nom de|surnommée?|alias|sous le pseudonyme(?: de)?"
     r"|connue? sous le (?:nom|pseudonyme) de)\s+[\"«“]?\s*([A-Z0-9][\w.-]{2,30})"
 )
-# "le groupe de hackers Lazarus", "le gang REvil", "le collectif baptisé Anonymous".
+# "le groupe de hackers Nimbus", "le gang DarkLock", "le collectif baptisé Hydra".
 _NAMED_GROUP = re.compile(
-    r"(?<!\w)(?:groupe|gang|collectif|réseau|botnet|forum|marché|groupuscule)"
+    r"(?<!\w)(?:groupe|gang|collectif|réseau|botnet|forum|marché|groupuscule|association|syndicat"
+    r"(?: de (?:police|policiers|magistrats|salariés))?|ONG|fédération)"
     r"(?: (?:de |d['’])?(?:hackers|pirates(?: informatiques)?|cybercriminels|hacktivistes|"
     r"rançongiciels?|ransomware|criminels|machines zombies|activistes))?"
     r"(?:,? (?:baptisé|nommé|appelé|dénommé|connu sous le nom de|surnommé))?"
     r"[ \t]+[\"«“]?[ \t]*((?-i:[A-Z][\w-]+(?: [A-Z][\w-]+)?))"  # a name on the same line
 )
-# "un service de cyberattaques, baptisé « BoomStresser »", "la plateforme BTC-e".
+# "un service de cyberattaques, baptisé « FloodKing »", "la plateforme Lirenet".
 _NAMED_SERVICE = re.compile(
     r"(?<!\w)(?:site|service|plateforme|messagerie|application|logiciel|marketplace)"
     r"(?: [\w'’-]+){0,4}?,? (?:baptisée?|nommée?|appelée?|dénommée?|surnommée?) "
     r"[\"«“]?[ \t]*((?-i:[A-Z][\w.-]*\w))"
     r"|(?<!\w)(?:la plateforme|le site|la messagerie) ((?-i:[A-Z][\w-]*[A-Z0-9.-][\w.-]*\w))"
+    # A quoted name says it is one: "la plateforme « Vente Libre »", "le forum "Dark Square"".
+    r"|(?<!\w)(?:la plateforme|le site|la messagerie|le forum|l['’]application|le réseau) "
+    r"[\"«“][ \t]*((?-i:[A-Z][\w.-]*(?: [A-Z][\w.-]*){0,2}))[ \t]*[\"»”]"
 )
 _CRIMINAL = re.compile(
     r"^(?:gang|groupuscule)|hackers|pirates|cybercriminels|rançongiciel|ransomware|criminels", re.I
@@ -71,10 +79,10 @@ _PLATFORM_ACCOUNT = re.compile(
 
 
 def pattern_mentions(text: str) -> list[Mention]:
-    """Find unnamed parties: "un Italien de 44 ans", "trois de ses proches", "groupe Facebook"."""
+    """Find unnamed parties: "un Belge de 51 ans", "quatre de ses amis", "groupe Facebook"."""
     found: list[Mention] = []
     for regex, kind, role, weight in (
-        (_PERSON_AGE, "personne", roles.SUSPECT, 1.5),
+        (_PERSON_AGE, "personne", "", 1.5),
         (_GROUP, "groupe", "", 1.2),
         (_PLATFORM_ACCOUNT, "groupe", "", 1.5),
     ):
@@ -82,11 +90,11 @@ def pattern_mentions(text: str) -> list[Mention]:
             surface = match.group(1).strip()
             words = fold(surface).split()
             if regex is _PERSON_AGE:
-                key = "age:" + words[0]  # "Italien de 44 ans" and a bare "Italien" are one
+                key = "age:" + words[0]  # "Belge de 51 ans" and a bare "Belge" are one
             elif regex is _PLATFORM_ACCOUNT:
                 key = "grp:" + " ".join(words)
             elif re.match(r"\d", surface):
-                key = "grp:n" + re.sub(r"\D", "", surface)  # "56 000 membres" = "56 000 hommes"
+                key = "grp:n" + re.sub(r"\D", "", surface)  # "12 000 membres" = "12 000 hommes"
             else:
                 key = "grp:" + group_head(surface)
             found.append(Mention(surface, kind, match.start(1), match.end(1), key, role, weight))
@@ -94,7 +102,7 @@ def pattern_mentions(text: str) -> list[Mention]:
         found.append(
             Mention(match.group(1), "personne", match.start(1), match.end(1), "alias:" + fold(match.group(1)), "", 1.5)
         )
-    # "le gang REvil", "le groupe de rançongiciel Ragnar": a criminal group is a suspect.
+    # "le gang DarkLock", "le groupe de rançongiciel Nimbus": a criminal group is a suspect.
     named = [
         (m.group(1), m.start(1), m.end(1), roles.SUSPECT if _CRIMINAL.search(m.group(0)) else "")
         for m in _NAMED_GROUP.finditer(text)
@@ -102,7 +110,7 @@ def pattern_mentions(text: str) -> list[Mention]:
     named += [
         (m.group(g), m.start(g), m.end(g), "")
         for m in _NAMED_SERVICE.finditer(text)
-        for g in (1, 2)
+        for g in (1, 2, 3)
         if m.group(g)
     ]
     for name, start, end, role in named:

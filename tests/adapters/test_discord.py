@@ -23,8 +23,8 @@ from adapters.discord import ChannelPacer, DiscordAdapter
 from adapters.discord_render import digest_message
 from bot.app import Veille
 from bot.commands import CommandSpec
-from bot.errors import ChatGoneError, ConfigError, SendError
-from bot.models import CommandContext, Entry, Reply
+from bot.errors import ChatGoneError, ConfigError, RejectedError, SendError
+from bot.models import Button, CommandContext, Entry, Reply, ReplyItem
 from digests.model import Actor, Digest, LegalItem
 from tests.support.core import Item, legal_body, make_settings, rss
 from tests.support.discord_fake import CHANNEL_ID, GUILD_ID, MEMBER_ID, OWNER_ID, TOKEN, FakeDiscord
@@ -403,15 +403,70 @@ async def test_veille_run_serves_discord_and_exits_cleanly_on_sigterm(
     assert TOKEN not in stderr
 
 
-async def test_other_http_errors_are_send_errors_to_retry(fake: FakeDiscord) -> None:
+async def test_server_errors_are_send_errors_to_retry_not_rejections(fake: FakeDiscord) -> None:
     adapter = adapter_for(fake)
     await adapter.start(SlowHandler())
     try:
-        fake.fail_next_message(CHANNEL_ID, status=400)
+        fake.fail_next_message(CHANNEL_ID, status=503)
         with pytest.raises(SendError) as caught:
             await adapter.send_digest(str(CHANNEL_ID), sample_digest())
-        assert not isinstance(caught.value, ChatGoneError)
+        assert not isinstance(caught.value, ChatGoneError | RejectedError), "a 5xx can succeed later"
+        assert fake.attempts[CHANNEL_ID] == 1, "no degraded form for a server error"
         await adapter.send_digest(str(CHANNEL_ID), sample_digest())
         assert len(fake.messages[CHANNEL_ID]) == 1
     finally:
         await adapter.stop()
+
+
+async def delivery_rows(app: Veille) -> list[tuple[str, int, str | None]]:
+    """Return (state, attempts, last_error) of every delivery, oldest first."""
+    rows = await app.storage.fetchall("SELECT state, attempts, last_error FROM deliveries ORDER BY id")
+    return [(row["state"], row["attempts"], row["last_error"]) for row in rows]
+
+
+async def test_embed_discord_refuses_is_posted_once_as_plain_content_and_the_delivery_is_sent(
+    running: tuple[Veille, DiscordAdapter], fake: FakeDiscord
+) -> None:
+    app, _ = running
+    digest = sample_digest()
+    await queue_digest(app, digest)
+    fake.refuse_embeds(CHANNEL_ID)
+    assert await app.dispatcher.run_once() == 1
+    assert fake.attempts[CHANNEL_ID] == 2, "the embed, then its plain form"
+    [message] = fake.messages[CHANNEL_ID]
+    assert not message.get("embeds")
+    assert "Rançongiciel : la mairie de Villeneuve porte plainte" in message["content"]
+    assert digest.url in message["content"]
+    assert "@everyone" not in message["content"], "still no mention"
+    assert await delivery_rows(app) == [("sent", 1, None)]
+
+
+async def test_reply_whose_embed_discord_refuses_is_posted_as_plain_content(
+    running: tuple[Veille, DiscordAdapter], fake: FakeDiscord
+) -> None:
+    _, adapter = running
+    reply = Reply(
+        "Quotidien du 1er décembre",
+        items=[ReplyItem("Amende pour Datalix", url="https://juridique.example/a")],
+        buttons=[Button("Se désabonner", "desabonner 1")],
+    )
+    fake.refuse_embeds(CHANNEL_ID)
+    await adapter.send_reply(str(CHANNEL_ID), reply)
+    assert fake.attempts[CHANNEL_ID] == 2
+    [message] = fake.messages[CHANNEL_ID]
+    assert not message.get("embeds") and not message.get("components")
+    assert message["content"] == "Quotidien du 1er décembre\nAmende pour Datalix — <https://juridique.example/a>"
+
+
+async def test_message_refused_in_both_forms_fails_at_once_with_discords_answer(
+    running: tuple[Veille, DiscordAdapter], fake: FakeDiscord
+) -> None:
+    app, _ = running
+    await queue_digest(app, sample_digest())
+    fake.fail_next_message(CHANNEL_ID, status=400, times=5)
+    assert await app.dispatcher.run_once() == 0
+    assert fake.attempts[CHANNEL_ID] == 2, "the embed and one degraded form, no more"
+    [(state, _, error)] = await delivery_rows(app)
+    assert state == "failed"
+    assert error is not None and "50035" in error and "Invalid Form Body" in error
+    assert await app.storage.pending_delivery_count() == 0

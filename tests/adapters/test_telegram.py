@@ -8,30 +8,33 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import socket
 import sys
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
+import structlog
 
 from adapters.telegram import TelegramAdapter, parse_command
 from adapters.telegram_pacing import Limits
-from adapters.telegram_render import MAX_MESSAGE, render_digest, render_reply, utf16_len
+from adapters.telegram_render import MAX_MESSAGE, render_digest, render_reply, split_html, utf16_len
 from bot.app import Veille
 from bot.config import Settings
-from bot.errors import ChatGoneError, ConfigError, RetryLaterError, SendError
+from bot.errors import ChatGoneError, ConfigError, RejectedError, RetryLaterError, SendError
 from bot.models import Button, Reply, ReplyItem
+from bot.storage import to_db_time, utcnow
 from digests.model import Actor, Digest, LegalItem
 from tests.support.core import Item, legal_body, make_settings, rss
 from tests.support.handlers import NoCommands
 from tests.support.http import FeedServer
-from tests.support.telegram_api import ADMIN, BOT_ID, OWNER, TOKEN, FakeBotAPI, SentMessage
+from tests.support.telegram_api import ADMIN, BOT_ID, OWNER, TOKEN, FakeBotAPI, SentMessage, visible_text
 
 # Telegram's limits, with a short per-chat interval so tests do not wait a second per reply.
 FAST = Limits(per_second=30, chat_interval=0.05, group_limit=20, group_period=60.0)
@@ -350,7 +353,7 @@ async def test_send_errors_map_to_the_core_errors(running: tuple[Veille, Telegra
     api.fail(4444, 500)
     with pytest.raises(SendError) as other:
         await adapter.send_digest("4444", sample_digest())
-    assert not isinstance(other.value, ChatGoneError | RetryLaterError)
+    assert not isinstance(other.value, ChatGoneError | RetryLaterError | RejectedError), "5xx can succeed later"
 
 
 async def test_429_on_send_message_delivers_the_digest_exactly_once_after_the_wait(
@@ -436,6 +439,123 @@ async def test_messages_to_one_chat_are_paced_and_a_full_group_window_hands_back
             await adapter.send_digest(str(GROUP), sample_digest())
         assert 25 < wait.value.retry_after <= 30
         assert len(api.sent_to(GROUP)) == 2 and not api.rejected
+
+
+async def delivery_rows(app: Veille) -> list[tuple[str, int, str | None]]:
+    """Return (state, attempts, last_error) of every delivery, oldest first."""
+    rows = await app.storage.fetchall("SELECT state, attempts, last_error FROM deliveries ORDER BY id")
+    return [(row["state"], row["attempts"], row["last_error"]) for row in rows]
+
+
+async def test_html_telegram_cannot_parse_is_sent_once_as_plain_text_and_the_delivery_is_sent(
+    running: tuple[Veille, TelegramAdapter], api: FakeBotAPI, feeds: FeedServer
+) -> None:
+    app, _ = running
+    await ask(api, f"/abonner {feeds.url('/droit.xml')}", chat_id=ALICE)
+    refusal = "Bad Request: can't parse entities: Unsupported start tag"
+    api.fail(ALICE, 400, description=refusal, times=None, html_only=True)
+    await delivered(app)
+    [_, digest] = await api.wait_sent(2, chat_id=ALICE)
+    assert api.rejected == [(str(ALICE), 400)], "one refused HTML try, then one plain try"
+    assert digest.parse_mode is None
+    assert "Amende < 5 000 € & mise en demeure" in digest.text, "plain text, unescaped, no tags"
+    assert "<b>" not in digest.text and "&amp;" not in digest.text
+    assert f"{feeds.base_url}/articles/cnil-1.html" in digest.text, "the link survives as text"
+    assert await delivery_rows(app) == [("sent", 1, None)]
+
+
+async def test_digest_telegram_finds_too_long_is_split_at_item_boundaries(
+    running: tuple[Veille, TelegramAdapter], api: FakeBotAPI
+) -> None:
+    _, adapter = running
+    sentence = "Le tribunal judiciaire de Nanterre a renvoyé l'affaire Datalix & Cie à l'automne. "
+    digest = sample_digest(summary=sentence * 40)
+    full = render_digest(digest, tz=adapter.tz)
+    api.max_length = utf16_len(visible_text(full, "HTML")) - 1  # Telegram counts past what we measured
+    await adapter.send_digest(str(ALICE), digest)
+    pieces = api.sent_to(ALICE)
+    assert api.rejected == [(str(ALICE), 400)], "one refused whole, then the pieces"
+    assert len(pieces) >= 2 and all(m.parse_mode == "HTML" for m in pieces)
+    assert all(utf16_len(m.text) <= utf16_len(full) // 2 for m in pieces)
+    lines = [line for line in full.split("\n") if line.strip()]
+    assert pieces[0].text.startswith(lines[0]), "the title comes first"
+    assert pieces[-1].text.endswith(lines[-1]), "the legal points come last"
+    shown = " ".join(" ".join(visible_text(m.text, "HTML").split()) for m in pieces)
+    assert " ".join(visible_text(full, "HTML").split()) == shown, "nothing lost, nothing reordered"
+
+
+async def test_unprompted_reply_telegram_cannot_parse_is_sent_as_plain_text_with_its_links(
+    running: tuple[Veille, TelegramAdapter], api: FakeBotAPI
+) -> None:
+    _, adapter = running
+    reply = Reply(
+        "Quotidien du 1er décembre : <2 articles> & plus",
+        items=[ReplyItem("Amende < 10 000 € pour Datalix", url="https://juridique.example/a?x=1&y=2")],
+        buttons=[Button("Se désabonner", "desabonner 1")],
+    )
+    api.fail(ALICE, 400, description="Bad Request: can't parse entities: Unsupported start tag", html_only=True)
+    await adapter.send_reply(str(ALICE), reply)
+    [message] = api.sent_to(ALICE)
+    assert message.parse_mode is None and not message.buttons
+    assert message.text.startswith("Quotidien du 1er décembre : <2 articles> & plus")
+    assert "Amende < 10 000 € pour Datalix (https://juridique.example/a?x=1&y=2)" in message.text
+
+
+def test_split_html_breaks_only_between_lines_or_spaces_never_inside_a_tag_or_entity() -> None:
+    text = "<b><a href=\"https://x.example/?a=1&amp;b=2\">Titre &amp; suite</a></b>\n" + "&lt;mot&gt;&amp; " * 300
+    for limit in (40, 97, 500):
+        pieces = split_html(text, limit)
+        assert all(utf16_len(piece) <= limit for piece in pieces)
+        for piece in pieces:
+            visible_text(piece, "HTML")  # every piece parses on its own
+            assert not re.search(r"&[a-z]*$", piece) and not re.match(r"^[a-z]*;", piece), "no entity cut"
+        rejoined = " ".join(" ".join(visible_text(p, "HTML").split()) for p in pieces).split()
+        assert rejoined == visible_text(text, "HTML").split(), "nothing lost, nothing reordered"
+
+
+async def test_message_refused_in_both_forms_fails_at_once_with_telegrams_answer_logged_once(
+    running: tuple[Veille, TelegramAdapter], api: FakeBotAPI, feeds: FeedServer
+) -> None:
+    app, _ = running
+    await ask(api, f"/abonner {feeds.url('/droit.xml')}", chat_id=ALICE)
+    api.fail(ALICE, 400, description="Bad Request: message must be non-empty", times=None)
+    with structlog.testing.capture_logs() as logs:
+        await delivered(app)
+        await asyncio.sleep(0.3)
+        await app.dispatcher.run_once()
+    assert api.rejected == [(str(ALICE), 400), (str(ALICE), 400)], "the message and its degraded form"
+    [(state, _, error)] = await delivery_rows(app)
+    assert state == "failed"
+    assert error is not None and "message must be non-empty" in error.lower(), "Telegram's answer is stored"
+    assert await app.storage.pending_delivery_count() == 0
+    failures = [e for e in logs if e["log_level"] in ("warning", "error") and e["event"].startswith("delivery.")]
+    assert [e["event"] for e in failures] == ["delivery.rejected"]
+
+
+async def test_delivery_due_while_a_reply_is_in_flight_arrives_after_it_within_the_chats_budget(
+    tmp_path: Path, api: FakeBotAPI, feeds: FeedServer
+) -> None:
+    limits = Limits(per_second=30, chat_interval=0.3, group_limit=20, group_period=60.0)
+    settings = settings_for(tmp_path, api)
+    adapter = adapter_for(settings, limits=limits, max_pacing_wait=2.0)
+    async with Veille(settings, [adapter]) as app:
+        await ask(api, f"/abonner {feeds.url('/droit.xml')}", chat_id=ALICE)
+        await app.pipeline.digest_pending()  # the digest is in the outbox, due now
+        api.delay(ALICE, 1.0)  # the reply to the next command takes a second to be answered
+        api.command("/aide", chat_id=ALICE)
+        await api.wait_for(lambda: api.in_flight[str(ALICE)] == 1, what="the reply in flight")
+        with structlog.testing.capture_logs() as logs:
+            loop = asyncio.create_task(app.dispatcher.run_forever(idle_seconds=0.1))
+            try:
+                [_, reply, digest] = await api.wait_sent(3, chat_id=ALICE, timeout=8)
+            finally:
+                app.dispatcher.request_stop()
+                await asyncio.wait_for(loop, timeout=5)
+        assert "/abonner" in reply.text
+        assert "Datalix" in digest.text
+        assert digest.at - reply.at >= 0.3 - 0.02, "the reply and the digest share the chat's pacing"
+        assert not [e for e in logs if e["event"] == "dispatch.loop_error"]
+        assert await delivery_rows(app) == [("sent", 1, None)]
 
 
 async def test_restart_sends_nothing_again(tmp_path: Path, api: FakeBotAPI, feeds: FeedServer) -> None:
@@ -564,3 +684,61 @@ async def test_veille_run_serves_telegram_and_exits_0_on_sigterm(tmp_path: Path,
             await process.wait()
     assert process.returncode == 0, stderr.decode()[-2000:]
     assert TOKEN not in stderr.decode(), "the token never reaches the logs"
+
+
+# -- daily digests through the outbox ----------------------------------------------------------------
+
+
+async def daily_due_now(app: Veille, api: FakeBotAPI, chat_id: int) -> Any:
+    """Give a chat a daily digest whose occurrence of today was missed; return its scheduler job."""
+    await ask(api, "/mode quotidien", chat_id=chat_id)
+    chat = await app.storage.get_chat("telegram", str(chat_id))
+    assert chat is not None
+    await app.storage.execute(
+        "UPDATE daily_state SET last_due_at = ? WHERE chat_id = ?",
+        ((datetime.now(UTC) - timedelta(days=2)).isoformat(), chat.id),
+    )
+    job = app.scheduler.get_job(f"daily:{chat.id}")
+    assert job is not None
+    return job
+
+
+async def test_the_daily_job_does_not_sleep_on_a_429_the_outbox_keeps_the_digest(
+    running: tuple[Veille, TelegramAdapter], api: FakeBotAPI
+) -> None:
+    app, _ = running
+    job = await daily_due_now(app, api, ALICE)
+    api.fail(ALICE, 429, retry_after=30)
+    started = time.monotonic()
+    await asyncio.wait_for(job.func(*job.args), timeout=5)
+    assert time.monotonic() - started < 2, "a scheduler job never waits out a flood limit"
+    assert api.rejected == [(str(ALICE), 429)]
+    row = await app.storage.fetchone("SELECT kind, state, next_attempt_at FROM deliveries")
+    assert row is not None and (row["kind"], row["state"]) == ("daily", "pending")
+    assert datetime.fromisoformat(row["next_attempt_at"]) >= datetime.now(UTC) + timedelta(seconds=25)
+
+
+@pytest.mark.parametrize("code", [429, 500])
+async def test_a_daily_digest_refused_by_telegram_is_retried_from_the_outbox_and_sent_once(
+    running: tuple[Veille, TelegramAdapter], api: FakeBotAPI, code: int
+) -> None:
+    app, _ = running
+    job = await daily_due_now(app, api, ALICE)
+    api.fail(ALICE, code, retry_after=1)
+    await job.func(*job.args)
+    assert api.rejected == [(str(ALICE), code)] or code != 429
+    assert not [m for m in api.sent_to(ALICE) if m.text.startswith("Digest quotidien")]
+    row = await app.storage.fetchone("SELECT state, last_error FROM deliveries WHERE kind = 'daily'")
+    assert row is not None and row["state"] == "pending" and row["last_error"], "kept, not lost"
+    started = time.monotonic()
+    while time.monotonic() - started < 10:  # later: the retry falls due
+        await app.storage.execute("UPDATE deliveries SET next_attempt_at = ?", (to_db_time(utcnow()),))
+        await app.dispatcher.run_once()
+        if [m for m in api.sent_to(ALICE) if m.text.startswith("Digest quotidien")]:
+            break
+        await asyncio.sleep(0.2)
+    await job.func(*job.args)  # the same occurrence again: nothing more
+    await app.dispatcher.run_once()
+    daily = [m for m in api.sent_to(ALICE) if m.text.startswith("Digest quotidien")]
+    assert len(daily) == 1
+    assert await app.storage.pending_delivery_count() == 0

@@ -2,6 +2,10 @@
 
 `veille run` without tokens serves a console chat; every message it prints starts with a
 "── <chat id> ──" line, so the test counts deliveries per chat across both processes.
+
+A kill at an exact point of the code (rather than after some output) comes from a hook that
+the child installs before Veille starts: SQLite's trace callback sends the process SIGKILL
+when it is about to run a chosen statement. Veille's code is the real one, unchanged.
 """
 
 from __future__ import annotations
@@ -10,11 +14,13 @@ import asyncio
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -29,7 +35,28 @@ HEADER = re.compile(r"^── (c\d+) ──$")
 CHATS = 1000
 
 
-def start_veille(db: Path) -> subprocess.Popen[str]:
+# Run by the child instead of `-m bot.cli run`: kill ourselves when `KILL_AT` is about to run.
+KILL_HOOK = """
+import os, runpy, signal, sqlite3, sys
+
+connect = sqlite3.connect
+
+def connect_with_kill_point(*args, **kwargs):
+    conn = connect(*args, **kwargs)
+    def trace(sql):
+        if " ".join(sql.split()).upper().startswith(os.environ["KILL_AT"]):
+            os.kill(os.getpid(), signal.SIGKILL)
+    conn.set_trace_callback(trace)
+    return conn
+
+sqlite3.connect = connect_with_kill_point
+sys.argv = ["veille", "run"]
+runpy.run_module("bot.cli", run_name="__main__")
+"""
+
+
+def start_veille(db: Path, *, kill_at: str | None = None) -> subprocess.Popen[str]:
+    """Run `veille run` on `db`; with `kill_at`, SIGKILL it when that SQL statement is about to run."""
     env = {
         **os.environ,
         "VEILLE_DB": str(db),
@@ -39,8 +66,12 @@ def start_veille(db: Path) -> subprocess.Popen[str]:
         "DISCORD_BOT_TOKEN": "",
         "VEILLE_LOG_LEVEL": "WARNING",
     }
+    command = [sys.executable, "-m", "bot.cli", "run"]
+    if kill_at is not None:
+        env["KILL_AT"] = kill_at.upper()
+        command = [sys.executable, "-c", KILL_HOOK]
     return subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run"],
+        command,
         cwd=ROOT,
         env=env,
         stdin=subprocess.PIPE,
@@ -82,8 +113,12 @@ class Transcript:
                 stream.close()
 
 
-async def prepare(tmp_path: Path, feed_server: FeedServer) -> Path:
-    """Store a feed with one new entry and CHATS console chats subscribed to it."""
+async def prepare(tmp_path: Path, feed_server: FeedServer, *, follow: bool = False) -> Path:
+    """Store a feed with one new entry and CHATS console chats subscribed to it.
+
+    With `follow`, the chats follow a word of the entry's title instead of subscribing: they
+    get it as follow alerts.
+    """
     body = rss([Item("k1", "Rançongiciel : enquête ouverte", legal_body("la société Omega"))])
     url = feed_server.set("/feed.xml", body, content_type="application/rss+xml")
     settings = make_settings(tmp_path)
@@ -97,10 +132,16 @@ async def prepare(tmp_path: Path, feed_server: FeedServer) -> Path:
                     "INSERT INTO chats (platform, external_id, created_at) VALUES ('console', ?, '2026-01-01')",
                     (f"c{n}",),
                 )
-            await conn.execute(
-                "INSERT INTO subscriptions (chat_id, feed_id, created_at) SELECT id, ?, '2026-01-01' FROM chats",
-                (feed.id,),
-            )
+            if follow:
+                await conn.execute(
+                    """INSERT INTO follows (chat_id, term, norm, created_at)
+                       SELECT id, 'rançongiciel', 'rancongiciel', '2026-01-01' FROM chats"""
+                )
+            else:
+                await conn.execute(
+                    "INSERT INTO subscriptions (chat_id, feed_id, created_at) SELECT id, ?, '2026-01-01' FROM chats",
+                    (feed.id,),
+                )
         await db.execute("UPDATE feeds SET next_poll_at = '2999-01-01T00:00:00+00:00'")  # no polling needed
     return settings.db
 
@@ -174,3 +215,136 @@ async def test_sigkill_before_the_digest_is_made_then_restart_delivers_it_once(
         transcript.join()
     assert code == 0
     assert len(transcript.counts) == CHATS and max(transcript.counts.values()) == 1
+
+
+async def restart_until_every_chat_is_served(
+    db_path: Path, before: Counter[str], *, sent: int
+) -> tuple[Counter[str], dict[str, int], int, float]:
+    """Run Veille again until `sent` deliveries are confirmed; return what it printed and did."""
+    second = start_veille(db_path)
+    after = Transcript(second)
+    try:
+        async with Storage(db_path) as db:
+            for _ in range(600):
+                row = await db.fetchone("SELECT COUNT(*) FROM deliveries WHERE state = 'sent'")
+                if row is not None and row[0] == sent and len(before + after.counts) >= CHATS:
+                    break
+                await asyncio.sleep(0.1)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        code = second.wait(15)
+        stopped_in = time.monotonic() - started
+        after.join()
+    async with Storage(db_path) as db:
+        assert await db.integrity_ok()
+        states = {
+            row[0]: row[1] for row in await db.fetchall("SELECT state, COUNT(*) FROM deliveries GROUP BY state")
+        }
+    return before + after.counts, states, code, stopped_in
+
+
+@pytest.mark.slow
+async def test_sigkill_right_after_the_digest_is_stored_still_delivers_every_follow_alert(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    db_path = await prepare(tmp_path, feed_server, follow=True)
+    first = start_veille(db_path)
+    before = Transcript(first)
+    reader = sqlite3.connect(db_path, timeout=5)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # kill the moment the digest is committed
+            if reader.execute("SELECT COUNT(*) FROM digests").fetchone()[0]:
+                break
+            time.sleep(0.001)
+        first.send_signal(signal.SIGKILL)
+    finally:
+        reader.close()
+    first.wait(10)
+    before.join()
+    assert sum(before.counts.values()) < CHATS, "the kill must land before the fan-out is over"
+
+    counts, states, code, stopped_in = await restart_until_every_chat_is_served(
+        db_path, before.counts, sent=CHATS
+    )
+    assert states == {"sent": CHATS}
+    assert len(counts) == CHATS, "every follower got the alert"
+    assert max(counts.values()) <= 2, "at most one duplicate per chat"
+    assert code == 0 and stopped_in < 10
+
+
+@pytest.mark.slow
+async def test_sigkill_mid_daily_digest_fan_out_then_restart_sends_each_chat_its_day_once_more_at_most(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    db_path = await prepare(tmp_path, feed_server)
+    # Every chat wants its daily digest at a time passed five minutes ago, and was last served
+    # the day before: the start-time catch-up owes each chat today's digest.
+    due = (datetime.now(UTC) - timedelta(minutes=5)).replace(second=0, microsecond=0)
+    async with Storage(db_path) as db:
+        await db.execute(
+            "UPDATE chats SET mode = 'quotidien', daily_time = ?, timezone = 'UTC'", (f"{due:%H:%M}",)
+        )
+        await db.execute(
+            "INSERT INTO daily_state (chat_id, last_due_at) SELECT id, ? FROM chats",
+            ((due - timedelta(days=1)).isoformat(),),
+        )
+
+    first = start_veille(db_path)
+    before = Transcript(first)
+    await before.wait_for(300, timeout=120)
+    first.send_signal(signal.SIGKILL)
+    first.wait(10)
+    before.join()
+    assert 0 < sum(before.counts.values()) < CHATS, f"kill must land mid-fan-out: {sum(before.counts.values())}"
+
+    counts, states, code, stopped_in = await restart_until_every_chat_is_served(
+        db_path, before.counts, sent=CHATS
+    )
+    assert len(counts) == CHATS, "every chat got its daily digest"
+    assert max(counts.values()) <= 2, "at most one duplicate per chat"
+    assert states == {"sent": CHATS}, "one daily delivery per chat, all confirmed"
+    assert code == 0 and stopped_in < 10
+
+
+@pytest.mark.slow
+async def test_sigkill_while_storing_a_polls_entries_then_restart_delivers_them(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """The poll's ETag and its entries land together: a kill between them would mean a 304 forever."""
+    body = rss([Item("p1", "Escroquerie au faux conseiller : un réseau démantelé", legal_body("le réseau"))])
+    url = feed_server.set("/feed.xml", body, content_type="application/rss+xml", etag='"v1"')
+    db_path = make_settings(tmp_path).db
+    async with Storage(db_path) as db:
+        feed, _ = await db.add_feed(url, "Flux test")  # due now, never polled
+        chat = await db.upsert_chat("console", "c0")
+        await db.subscribe(chat.id, feed.id)
+
+    first = start_veille(db_path, kill_at="INSERT OR IGNORE INTO entries")
+    killed = Transcript(first)
+    deadline = time.monotonic() + 60
+    while first.poll() is None and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)  # the feed server runs on this event loop: never block it
+    if first.poll() is None:
+        first.kill()
+    code = first.wait(10)
+    killed.join()
+    assert code == -signal.SIGKILL, "the kill point (storing the polled entries) was reached"
+    async with Storage(db_path) as db:
+        assert await db.integrity_ok()
+        stored = await db.get_feed(feed.id)
+        entries = await db.fetchall("SELECT id FROM entries")
+    assert stored is not None and stored.etag is None and not entries, "nothing of the poll landed"
+
+    second = start_veille(db_path)
+    transcript = Transcript(second)
+    try:
+        await transcript.wait_for(1, timeout=90)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        code = await asyncio.to_thread(second.wait, 15)
+        transcript.join()
+    assert code == 0
+    assert transcript.counts == {"c0": 1}, "the item arrives after the restart, once"
+    assert [r.headers.get("If-None-Match") for r in feed_server.requests] == [None, None]

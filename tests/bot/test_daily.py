@@ -116,6 +116,23 @@ async def test_restart_rebuilds_jobs_from_the_database(tmp_path: Path) -> None:
         assert app.scheduler.get_jobs() == []
 
 
+async def test_a_days_digest_is_queued_once_per_chat_and_local_date_whatever_the_state_says(
+    core: Core, chat: ChatRecord
+) -> None:
+    app, console = core
+    await ask(console, "/mode quotidien")
+    job = daily_job(app, chat)
+    for _ in range(2):  # each time the occurrence looks missed (state rewound, time zone moved…)
+        await app.storage.execute(
+            "UPDATE daily_state SET last_due_at = ?", ((datetime.now(UTC) - timedelta(days=2)).isoformat(),)
+        )
+        await job.func(*job.args)
+    daily = [m for m in console.messages if m.text.startswith("Digest quotidien du")]
+    assert len(daily) == 1
+    rows = await app.storage.fetchall("SELECT kind, state FROM deliveries")
+    assert [tuple(r) for r in rows] == [("daily", "sent")]
+
+
 @pytest.mark.parametrize(("late", "sent"), [(timedelta(hours=2), True), (timedelta(hours=8), False)])
 async def test_a_missed_digest_is_sent_at_start_only_when_less_than_6_hours_late(
     tmp_path: Path, late: timedelta, sent: bool
@@ -192,7 +209,7 @@ async def test_mode_and_timezone_commands_answer_in_french(core: Core, chat: Cha
     assert app.scheduler.get_job(f"daily:{chat.id}") is None
 
 
-async def _no_send(chat: ChatRecord, reply: Reply) -> None:
+async def _no_send() -> None:
     raise AssertionError("not sent in this test")
 
 

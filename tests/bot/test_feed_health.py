@@ -81,6 +81,7 @@ async def test_410_marks_the_feed_gone_at_once_and_tells_subscribers(
         feed = await subscribe(app, console, url)
         feed_server.set("/feed.xml", "gone", status=410)
         outcome = await app.pipeline.poll_feed(feed)
+        await app.dispatcher.run_once()  # the notice went to the outbox with the status change
         after = await app.storage.get_feed(feed.id)
         due = await app.storage.due_feeds(utcnow() + timedelta(days=30))
         notices = [m.text for m in console.messages_for("console") if "erreur 410" in m.text]
@@ -104,6 +105,7 @@ async def test_three_days_of_errors_pause_the_feed_and_tell_each_chat_once(
         current = await app.storage.get_feed(feed.id)
         assert current is not None
         second = await app.pipeline.poll_feed(current)
+        await app.dispatcher.run_once()  # the notices went to the outbox with the pause
         due = await app.storage.due_feeds(utcnow() + timedelta(days=30))
         notices = {
             chat: [m.text for m in console.messages_for(chat) if "/reprendre" in m.text]
@@ -132,3 +134,24 @@ async def test_a_flood_of_new_entries_is_capped_per_cycle(tmp_path: Path, feed_s
         stored = await app.storage.fetchone("SELECT COUNT(*) FROM entries WHERE feed_id = ?", (feed.id,))
     assert outcome.new_entries == 5
     assert stored is not None and stored[0] == 41  # every entry is known, so none comes back later
+
+
+async def test_a_gone_feed_notice_is_queued_with_the_status_change_and_waits_for_an_absent_platform(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    url = feed_server.set("/feed.xml", rss([ITEM]), content_type=RSS)
+    async with running_core(tmp_path) as (app, console):
+        feed = await subscribe(app, console, url)
+        away = await app.storage.upsert_chat("telegram", "4242", "Rédaction")  # not running in this process
+        await app.storage.subscribe(away.id, feed.id)
+        feed_server.set("/feed.xml", "gone", status=410)
+        await app.pipeline.poll_feed(feed)
+        await app.pipeline.poll_feed(feed)  # polled again by a late cycle: still one notice per chat
+        await app.dispatcher.run_once()
+        rows = await app.storage.fetchall(
+            """SELECT c.platform, d.state FROM deliveries d JOIN chats c ON c.id = d.chat_id
+               WHERE d.kind = 'notice' ORDER BY c.platform"""
+        )
+        notices = [m.text for m in console.messages_for("console") if "erreur 410" in m.text]
+    assert [tuple(r) for r in rows] == [("console", "sent"), ("telegram", "pending")]
+    assert len(notices) == 1

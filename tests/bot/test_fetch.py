@@ -211,6 +211,11 @@ def test_retry_after_parsing_handles_dates_seconds_and_junk() -> None:
     assert parse_retry_after(None) is None
 
 
+@pytest.mark.parametrize("header", ["²", "١٢", "³⁰", "9" * 5000])
+def test_retry_after_in_digits_int_refuses_is_unreadable_not_a_crash(header: str) -> None:
+    assert parse_retry_after(header) is None
+
+
 async def test_gone_is_reported_as_status_410(feed_server: FeedServer) -> None:
     url = feed_server.set("/gone", status=410)
     async with local_fetcher() as fetcher:

@@ -44,8 +44,9 @@ async def test_a_follow_triggers_exactly_one_alert(core: Core, chat: ChatRecord)
         actors=[("Commission nationale de l'informatique et des libertés", "CNIL")],
     )
     digest_id = await publish(app, elsewhere, digest)
-    assert app.pipeline.on_digest is not None
-    await app.pipeline.on_digest(digest_id, digest)  # a hook run twice still makes one alert
+    entry = await app.storage.fetchone("SELECT entry_id FROM digests WHERE id = ?", (digest_id,))
+    assert entry is not None
+    assert await app.pipeline.store_digest(entry[0], digest) == digest_id  # stored twice: one alert
     await app.dispatcher.run_once()
     alerts = [m for m in console.messages if m.digest is not None]
     assert len(alerts) == 1

@@ -8,7 +8,7 @@ from pathlib import Path
 import aiosqlite
 
 from bot.migrations import MIGRATIONS
-from bot.models import Entry
+from bot.models import Entry, Reply
 from bot.storage import Storage, utcnow
 from digests.model import Actor, Digest, LegalItem
 
@@ -138,3 +138,48 @@ async def test_deactivating_a_chat_drops_its_queue_but_keeps_subscriptions(tmp_p
 def test_digest_json_round_trip_keeps_every_field() -> None:
     digest = a_digest("Un titre avec « guillemets » & <balises>")
     assert Digest.from_json(digest.to_json()) == digest
+
+
+async def test_migration_3_keeps_a_version_2_outbox_and_lets_it_carry_messages(tmp_path: Path) -> None:
+    path = tmp_path / "v2.db"
+    raw = await aiosqlite.connect(path)
+    for number, script in enumerate(MIGRATIONS[:2], start=1):
+        await raw.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+    await raw.executescript(
+        """INSERT INTO feeds (id, url, created_at) VALUES (1, 'https://exemple.fr/rss', 'x');
+           INSERT INTO entries (id, feed_id, uid, content_hash, created_at) VALUES (1, 1, 'u', 'h', 'x');
+           INSERT INTO digests (id, entry_id, json, text, created_at) VALUES (1, 1, '{}', 't', 'x');
+           INSERT INTO chats (id, platform, external_id, created_at) VALUES (1, 'console', 'c1', 'x');
+           INSERT INTO deliveries (chat_id, digest_id, kind, note, next_attempt_at, created_at)
+           VALUES (1, 1, 'follow', 'Suivi : CNIL', '2026-01-01T00:00:00+00:00', 'x');"""
+    )
+    await raw.close()
+    async with Storage(path) as db:
+        kept = await db.fetchall("SELECT chat_id, digest_id, kind, note, state FROM deliveries")
+        queued = await db.queue_daily(
+            1, [Reply("Digest quotidien du 01/12/2026 : rien de nouveau.")], key="daily:2026-12-01", due=utcnow()
+        )
+        assert await db.integrity_ok()
+    assert [tuple(r) for r in kept] == [(1, 1, "follow", "Suivi : CNIL", "pending")]
+    assert queued == 1
+
+
+async def test_a_queue_hook_that_raises_is_undone_and_the_digest_still_lands(tmp_path: Path) -> None:
+    async def half_then_raise(conn: aiosqlite.Connection, digest_id: int, digest: Digest) -> int:
+        await conn.execute(
+            """INSERT INTO deliveries (chat_id, digest_id, kind, next_attempt_at, created_at)
+               VALUES (?, ?, 'follow', 'x', 'x')""",
+            (other.id, digest_id),
+        )
+        raise RuntimeError("a feature's bug")
+
+    async with Storage(tmp_path / "v.db") as db:
+        feed, _ = await db.add_feed("https://exemple.fr/rss")
+        chat, other = await db.upsert_chat("console", "c1"), await db.upsert_chat("console", "c2")
+        await db.subscribe(chat.id, feed.id)
+        (entry_id,) = await db.add_entries(feed.id, [Entry(uid="u1", url="https://exemple.fr/a", title="A")])
+        digest_id = await db.store_digest(entry_id, a_digest(), also=[half_then_raise])
+        rows = await db.fetchall("SELECT chat_id, digest_id, kind FROM deliveries")
+        pending = await db.pending_entries()
+    assert [tuple(r) for r in rows] == [(chat.id, digest_id, "instant")], "the hook's half-write is undone"
+    assert pending == []

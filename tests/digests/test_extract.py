@@ -63,10 +63,30 @@ def test_html_page_keeps_article_and_metadata():
 
 def test_feed_item_html_is_stripped():
     article = article_from_feed_item(
-        "La <b>CNIL</b> sanctionne", "<p>La CNIL inflige une amende.</p><p>Deuxième&nbsp;paragraphe.</p>"
+        "La CNIL sanctionne", "<p>La CNIL inflige une amende.</p><p>Deuxième&nbsp;paragraphe.</p>"
     )
     assert article.title == "La CNIL sanctionne"
     assert "<p>" not in article.text and "Deuxième paragraphe." in article.text
+
+
+def test_feed_item_title_is_plain_text_read_once():
+    """bot.parse already read the feed's markup: the title's "<" and "&amp;" are its own words."""
+    article = article_from_feed_item("Amende < 10 000 € si x > 3 : AT&amp;T\ntranche", "<p>Texte.</p>")
+    assert article.title == "Amende < 10 000 € si x > 3 : AT&amp;T tranche"
+
+
+def test_feed_html_keeps_a_lone_less_than_sign_and_drops_code_and_cdata_debris():
+    article = article_from_feed_item(
+        "Titre",
+        "<p>Amende &lt; 10 000 € si x < 3 <![CDATA[a > b]]></p><script>var a = 1 < 2;</script>"
+        "<p>&lt;script&gt;alert(1)&lt;/script&gt;Fin</p><style>p {}",
+    )
+    assert article.text == "Amende < 10 000 € si x < 3 a > b\n\nFin"
+
+
+def test_an_escaped_script_tag_in_prose_drops_the_tag_not_the_rest_of_the_article():
+    article = article_from_feed_item("Titre", "<p>La balise &lt;script&gt; permet l'attaque.</p><p>Suite.</p>")
+    assert article.text == "La balise permet l'attaque.\n\nSuite."
 
 
 def test_is_full_article_tells_standfirst_from_article():

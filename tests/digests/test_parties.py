@@ -117,3 +117,17 @@ def test_short_name_in_parentheses_is_the_same_body(engine):
     )
     assert not ("j3" in found and "parquet de paris" in found)
     assert "parquet de paris" in found  # the body keeps its own name on show
+
+
+def test_named_association_union_and_town_hall_are_actors(engine):
+    found = actors(
+        engine,
+        "Fichier piraté : le syndicat Vigipol porte plainte",
+        "Le syndicat de police Vigipol a porté plainte après la fuite de son fichier, selon les "
+        "autorités turques. L'association Entraide Plus a saisi la justice. La mairie de Villeneuve a "
+        "été perquisitionnée. La mairie de Villeneuve dément toute faute.",
+    )
+    assert found.get("vigipol") == "plaignant"
+    assert found.get("entraide plus") == "plaignant"
+    assert "mairie de villeneuve" in found
+    assert "autorites turques" in found

@@ -17,7 +17,11 @@ The REST side records what the bot sends: command syncs, channel messages, inter
 callbacks and follow-ups, DMs. JSON answers carry the exact content type `application/json`
 (discord.py compares it verbatim; aiohttp's default adds a charset). A channel can be made to
 answer its next messages with a 429 (with the `Via` header and JSON `retry_after` discord.py
-needs to treat it as a rate limit, not a Cloudflare ban), a 403 or a 404.
+needs to treat it as a rate limit, not a Cloudflare ban), a 403 or a 404. Like Discord, a
+message past the content (2,000) or embed (6,000 in all, title 256, description 4,096) limits
+is refused with a 400 "Invalid Form Body" (code 50035) naming the field; `refuse_embeds`
+makes a channel refuse every embed that way (as Discord refuses an embed URL it finds
+malformed) while plain content still goes through.
 """
 
 from __future__ import annotations
@@ -77,6 +81,7 @@ class Fault:
 
     status: int
     retry_after: float = 0.0
+    embeds_only: bool = False  # refuse only messages that carry an embed
 
 
 @dataclass
@@ -108,6 +113,7 @@ class FakeDiscord:
     def __post_init__(self) -> None:
         self._ids = itertools.count(990000000000000001)
         self._faults: dict[int, deque[Fault]] = defaultdict(deque)
+        self._embeds_refused: set[int] = set()
         self._sessions: list[_Session] = []
         self._changed = asyncio.Condition()
         self._stack: contextlib.AsyncExitStack | None = None
@@ -277,9 +283,13 @@ class FakeDiscord:
     def fail_next_message(
         self, channel_id: int, *, status: int, retry_after: float = 0.0, times: int = 1
     ) -> None:
-        """Answer the channel's next `times` message posts with `status` (429, 403, 404, 500)."""
+        """Answer the channel's next `times` message posts with `status` (429, 403, 404, 400, 503)."""
         for _ in range(times):
             self._faults[channel_id].append(Fault(status, retry_after))
+
+    def refuse_embeds(self, channel_id: int) -> None:
+        """Answer every message with an embed in the channel with 400 50035 (embed URL refused)."""
+        self._embeds_refused.add(channel_id)
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         """Send a DISPATCH (op 0) event to every connected gateway session."""
@@ -559,7 +569,12 @@ class FakeDiscord:
                 return _error(403, 50013, "Missing Permissions")
             if fault.status == 404:
                 return _error(404, 10003, "Unknown Channel")
+            if fault.status >= 500:
+                return _error(fault.status, 0, "Service Unavailable")
             return _error(fault.status, 50035, "Invalid Form Body")
+        problems = _form_errors(body, refuse_embeds=channel_id in self._embeds_refused)
+        if problems:
+            return _json({"message": "Invalid Form Body", "code": 50035, "errors": problems}, 400)
         message = self.message(channel_id, body)
         self.messages[channel_id].append({**body, "id": message["id"]})
         return _json(message)
@@ -570,6 +585,35 @@ def _json(data: Any, status: int = 200) -> web.Response:
     return web.Response(
         status=status, body=json.dumps(data).encode(), headers={"Content-Type": "application/json"}
     )
+
+
+def _form_errors(body: dict[str, Any], *, refuse_embeds: bool) -> dict[str, Any]:
+    """Return Discord's nested `errors` object for a message body it would refuse, or {}."""
+    errors: dict[str, Any] = {}
+
+    def refuse(code: str, message: str) -> dict[str, Any]:
+        return {"_errors": [{"code": code, "message": message}]}
+
+    if len(body.get("content") or "") > 2000:
+        errors["content"] = refuse("BASE_TYPE_MAX_LENGTH", "Must be 2000 or fewer in length.")
+    for index, embed in enumerate(body.get("embeds") or []):
+        found: dict[str, Any] = {}
+        if refuse_embeds:
+            found["url"] = refuse("URL_TYPE_INVALID_URL", "Not a well formed URL.")
+        if len(embed.get("title") or "") > 256:
+            found["title"] = refuse("BASE_TYPE_MAX_LENGTH", "Must be 256 or fewer in length.")
+        if len(embed.get("description") or "") > 4096:
+            found["description"] = refuse("BASE_TYPE_MAX_LENGTH", "Must be 4096 or fewer in length.")
+        total = sum(len(embed.get(key) or "") for key in ("title", "description"))
+        total += len((embed.get("footer") or {}).get("text") or "")
+        total += sum(len(f.get("name") or "") + len(f.get("value") or "") for f in embed.get("fields") or [])
+        if total > 6000:
+            found["_errors"] = [
+                {"code": "MAX_EMBED_SIZE_EXCEEDED", "message": "Embed size exceeds maximum size of 6000"}
+            ]
+        if found:
+            errors.setdefault("embeds", {})[str(index)] = found
+    return errors
 
 
 def _error(status: int, code: int, message: str) -> web.Response:

@@ -55,10 +55,7 @@ async def subscribe(app: Veille, chat: ChatRecord, *feeds: FeedRecord) -> None:
 
 
 async def publish(app: Veille, feed: FeedRecord, digest: Digest) -> int:
-    """Store `digest` as the digest of a new entry of `feed` and run the digest hooks."""
+    """Store `digest` as the digest of a new entry of `feed`, as the pipeline does (hooks included)."""
     entry = Entry(uid=f"uid-{next(_uids)}", url=digest.url, title=digest.title, published=digest.published)
     (entry_id,) = await app.storage.add_entries(feed.id, [entry])
-    digest_id = await app.storage.store_digest(entry_id, digest)
-    assert app.pipeline.on_digest is not None
-    await app.pipeline.on_digest(digest_id, digest)
-    return digest_id
+    return await app.pipeline.store_digest(entry_id, digest)

@@ -11,20 +11,27 @@ It speaks the Bot API's wire format: PTB posts form fields (non-string values JS
 `/bot<token>/<method>` and expects `{"ok": true, "result": …}` or `{"ok": false, "error_code":
 …, "description": …, "parameters": …}`. `getUpdates` honours `offset` (earlier updates are
 confirmed and forgotten) and holds a long poll until an update arrives or `timeout` passes.
-Faults are injected per chat (`fail`, `block`), and `limits` makes it enforce Telegram's flood
-limits with 429 answers, as the fan-out benchmark needs.
+Like the real API it refuses, with a 400, HTML it cannot parse ("can't parse entities": unknown
+or unbalanced tags) and text longer than `max_length` once entities are parsed ("message is
+too long"; tests lower the limit). Faults are injected per chat (`fail`, `block`; `html_only`
+refuses only messages sent with a parse mode), `delay` makes the next answers to a chat slow
+(a send still in flight), and `limits` makes it enforce Telegram's flood limits with 429
+answers, as the fan-out benchmark needs.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import json
 import math
+import re
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from types import TracebackType
 from typing import Any
 
@@ -50,7 +57,16 @@ JSON_FIELDS = {
     "allowed_updates",
     "entities",
 }
+# Where Telegram marks a bot_command entity: an ASCII name (no "/désabonner"), then no word
+# character, as its clients parse it.
+BOT_COMMAND = re.compile(r"/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?(?![\w/<>])")
 INT_FIELDS = {"chat_id", "user_id", "offset", "timeout", "limit", "message_id"}
+# The tags Telegram's HTML parse mode knows (https://core.telegram.org/bots/api#html-style).
+HTML_TAGS = {
+    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a",
+    "code", "pre", "blockquote", "tg-emoji",
+}  # fmt: skip
+MAX_LENGTH = 4096
 
 
 @dataclass
@@ -82,6 +98,45 @@ class Failure:
     retry_after: int | None = None
     times: int | None = 1
     parameters: dict[str, Any] = field(default_factory=dict)
+    html_only: bool = False  # refuse only messages sent with a parse mode
+
+
+class _EntityParser(HTMLParser):
+    """Read Telegram HTML as the Bot API does: known tags only, properly nested."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.open: list[str] = []
+        self.text: list[str] = []
+        self.problem: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in HTML_TAGS:
+            self.problem = self.problem or f'Unsupported start tag "{tag}"'
+        self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.open or self.open[-1] != tag:
+            self.problem = self.problem or f'Unexpected end tag "{tag}"'
+        else:
+            self.open.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def visible_text(text: str, parse_mode: str | None) -> str:
+    """Return what the chat shows of a message; raise ValueError as the API's 400 would."""
+    if parse_mode is None:
+        return text
+    parser = _EntityParser()
+    parser.feed(text)
+    parser.close()
+    if parser.open and parser.problem is None:
+        parser.problem = f"Can't find end tag corresponding to start tag \"{parser.open[-1]}\""
+    if parser.problem is not None:
+        raise ValueError(f"Bad Request: can't parse entities: {parser.problem}")
+    return html.unescape("".join(parser.text))
 
 
 class FloodRules:
@@ -123,6 +178,9 @@ class FakeBotAPI:
         self.token = token
         self.username = username
         self.flood = FloodRules(limits) if limits else None
+        self.max_length = MAX_LENGTH  # UTF-16 units of visible text, as Telegram counts them
+        self.delays: dict[str, list[float]] = defaultdict(list)  # chat → seconds of its next answers
+        self.in_flight: dict[str, int] = defaultdict(int)  # chat → sendMessage calls being answered
         self.api_url = ""
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.sent: list[SentMessage] = []
@@ -180,16 +238,39 @@ class FakeBotAPI:
             self.chats["@" + username.lower()] = chat
         self.chats[chat_id] = chat
 
-    def fail(self, chat_id: int | str, code: int = 429, *, retry_after: int = 1, times: int | None = 1) -> None:
-        """Answer the next `times` sends to `chat_id` with an error (429 carries retry_after)."""
+    def fail(
+        self,
+        chat_id: int | str,
+        code: int = 429,
+        *,
+        retry_after: int = 1,
+        times: int | None = 1,
+        description: str | None = None,
+        html_only: bool = False,
+    ) -> None:
+        """Answer the next `times` sends to `chat_id` with an error (429 carries retry_after).
+
+        `html_only` refuses only sends with a parse mode, as Telegram refuses HTML it cannot
+        parse while the same text sent plain goes through.
+        """
         descriptions = {
             429: f"Too Many Requests: retry after {retry_after}",
             403: "Forbidden: bot was blocked by the user",
             400: "Bad Request: chat not found",
         }
         self.failures[str(chat_id)].append(
-            Failure(code, descriptions.get(code, "Error"), retry_after if code == 429 else None, times)
+            Failure(
+                code,
+                description or descriptions.get(code, "Error"),
+                retry_after if code == 429 else None,
+                times,
+                html_only=html_only,
+            )
         )
+
+    def delay(self, chat_id: int | str, seconds: float, *, times: int = 1) -> None:
+        """Answer the next `times` sends to `chat_id` only after `seconds` (a slow round-trip)."""
+        self.delays[str(chat_id)].extend([seconds] * times)
 
     def block(self, chat_id: int | str) -> None:
         """Make every send to `chat_id` fail with 403, as when a user blocks the bot."""
@@ -228,10 +309,10 @@ class FakeBotAPI:
     ) -> int:
         """Queue a message such as "/abonner https://…" typed by `user_id` in `chat_id`."""
         user_id = user_id if user_id is not None else chat_id
-        head = text.split(maxsplit=1)[0] if text.startswith("/") else ""
+        head = BOT_COMMAND.match(text)
         message = self._message(chat_id, chat_type, title, user_id, text=text)
         if head:
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(head)}]
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": head.end()}]
         if sender_chat is not None:
             message["sender_chat"] = sender_chat
         return self.push(message=message)
@@ -384,7 +465,20 @@ class FakeBotAPI:
 
     async def _api_sendmessage(self, params: dict[str, Any]) -> Any:
         chat_id = str(params["chat_id"])
+        delays = self.delays.get(chat_id)
+        if delays:
+            self.in_flight[chat_id] += 1
+            try:
+                await asyncio.sleep(delays.pop(0))
+            finally:
+                self.in_flight[chat_id] -= 1
+        return self._send_message(chat_id, params)
+
+    def _send_message(self, chat_id: str, params: dict[str, Any]) -> Any:
+        parse_mode = params.get("parse_mode")
         for failure in list(self.failures.get(chat_id, [])):
+            if failure.html_only and not parse_mode:
+                continue
             if failure.times is not None:
                 failure.times -= 1
                 if failure.times <= 0:
@@ -394,6 +488,17 @@ class FakeBotAPI:
             if failure.retry_after is not None:
                 parameters["retry_after"] = failure.retry_after
             return _error(failure.code, failure.description, parameters)
+        try:
+            shown = visible_text(params.get("text", ""), parse_mode)
+        except ValueError as exc:
+            self.rejected.append((chat_id, 400))
+            return _error(400, str(exc))
+        if not shown.strip():
+            self.rejected.append((chat_id, 400))
+            return _error(400, "Bad Request: message text is empty")
+        if len(shown.encode("utf-16-le")) // 2 > self.max_length:
+            self.rejected.append((chat_id, 400))
+            return _error(400, "Bad Request: message is too long")
         if self.flood is not None:
             wait = self.flood.check(chat_id)
             if wait > 0:

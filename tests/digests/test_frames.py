@@ -1,0 +1,56 @@
+"""Every party frame of digests/data/frames.toml finds, in its own example, what it promises."""
+
+from __future__ import annotations
+
+import pytest
+
+from digests import frames
+
+FRAMES = frames.load_frames()
+
+
+@pytest.mark.parametrize("frame", FRAMES, ids=[f.id for f in FRAMES])
+def test_frame_attaches_its_roles_in_its_example(engine, frame):
+    assert frame.example and frame.expect, f"frame {frame.id} needs an example and what it must find"
+    doc = frames.parse(engine.nlp, [frame.example])[0]
+    found = frames.attach(doc, 0, [frame])
+    for name, role in frame.expect:
+        covered = [a for a in found if name in doc.text[a.start : a.end] or name in a.phrase]
+        assert covered, f"{frame.id}: nothing attached to {name!r} in {frame.example!r}"
+        assert {a.role for a in covered} == {role}
+
+
+def test_frame_ids_are_unique():
+    ids = [f.id for f in FRAMES]
+    assert len(ids) == len(set(ids))
+
+
+def test_negated_predicate_attaches_nothing(engine):
+    doc = frames.parse(engine.nlp, ["Paul Marchand n'a pas été mis en examen."])[0]
+    assert frames.attach(doc) == []
+
+
+def test_relative_clause_gives_the_role_to_its_antecedent(engine):
+    doc = frames.parse(engine.nlp, ["Il a croisé Paul Marchand, qui a été mis en examen mardi."])[0]
+    attached = {doc.text[a.start : a.end]: a.role for a in frames.attach(doc)}
+    assert attached.get("Paul Marchand") == "mis en cause"
+
+
+def test_coordinated_arguments_share_the_role(engine):
+    doc = frames.parse(engine.nlp, ["Paul Marchand et Léa Fontaine ont été condamnés à un an de prison."])[0]
+    attached = {doc.text[a.start : a.end]: a.role for a in frames.attach(doc)}
+    assert attached.get("Paul Marchand") == "mis en cause"
+    assert attached.get("Léa Fontaine") == "mis en cause"
+
+
+def test_trigger_pattern_skips_sentences_without_frame_words():
+    pattern = frames.trigger_pattern()
+    assert pattern.search("Le suspect a été mis en examen.")
+    assert not pattern.search("La mairie a inauguré un nouveau parc dimanche.")
+
+
+def test_possessive_role_noun_gives_nothing_to_the_noun_it_qualifies(engine):
+    sentence = "Homme violent, qui « casse » ses victimes « comme un jouet », le quinquagénaire a demandé pardon."
+    doc = frames.parse(engine.nlp, [sentence])[0]
+    attached = {doc.text[a.start : a.end]: a.role for a in frames.attach(doc)}
+    assert set(attached) == {"victimes"}
