@@ -2,24 +2,43 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# Dependencies install from lock files pinned with hashes (`make lock` refreshes them): a new
+# upstream release changes nothing until the locks are refreshed and the suite passes on them.
+LOCK := requirements.lock
+TEST_LOCK := requirements-test.lock
+STAMP := $(VENV)/.installed-test
+RUNTIME_STAMP := $(VENV)/.installed-runtime
 SHARED ?= ../shared
+PIP_COMPILE = $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
+	--no-emit-index-url --no-emit-find-links
 
-.PHONY: demo test check bench eval run clean
+.PHONY: demo test check bench eval run lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+# The lock holds setuptools too, so the editable install builds with it (no unhashed download).
+$(STAMP): $(TEST_LOCK) pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(TEST_LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
 
-demo: $(STAMP)  ## offline demo: sample feeds on 127.0.0.1, console chat, one polling cycle
+$(RUNTIME_STAMP): $(LOCK) pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+demo: $(RUNTIME_STAMP)  ## offline demo: sample feeds on 127.0.0.1, console chat, one polling cycle (runtime deps only)
 	$(BIN)/veille demo
 
-run: $(STAMP)  ## run the bot with the settings in .env
+run: $(RUNTIME_STAMP)  ## run the bot with the settings in .env
 	$(BIN)/veille run
+
+lock: | $(BIN)/python  ## refresh requirements.lock and requirements-test.lock to the newest releases allowed by pyproject.toml
+	$(BIN)/python -m pip install --quiet pip-tools
+	$(PIP_COMPILE) --upgrade -o $(LOCK) pyproject.toml
+	$(PIP_COMPILE) --upgrade --extra test -c $(LOCK) -o $(TEST_LOCK) pyproject.toml
 
 test: $(STAMP)  ## the whole suite (loopback only)
 	$(BIN)/python -m pytest

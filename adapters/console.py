@@ -21,6 +21,8 @@ from digests.model import Digest
 
 log = structlog.get_logger(__name__)
 
+PROMPT = "À vous : tapez une commande (/aide pour la liste, Ctrl-D pour quitter)."
+
 
 @dataclass(frozen=True, slots=True)
 class ConsoleMessage:
@@ -76,6 +78,15 @@ class ConsoleAdapter(ChatAdapter):
         """Start routing commands; read stdin in the background when interactive."""
         self.handler = handler
         if self.read_stdin:
+            self.start_reading()
+
+    def start_reading(self) -> None:
+        """Open the chat to the user: say so, then read commands from stdin until its end.
+
+        Separate from `start` so that a scripted session (the demo) can hand over only once
+        its own output is done, and the user's first line never lands in the middle of it.
+        """
+        if self._reader is None:
             self._reader = asyncio.create_task(self._read_loop(), name="console-stdin")
 
     async def stop(self) -> None:
@@ -145,7 +156,7 @@ class ConsoleAdapter(ChatAdapter):
             loop.call_soon_threadsafe(lines.put_nowait, "")
 
         threading.Thread(target=pump, name="console-stdin", daemon=True).start()
-        print("Console Veille : tapez /aide (Ctrl-D pour quitter).", file=self.stream, flush=True)
+        print(f"\n{PROMPT}", file=self.stream, flush=True)
         while True:
             line = await lines.get()
             if not line:

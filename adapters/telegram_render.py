@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from bot.models import Button, Reply, ReplyItem
 from bot.urls import link_target
 from digests.model import Digest
-from digests.render import actor_label
+from digests.render import actor_label, french_date
 
 MAX_MESSAGE = 4096  # sendMessage text limit
 MAX_CALLBACK_DATA = 64  # bytes of an inline button's callback_data
@@ -85,16 +85,17 @@ def link(url: str, label: str) -> str:
 
 
 def format_date(moment: datetime, tz: ZoneInfo) -> str:
-    """Format a publication time the French way, in the chat's time zone: 14/03/2025 à 09:30.
+    """Format a publication time the French way, in the chat's time zone: 14 mars 2025 à 09:30.
 
-    A date given without a time (midnight UTC, as pages often declare it) shows as a date only,
-    rather than as a made-up hour.
+    The date is `french_date`'s, as on Discord and in the console ("1er mars"). A date given
+    without a time (midnight UTC, as pages often declare it) shows as a date only, rather than
+    as a made-up hour.
     """
     if moment.hour == moment.minute == moment.second == 0:
-        return moment.strftime("%d/%m/%Y")
+        return french_date(moment)
     if moment.tzinfo is not None:
         moment = moment.astimezone(tz)
-    return moment.strftime("%d/%m/%Y à %H:%M")
+    return f"{french_date(moment)} à {moment:%H:%M}"
 
 
 def render_digest(digest: Digest, *, note: str | None = None, tz: ZoneInfo | None = None) -> str:

@@ -71,7 +71,7 @@ class Veille:
             queue_with_digest=self.queue_hooks,
             on_digest=self._digest_made,
         )
-        self.subscriptions = SubscriptionService(self.storage, self.fetcher, self.pipeline)
+        self.subscriptions = SubscriptionService(self.storage, self.fetcher, self.pipeline, on_subscribed=self.wake)
         self.commands = Commands(self.storage, self.subscriptions)
         self.scheduler = AsyncIOScheduler(timezone=settings.timezone)
         # How often due feeds are looked for; each feed keeps its own next-poll time.
@@ -79,6 +79,8 @@ class Veille:
             seconds=tick_seconds or max(5.0, min(60.0, settings.poll_interval.total_seconds() / 4))
         )
         self._tasks: list[asyncio.Task[None]] = []
+        self._wake_task: asyncio.Task[None] | None = None
+        self._wake_again = False
         self._cycle_lock = asyncio.Lock()
         # Start-time work of features (index catch-up, daily jobs), run by __aenter__.
         self.start_hooks: list[StartHook] = []
@@ -135,6 +137,26 @@ class Veille:
             await self.pipeline.digest_pending()
         await self.deliver()
 
+    def wake(self) -> None:
+        """Digest and send now what was just queued (a new subscription), not at the next tick.
+
+        Only with the background loops running: without them (demo, tests) the caller settles.
+        A wake-up during one under way makes it settle once more, so no new work waits a tick.
+        """
+        if not self._tasks:
+            return
+        self._wake_again = True
+        if self._wake_task is None or self._wake_task.done():
+            self._wake_task = asyncio.create_task(self._settle_in_background(), name="wake")
+
+    async def _settle_in_background(self) -> None:
+        while self._wake_again:
+            self._wake_again = False
+            try:
+                await self.settle()
+            except Exception as exc:  # noqa: BLE001  # the next tick retries; a wake-up must not crash
+                log.error("wake.failed", error=repr(exc)[:300])
+
     async def deliver(self) -> None:
         """Send what the outbox holds: wake the dispatcher loop, or drain it here without one.
 
@@ -167,6 +189,10 @@ class Veille:
         """Stop scheduling, let in-flight sends finish (bounded), then cancel the loops."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        if self._wake_task is not None:
+            self._wake_task.cancel()
+            await asyncio.wait([self._wake_task], timeout=1.0)
+            self._wake_task = None
         if not self._tasks:
             return
         self.dispatcher.request_stop()
@@ -180,6 +206,11 @@ class Veille:
     async def _scheduled_poll(self) -> None:
         try:
             await self.poll_once()
+        except asyncio.CancelledError:
+            # Only the scheduler's shutdown cancels a cycle (Ctrl-D, SIGTERM): the cycle is
+            # crash-safe, so stopping halfway is routine; re-raised, APScheduler would log it as
+            # a job that "raised an exception", with a traceback, on every ordinary stop.
+            log.info("poll.cycle_interrupted")
         except Exception as exc:  # noqa: BLE001  # a failed cycle must not stop the scheduler
             log.error("poll.cycle_failed", error=repr(exc)[:300])
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -24,8 +26,13 @@ from bot.ports import Platform
 log = structlog.get_logger(__name__)
 
 
-def build_platforms(settings: Settings) -> list[Platform]:
-    """Return the chat platforms to run: each one whose token is set, else the console."""
+def build_platforms(settings: Settings, *, interactive: bool) -> list[Platform]:
+    """Return the chat platforms to run: each one whose token is set, else the console.
+
+    The console reads commands only from a terminal (`interactive`); without one (a service,
+    a container, `nohup`) it runs headless: it polls, delivers to the console chat and logs,
+    instead of ending at once on an empty stdin.
+    """
     platforms: list[Platform] = []
     if settings.telegram_bot_token:
         from adapters.telegram import TelegramAdapter
@@ -38,8 +45,28 @@ def build_platforms(settings: Settings) -> list[Platform]:
     if not platforms:
         from adapters.console import ConsoleAdapter
 
-        platforms.append(ConsoleAdapter(read_stdin=True))
+        if not interactive:
+            log.warning("veille.headless", reason="no chat token set and stdin is not a terminal")
+        platforms.append(ConsoleAdapter(read_stdin=interactive))
     return platforms
+
+
+def console_chat(settings: Settings) -> bool:
+    """Tell whether `veille run` will be a chat in this terminal (no token, stdin a terminal)."""
+    return not (settings.telegram_bot_token or settings.discord_bot_token) and sys.stdin.isatty()
+
+
+def log_level(settings: Settings, command: str) -> str:
+    """Pick the log level: the setting for `run`, but only warnings in a console chat.
+
+    In a console chat the logs share the terminal with the conversation: info lines between a
+    command and its answer bury it. An explicit VEILLE_LOG_LEVEL still wins.
+    """
+    if command != "run":
+        return "ERROR"
+    if console_chat(settings) and "log_level" not in settings.model_fields_set:
+        return "WARNING"
+    return settings.log_level
 
 
 async def run(settings: Settings) -> int:
@@ -50,7 +77,7 @@ async def run(settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    platforms = build_platforms(settings)
+    platforms = build_platforms(settings, interactive=sys.stdin.isatty())
     async with Veille(settings, platforms) as app:
         app.start_background()
         log.info("veille.running", platforms=[p.platform for p in platforms], db=str(settings.db))
@@ -86,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
         configure_logging(
-            level=settings.log_level if args.command == "run" else "ERROR",
+            level=log_level(settings, args.command),
             secrets=(
                 settings.telegram_bot_token,
                 settings.discord_bot_token,
@@ -99,12 +126,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.demo import run_demo
 
             return asyncio.run(run_demo(interactive=args.interactive))
+        # trafilatura logs its parser's complaints about odd pages; the CLI's one line says enough.
+        logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
         return asyncio.run(print_digests(settings, args.source, as_json=args.json))
     except VeilleError as exc:
         print(f"veille: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return reader_gone()
+
+
+def reader_gone() -> int:
+    """End quietly, as `cat` does, when the reader of stdout left (`veille digest … | head -1`).
+
+    stdout is pointed at /dev/null so that the interpreter's final flush finds no broken pipe
+    either; the status is the shell's for a process killed by SIGPIPE.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 128 + signal.SIGPIPE
 
 
 async def print_digests(settings: Settings, sources: Sequence[str], *, as_json: bool) -> int:
@@ -119,10 +162,6 @@ async def print_digests(settings: Settings, sources: Sequence[str], *, as_json: 
         except (VeilleError, OSError, UnicodeError) as exc:
             message = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             print(f"veille: cannot read {source}: {message}", file=sys.stderr)
-            status = 1
-            continue
-        if not articles:
-            print(f"veille: no article in {source}", file=sys.stderr)
             status = 1
             continue
         for digest in summarize_many(articles):

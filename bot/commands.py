@@ -16,7 +16,7 @@ import structlog
 
 from bot.arguments import clean_argument, looks_like_number, parse_number
 from bot.errors import InputError, VeilleError
-from bot.french import fold
+from bot.french import fold, of_name
 from bot.models import Button, ChatRecord, CommandContext, FeedRecord, Reply, ReplyItem
 from bot.storage import Storage
 from bot.subscribe import SubscriptionService
@@ -253,7 +253,7 @@ class Commands:
         """Remove a subscription given by its number in /abonnements or its URL."""
         feed = await self._pick_feed(chat, ctx.args, usage="/desabonner 2 (numéro donné par /abonnements)")
         await self.storage.unsubscribe(chat.id, feed.id)
-        return Reply(f"Désabonné de {feed.title or feed.url}.", ephemeral=True)
+        return Reply(f"Désabonné {of_name(feed.title or feed.url)}.", ephemeral=True)
 
     async def list_feeds(self, ctx: CommandContext, chat: ChatRecord) -> Reply:
         """List the chat's feeds, numbered, with a button to unsubscribe from each."""

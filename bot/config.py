@@ -15,6 +15,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.arguments import open_zone, parse_number
 from bot.errors import ConfigError
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
 
 class Settings(BaseSettings):
     """Every setting Veille reads; `.env.example` documents each with its default."""
@@ -55,6 +57,14 @@ class Settings(BaseSettings):
         if open_zone(value) is None:  # "Europe" is a folder: ZoneInfo raises IsADirectoryError
             raise ValueError(f"unknown time zone {value[:64]!r}")
         return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"unknown log level {value!r}: use one of {', '.join(LOG_LEVELS)}")
+        return level
 
     @field_validator("poll_interval", mode="before")
     @classmethod

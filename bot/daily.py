@@ -34,6 +34,7 @@ from bot.errors import InputError
 from bot.models import ChatRecord, CommandContext, Reply, ReplyItem
 from bot.storage import Storage, from_db_time, to_db_time, utcnow
 from digests.model import Digest
+from digests.render import french_date
 
 log = structlog.get_logger(__name__)
 
@@ -50,6 +51,8 @@ LEGAL_WEIGHTS = {"peine": 3.0, "infraction": 2.0, "procédure": 2.0, "loi": 1.0}
 Deliver = Callable[[], Awaitable[None]]
 
 _TIME = re.compile(r"([01]?[0-9]|2[0-3])\s*(?:[:hH]\s*([0-5][0-9])?)?")
+# How /mode names each stored mode to the chat.
+MODE_NAMES = {"instant": "instant", "quotidien": "quotidien", "both": "les deux"}
 _OFF = {"off", "non", "arret", "arrêt", "stop", "aucun"}
 _MODES = {
     "instant": "instant",
@@ -268,7 +271,7 @@ class DailyDigests:
     async def build(self, chat: ChatRecord, now: datetime) -> list[Reply]:
         """Render the daily digest as one or more replies, never splitting an item."""
         stories = await self.stories(chat, now)
-        day = now.astimezone(zone(chat.timezone)).strftime("%d/%m/%Y")
+        day = french_date(now.astimezone(zone(chat.timezone)))
         if not stories:
             return [Reply(f"Digest quotidien du {day} : rien de nouveau dans vos flux depuis 24 h.")]
         items = [_item(story, zone(chat.timezone)) for story in stories]
@@ -298,8 +301,9 @@ class DailyDigests:
                 return Reply("Pas de digest quotidien. Pour en recevoir un : /quotidien 08:00")
             return Reply(f"Digest quotidien chaque jour à {chat.daily_time} ({chat.timezone}).")
         if arg in _OFF:
-            mode = "instant" if chat.mode == "quotidien" else chat.mode
-            await self.storage.update_chat(chat.id, daily_time=None, mode=mode)
+            # Without a daily digest only instant articles are left, whatever the mode was:
+            # "both" kept here would make /mode claim a daily digest that no longer comes.
+            await self.storage.update_chat(chat.id, daily_time=None, mode="instant")
             self.schedule(await self._reload(chat))
             extra = " Vous recevez de nouveau chaque article dès sa publication." if chat.mode == "quotidien" else ""
             return Reply("Digest quotidien arrêté." + extra, ephemeral=True)
@@ -331,7 +335,10 @@ class DailyDigests:
         """Choose instant articles, the daily digest, or both (`/mode quotidien`)."""
         arg = " ".join(ctx.args.lower().split())
         if not arg:
-            return Reply(f"Mode actuel : {chat.mode}. Choix : /mode instant, /mode quotidien, /mode both")
+            current = chat.mode if wants_daily(chat) else "instant"
+            return Reply(
+                f"Mode actuel : {MODE_NAMES[current]}. Choix : /mode instant, /mode quotidien, /mode both (les deux)"
+            )
         mode = _MODES.get(arg)
         if mode is None:
             raise InputError("bad mode", french="Modes possibles : instant, quotidien ou both (les deux).")

@@ -94,7 +94,7 @@ async def run_demo(*, interactive: bool = False) -> int:
     site = DemoSite()
     with tempfile.TemporaryDirectory(prefix="veille-demo-") as tmp:
         settings = load_settings(VEILLE_DB=Path(tmp) / "demo.db", VEILLE_ALLOW_PRIVATE_URLS=True)
-        console = ConsoleAdapter(read_stdin=interactive)
+        console = ConsoleAdapter()
         async with site.serve() as base, Veille(settings, [console]) as app:
             _say("Veille — démonstration hors ligne (articles fictifs servis sur 127.0.0.1)")
             await console.command("/aide")
@@ -112,6 +112,7 @@ async def run_demo(*, interactive: bool = False) -> int:
             digests = [m for m in console.messages if m.digest is not None]
             if interactive:
                 app.start_background()
+                console.start_reading()  # only now: the prompt comes after the demo's output
                 await console.closed.wait()
         if len(digests) < 4:
             print(f"veille demo: expected 4 digests, got {len(digests)}", file=sys.stderr)

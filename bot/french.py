@@ -8,6 +8,7 @@ One pipeline, applied to stored digests and to what users type alike, so both si
 
 `fold` is the accent- and case-insensitive form used to compare names (follows, actors);
 `stems` adds Snowball stemming so "condamnée" and "condamnés" meet "condamné" (search, stories).
+`of_name` writes "de" before a name as French contracts it ("du Quotidien", "d'Actu").
 """
 
 from __future__ import annotations
@@ -78,3 +79,22 @@ def content_stems(text: str) -> list[str]:
 def folded_words(text: str) -> list[str]:
     """Return the folded words of `text` (no stemming): how names are compared."""
     return [fold(w) for w in words(text)]
+
+
+_ELIDED = re.compile(r"[aeiouyàâäéèêëîïôöùûü]", re.IGNORECASE)
+
+
+def of_name(name: str) -> str:
+    """Put "de" before a feed or site name, contracted the French way.
+
+    "Le Quotidien" → "du Quotidien", "Les Échos" → "des Échos", "Actu" → "d'Actu"; a URL or any
+    other name keeps a plain "de" ("de La Croix", "de https://…").
+    """
+    first, _, rest = name.partition(" ")
+    if rest and first.lower() == "le":
+        return f"du {rest}"
+    if rest and first.lower() == "les":
+        return f"des {rest}"
+    if _ELIDED.match(name) and "://" not in name:
+        return f"d'{name}"
+    return f"de {name}"

@@ -37,6 +37,7 @@ from bot.french import content_stems
 from bot.models import Button, ChatRecord, CommandContext, Reply, ReplyItem
 from bot.storage import Storage, to_db_time, utcnow
 from digests.model import Digest
+from digests.render import french_date
 
 log = structlog.get_logger(__name__)
 
@@ -186,6 +187,21 @@ class Hit:
     digest: Digest
     why: str
     published: datetime  # the digest's date, or when it was indexed when the feed gave none
+    sources: tuple[str, ...] = ()  # every feed that carried the story, first the one shown
+
+
+def _one_per_story(ranked: str, score: str) -> str:
+    """Wrap a ranking query so that each story (`stories.story_id`) shows once, at its best rank.
+
+    The same event from two outlets, or one feed subscribed under two URL spellings, is one
+    story: its best-ranked digest stands for it, and `_story_sources` names every feed.
+    """
+    return f"""SELECT digest_id, published FROM (
+                   SELECT r.digest_id, r.published, r.{score} AS score, ROW_NUMBER() OVER (
+                       PARTITION BY COALESCE(s.story_id, -r.digest_id) ORDER BY r.{score}, r.digest_id
+                   ) AS place
+                   FROM ({ranked}) r LEFT JOIN stories s ON s.digest_id = r.digest_id
+               ) WHERE place = 1 ORDER BY score, digest_id LIMIT ? OFFSET ?"""
 
 
 class SearchIndex:
@@ -273,30 +289,67 @@ class SearchIndex:
             )
             floor = int(floor_row[0]) if floor_row else 0
             weights = ", ".join(str(w) for w in WEIGHTS)
-            sql = f"""SELECT d.digest_id, d.published FROM search_index
-                      JOIN search_docs d ON d.digest_id = search_index.rowid
-                      WHERE {where} AND search_index.rowid >= ?
-                      ORDER BY bm25(search_index, {weights})
-                               * (1.0 + ? / (1.0 + max(? - d.published, 0) / ?))
-                      LIMIT ? OFFSET ?"""
+            ranked = f"""SELECT d.digest_id, d.published, bm25(search_index, {weights})
+                               * (1.0 + ? / (1.0 + max(? - d.published, 0) / ?)) AS score
+                         FROM search_index JOIN search_docs d ON d.digest_id = search_index.rowid
+                         WHERE {where} AND search_index.rowid >= ?"""
+            sql = _one_per_story(ranked, "score")
             params = [
-                expression,
-                *params,
-                floor,
                 RECENCY_BOOST,
                 now.timestamp(),
                 RECENCY_HALF_LIFE_DAYS * 86400,
+                expression,
+                *params,
+                floor,
             ]
         else:
             where = " AND ".join(filters) or "1"
-            sql = f"""SELECT d.digest_id, d.published FROM search_docs d WHERE {where}
-                      ORDER BY d.published DESC LIMIT ? OFFSET ?"""
+            ranked = f"SELECT d.digest_id, d.published, -d.published AS score FROM search_docs d WHERE {where}"
+            sql = _one_per_story(ranked, "score")
         rows = await self.storage.fetchall(sql, [*params, PAGE_SIZE + 1, offset])
         more = len(rows) > PAGE_SIZE
         dates = {int(r[0]): datetime.fromtimestamp(r[1], UTC) for r in rows[:PAGE_SIZE]}
         digests = await self._load(list(dates))
-        hits = [Hit(i, digests[i], why_matched(query, digests[i]), day) for i, day in dates.items() if i in digests]
+        sources = await self._story_sources(list(dates))
+        hits = [
+            Hit(i, digests[i], why_matched(query, digests[i]), day, sources.get(i, ()))
+            for i, day in dates.items()
+            if i in digests
+        ]
         return hits, more
+
+    async def _story_sources(self, ids: list[int]) -> dict[int, tuple[str, ...]]:
+        """Name, for each hit, every outlet that carried its story: the hit's own first.
+
+        An outlet is named as the daily digest names it: the digest's source, else its feed's
+        title or URL. One feed subscribed under two URL spellings names one outlet twice, and
+        is listed once.
+        """
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = await self.storage.fetchall(
+            f"""SELECT hit.digest_id AS hit, json_extract(dg.json, '$.source') AS source, f.title, f.url,
+                       other.digest_id = hit.digest_id AS own
+                FROM search_docs hit
+                LEFT JOIN stories mine ON mine.digest_id = hit.digest_id
+                JOIN search_docs other ON other.digest_id = hit.digest_id
+                     OR other.digest_id IN (SELECT digest_id FROM stories WHERE story_id = mine.story_id)
+                JOIN digests dg ON dg.id = other.digest_id
+                LEFT JOIN feeds f ON f.id = other.feed_id
+                WHERE hit.digest_id IN ({marks})
+                ORDER BY own DESC, other.digest_id""",
+            ids,
+        )
+        found: dict[int, list[str]] = {}
+        for row in rows:
+            names = found.setdefault(int(row["hit"]), [])
+            name = row["source"] or row["title"] or row["url"]
+            if not name:
+                continue
+            if name not in names:
+                names.append(name)
+        return {hit: tuple(names) for hit, names in found.items()}
 
     async def _load(self, ids: list[int]) -> dict[int, Digest]:
         if not ids:
@@ -423,9 +476,9 @@ class SearchCommand:
 
 
 def _detail(hit: Hit, zone: ZoneInfo) -> str:
-    parts = []
-    parts.append(hit.published.astimezone(zone).strftime("%d/%m/%Y"))
-    if hit.digest.source:
-        parts.append(hit.digest.source)
+    parts = [french_date(hit.published.astimezone(zone))]
+    sources = ", ".join(hit.sources) or hit.digest.source
+    if sources:
+        parts.append(sources)
     parts.append(hit.why)
     return " · ".join(parts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import structlog
@@ -30,10 +31,15 @@ class Subscribed:
 class SubscriptionService:
     """Find the feed behind an address, store it, and queue the newest item for the chat."""
 
-    def __init__(self, storage: Storage, fetcher: Fetcher, pipeline: Pipeline) -> None:
+    def __init__(
+        self, storage: Storage, fetcher: Fetcher, pipeline: Pipeline, *, on_subscribed: Callable[[], None] | None = None
+    ) -> None:
         self.storage = storage
         self.fetcher = fetcher
         self.pipeline = pipeline
+        # Called once a subscription has queued its first item, so that the core digests and
+        # sends it now: a user who just typed /abonner should not wait for the next tick.
+        self.on_subscribed = on_subscribed
 
     async def subscribe(self, chat: ChatRecord, raw_url: str) -> Subscribed:
         """Subscribe `chat` to the feed at (or linked from) `raw_url`.
@@ -62,13 +68,19 @@ class SubscriptionService:
             latest = await self.storage.latest_digest_id(existing.id)
             if latest is not None:
                 await self.storage.queue_delivery(chat.id, latest)
+                self._wake()
             return Subscribed(existing, new_feed=False)
         assert parsed is not None
         feed, _ = await self.storage.add_feed(url, parsed.title)
         await self.storage.subscribe(chat.id, feed.id)
         await self.pipeline.store_entries(feed, parsed, first_poll=True)
         log.info("feed.subscribed", feed_id=feed.id, chat_id=chat.id, entries=len(parsed.entries))
+        self._wake()
         return Subscribed(feed, new_feed=True)
+
+    def _wake(self) -> None:
+        if self.on_subscribed is not None:
+            self.on_subscribed()
 
     async def discover(self, url: str) -> tuple[str, ParsedFeed]:
         """Return the feed URL and its parsed content: the URL itself, or a page's feed link."""

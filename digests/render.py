@@ -109,8 +109,9 @@ def actor_entries(actors: tuple[Actor, ...]) -> list[list[str]]:
 
 
 def french_date(moment: datetime) -> str:
-    """Format a date the French way: "7 mars 2026"."""
-    return f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
+    """Format a date the French way: "7 mars 2026", and "1er décembre 2026" (ordinal first day)."""
+    day = "1er" if moment.day == 1 else str(moment.day)
+    return f"{day} {_MONTHS[moment.month - 1]} {moment.year}"
 
 
 def _footer(digest: Digest) -> str:

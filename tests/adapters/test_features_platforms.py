@@ -27,7 +27,8 @@ ALICE = 1111
 async def seven_cnil_digests(app: Veille) -> None:
     feed = await add_feed(app, "journal")
     for n in range(7):
-        await publish(app, feed, make_digest(f"La CNIL sanctionne Datalix n° {n}", actors=[("CNIL",)]))
+        # One company each: seven stories (search shows a story once), all found by "cnil".
+        await publish(app, feed, make_digest(f"La CNIL sanctionne Datalix n° {n}", actors=[(f"Datalix {n}",)]))
 
 
 @pytest.fixture

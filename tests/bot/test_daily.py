@@ -211,3 +211,23 @@ async def test_mode_and_timezone_commands_answer_in_french(core: Core, chat: Cha
 
 async def _no_send() -> None:
     raise AssertionError("not sent in this test")
+
+
+async def test_mode_agrees_with_quotidien_off_and_names_both_in_french(core: Core, chat: ChatRecord) -> None:
+    app, console = core
+    await ask(console, "/mode both")
+    assert "Mode actuel : les deux" in (await ask(console, "/mode")).text
+    await ask(console, "/quotidien off")
+    assert "Mode actuel : instant" in (await ask(console, "/mode")).text
+    stored = await app.storage.get_chat_by_id(chat.id)
+    assert stored is not None and stored.mode == "instant"
+    await ask(console, "/mode quotidien")
+    await ask(console, "/quotidien off")
+    assert "Mode actuel : instant" in (await ask(console, "/mode")).text
+
+
+async def test_daily_digest_dates_the_first_of_a_month_as_1er(core: Core, chat: ChatRecord) -> None:
+    app, _console = core
+    daily = DailyDigests(app.storage, app.scheduler, _no_send)
+    (reply,) = await daily.build(chat, datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    assert reply.text.startswith("Digest quotidien du 1er décembre 2026")

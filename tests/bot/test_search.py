@@ -122,8 +122,9 @@ async def test_ranking_puts_title_matches_first_and_newer_first_among_equals(cor
         "Rançongiciel à Valmont",
         "Affaire de Lunel",
     ]
-    await publish(app, feed, make_digest("Affaire ancienne", "Une extorsion.", published=old))
-    await publish(app, feed, make_digest("Affaire récente", "Une extorsion.", published=recent))
+    # Two parties apart, so that these are two stories (one story would be shown once).
+    await publish(app, feed, make_digest("Affaire ancienne", "Une extorsion.", actors=[("Alpha",)], published=old))
+    await publish(app, feed, make_digest("Affaire récente", "Une extorsion.", actors=[("Beta",)], published=recent))
     assert titles(await ask(console, "/recherche extorsion")) == ["Affaire récente", "Affaire ancienne"]
 
 
@@ -131,7 +132,8 @@ async def test_pagination_buttons_walk_five_results_per_page(core: Core, chat: C
     app, console = core
     feed = await add_feed(app, "journal")
     for n in range(12):
-        await publish(app, feed, make_digest(f"Blanchiment n° {n}", published=NOW - timedelta(hours=n)))
+        digest = make_digest(f"Blanchiment n° {n}", actors=[(f"Société {n}",)], published=NOW - timedelta(hours=n))
+        await publish(app, feed, digest)  # one party each: twelve stories, not one
     page1 = await ask(console, "/recherche blanchiment")
     assert len(page1.items) == 5 and [b.label for b in page1.buttons] == ["Suivants ▶"]
     assert all(len(b.data.encode()) <= 64 for b in page1.buttons)
@@ -175,3 +177,67 @@ async def test_search_finds_a_digest_made_by_the_real_engine(tmp_path: Path, fee
         await app.settle()
         reply = await ask(console, "/recherche acteur:CNIL enquête")
         assert titles(reply) == ["Fuite de données chez Mutualis : enquête ouverte"]
+
+
+async def test_search_shows_a_story_once_with_every_feed_that_carried_it(core: Core, chat: ChatRecord) -> None:
+    app, console = core
+    journal, actu = await add_feed(app, "journal"), await add_feed(app, "actu")
+    await subscribe(app, chat, journal, actu)
+    summary = "La mutuelle Mutualis est sanctionnée après la fuite des données de santé de ses adhérents."
+    for feed, source in ((journal, "Le Journal du Droit"), (actu, "Actu Juridique")):
+        await publish(
+            app,
+            feed,
+            make_digest(
+                "La CNIL inflige une amende de 5 millions d'euros à Mutualis",
+                summary,
+                source=source,
+                actors=[("CNIL",), ("Mutualis",)],
+                url="https://presse.example.test/mutualis-amende",
+            ),
+        )
+    reply = await ask(console, "/recherche Mutualis")
+    assert len(reply.items) == 1
+    assert "Le Journal du Droit" in reply.items[0].detail and "Actu Juridique" in reply.items[0].detail
+
+
+async def test_search_lists_once_a_feed_subscribed_under_two_url_spellings(core: Core, chat: ChatRecord) -> None:
+    app, console = core
+    one, _ = await app.storage.add_feed("https://journal.example.test/rss", "Le Journal du Droit")
+    other, _ = await app.storage.add_feed("https://journal.example.test/rss/", "Le Journal du Droit")
+    await subscribe(app, chat, one, other)
+    for feed in (one, other):
+        await publish(
+            app,
+            feed,
+            make_digest(
+                "Le Conseil d'État suspend l'arrêté anti-mendicité de Valmont",
+                "Le juge des référés estime que l'interdiction porte une atteinte grave à la liberté d'aller et venir.",
+                source="Le Journal du Droit",
+                actors=[("Conseil d'État",), ("Valmont",)],
+                url="https://journal.example.test/articles/valmont",
+            ),
+        )
+    reply = await ask(console, "/recherche mendicité")
+    assert len(reply.items) == 1
+    assert reply.items[0].detail.count("Le Journal du Droit") == 1
+
+
+async def test_search_keeps_apart_two_stories_of_one_regulator(core: Core, chat: ChatRecord) -> None:
+    app, console = core
+    feed = await add_feed(app, "journal")
+    await subscribe(app, chat, feed)
+    for company in ("Mutualis", "Datapub"):
+        await publish(app, feed, make_digest(f"La CNIL sanctionne {company}", "Une amende.", actors=[(company,)]))
+    reply = await ask(console, "/recherche CNIL sanctionne")
+    assert len(reply.items) == 2
+
+
+async def test_search_dates_the_first_of_a_month_as_1er(core: Core, chat: ChatRecord) -> None:
+    app, console = core
+    feed = await add_feed(app, "journal")
+    await subscribe(app, chat, feed)
+    published = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+    await publish(app, feed, make_digest("Mutualis condamnée", "Amende pour Mutualis.", published=published))
+    reply = await ask(console, "/recherche Mutualis")
+    assert reply.items[0].detail.startswith("1er décembre 2026")
