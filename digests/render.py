@@ -104,8 +104,23 @@ def actor_entries(actors: tuple[Actor, ...]) -> list[list[str]]:
             names = [a.name for a in group[:_MAX_GROUPED]]
             entries.append([_group_label(names[:n], actor.role) for n in range(len(names), 0, -1)])
         else:
-            entries.append([actor_label(actor)])
+            entries.append(_single_variants(actor))
     return entries
+
+
+def _single_variants(actor: Actor) -> list[str]:
+    """One actor's labels, fullest first: its function, then its short role, then its name.
+
+    A long function ("procureur de la République de Paris") is the first thing to give up
+    when the budget is tight; a party's side never is ("X (mis en cause)" stays whole).
+    """
+    variants = [actor_label(actor)]
+    role = _SHORT_ROLE.get(actor.role, actor.role)
+    if actor.function and role:
+        variants.append(f"{actor.name} ({role})")
+    if actor.role not in _GROUPED_ROLES:
+        variants.append(actor.name)
+    return list(dict.fromkeys(variants))
 
 
 def french_date(moment: datetime) -> str:

@@ -157,3 +157,9 @@ def test_name_dropped_once_after_the_lead_is_not_shown(engine):
     digest = engine.summarize(Article(title="Escroquerie : deux ans de prison", text=text, source="Test"))
     assert "Twitter" not in {a.name for a in digest.actors}
     assert "Paul Verdier" in {a.name for a in digest.actors}
+
+
+def test_function_stops_where_another_persons_function_begins():
+    text = "L'ancien Premier ministre et son ministre de la Défense, Paul Verdier, sont jugés."
+    start = text.index("Paul Verdier")
+    assert " et son" not in roles.person_function(text, start, start + len("Paul Verdier"))
