@@ -53,9 +53,14 @@ bench: $(STAMP)  ## benchmarks: print figures, assert nothing about speed
 		echo "== $$script"; $(BIN)/python "$$script" || exit 1; \
 	done
 
-eval: $(STAMP)  ## score digests against ../shared/corpus/dev (skipped when absent)
+eval: $(STAMP)  ## score digests against ../shared/corpus/dev: roles (gold v2), recall, five folds (skipped when absent)
 	@if [ -d "$(SHARED)/corpus/dev" ]; then \
-		$(BIN)/python $(SHARED)/tools/score_digests.py $(SHARED)/corpus/dev --cmd "$(BIN)/veille digest --json"; \
+		echo "== score_roles (gold v2: precision, roles, party flips)"; \
+		$(BIN)/python $(SHARED)/tools/score_roles.py $(SHARED)/corpus/dev --quiet --cmd "$(BIN)/veille digest --json"; \
+		echo "== score_digests (recall in the rendered text)"; \
+		$(BIN)/python $(SHARED)/tools/score_digests.py $(SHARED)/corpus/dev --cmd "$(BIN)/veille digest --json" | tail -1; \
+		echo "== five folds"; \
+		$(BIN)/python bench/eval_folds.py $(SHARED)/corpus/dev --cmd "$(BIN)/veille digest --json"; \
 	else echo "eval skipped: $(SHARED)/corpus/dev not found"; fi
 
 clean:
