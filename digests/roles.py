@@ -38,7 +38,10 @@ _FUNCTION_WORDS = (
 # Words that may follow a function word inside a function ("procureur général du Texas"),
 # but not a clause ("chercheurs affirment que …").
 # "Premier ministre et son ministre de la Défense" is two people's functions: "et son" ends one.
-_FN_TAIL = r"(?:\s+(?!(?:que|qui|a|ont|est|sont|était|avait|selon|dont|mais|car)\b|et (?:son|sa|ses|leur)\b)[\w'’-]+){0,7}?"
+_FN_TAIL = (
+    r"(?:\s+(?!(?:que|qui|a|ont|est|sont|était|avait|selon|dont|mais|car)\b|et (?:son|sa|ses|leur)\b)"
+    r"[\w'’-]+){0,7}?"
+)
 _FUNCTION_BEFORE = re.compile(
     rf"(?:^|[\s,(])(?:le |la |l['’])?((?:{_FUNCTION_WORDS})(?!\w){_FN_TAIL})\s*,?\s*$", re.I
 )
