@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from digests import roles
 from digests.engine import DigestEngine
 from digests.model import Article
@@ -16,24 +18,57 @@ def role_of(engine: DigestEngine, text: str, name: str, *, title: str = "Faits d
     return matches[0]
 
 
-def test_body_that_files_a_complaint_is_the_plaintiff(engine):
-    text = "La mutuelle Hexaplus a porté plainte contre X mardi après une fuite de données."
-    assert role_of(engine, text, "Hexaplus") == roles.PLAINTIFF
+# One sentence of ours per frame family: (what it proves, text, actor, role).
+SINGLE_ROLE_CASES = [
+    (
+        "body_that_files_a_complaint_is_the_plaintiff",
+        "La mutuelle Hexaplus a porté plainte contre X mardi après une fuite de données.",
+        "Hexaplus",
+        roles.PLAINTIFF,
+    ),
+    (
+        "complaint_of_a_body_makes_it_the_plaintiff",
+        "Une enquête a été ouverte après une plainte de la mutuelle Hexaplus pour escroquerie.",
+        "Hexaplus",
+        roles.PLAINTIFF,
+    ),
+    (
+        "body_targeted_by_an_investigation_is_the_suspect",
+        "Le parquet a ouvert une enquête visant la société Lumivex pour fraude fiscale.",
+        "Lumivex",
+        roles.SUSPECT,
+    ),
+    (
+        "body_hit_by_an_attack_is_the_victim",
+        "Une cyberattaque contre le groupe hospitalier Saint-Aubin a paralysé les urgences.",
+        "Saint-Aubin",
+        roles.VICTIM,
+    ),
+    (
+        "co_defendant_who_gets_a_sentence_is_a_suspect",
+        "Son complice, Paul Verdier, a écopé de dix-huit mois avec sursis.",
+        "Paul Verdier",
+        roles.SUSPECT,
+    ),
+    (
+        "group_claiming_an_attack_is_the_suspect",
+        "La commune est victime d'un rançongiciel, attaque revendiquée par le groupe Vexlock.",
+        "Vexlock",
+        roles.SUSPECT,
+    ),
+    (
+        "person_harassed_online_is_the_victim",
+        "Quatre hommes sont jugés pour le cyberharcèlement de la chanteuse Nora Belkacem.",
+        "Nora Belkacem",
+        roles.VICTIM,
+    ),
+]
 
 
-def test_complaint_of_a_body_makes_it_the_plaintiff(engine):
-    text = "Une enquête a été ouverte après une plainte de la mutuelle Hexaplus pour escroquerie."
-    assert role_of(engine, text, "Hexaplus") == roles.PLAINTIFF
-
-
-def test_body_targeted_by_an_investigation_is_the_suspect(engine):
-    text = "Le parquet a ouvert une enquête visant la société Lumivex pour fraude fiscale."
-    assert role_of(engine, text, "Lumivex") == roles.SUSPECT
-
-
-def test_body_hit_by_an_attack_is_the_victim(engine):
-    text = "Une cyberattaque contre le groupe hospitalier Saint-Aubin a paralysé les urgences."
-    assert role_of(engine, text, "Saint-Aubin") == roles.VICTIM
+@pytest.mark.parametrize(("text", "name", "role"), [c[1:] for c in SINGLE_ROLE_CASES],
+                         ids=[c[0] for c in SINGLE_ROLE_CASES])
+def test_frame_gives_the_actor_its_side(engine, text, name, role):
+    assert role_of(engine, text, name) == role
 
 
 def test_name_near_a_cue_word_gets_no_role(engine):
@@ -68,31 +103,16 @@ def test_actor_on_both_sides_gets_no_party_role(engine):
     assert role_of(engine, text, "Paul Verdier") == roles.OTHER
 
 
-def test_co_defendant_who_gets_a_sentence_is_a_suspect(engine):
-    text = "Son complice, Paul Verdier, a écopé de dix-huit mois avec sursis."
-    assert role_of(engine, text, "Paul Verdier") == roles.SUSPECT
-
-
 def test_unnamed_relatives_put_on_a_side_become_actors(engine):
     text = "Deux frères ont été mis en examen pour violences aggravées. La mère de la victime a porté plainte."
     assert role_of(engine, text, "deux frères") == roles.SUSPECT
     assert role_of(engine, text, "mère") == roles.PLAINTIFF
 
 
-def test_group_claiming_an_attack_is_the_suspect(engine):
-    text = "La commune est victime d'un rançongiciel, attaque revendiquée par le groupe Vexlock."
-    assert role_of(engine, text, "Vexlock") == roles.SUSPECT
-
-
 def test_service_tasked_with_the_inquiry_is_no_plaintiff(engine):
     text = "Il a été entendu par l'Office Belvaux, saisi de l'enquête par le parquet."
     digest = engine.summarize(Article(title="Enquête", text=text, source="Test"))
     assert all(a.role != roles.PLAINTIFF for a in digest.actors)
-
-
-def test_person_harassed_online_is_the_victim(engine):
-    text = "Quatre hommes sont jugés pour le cyberharcèlement de la chanteuse Nora Belkacem."
-    assert role_of(engine, text, "Nora Belkacem") == roles.VICTIM
 
 
 def test_lawyer_function_is_read_after_the_title_me():
