@@ -246,8 +246,21 @@ class Storage:
         return [_feed(r) for r in rows]
 
     async def due_feeds(self, now: datetime) -> list[FeedRecord]:
-        """Return polled feeds whose next poll time has come."""
-        return [f for f in await self.polled_feeds() if f.next_poll_at is None or f.next_poll_at <= now]
+        """Return polled feeds whose next poll time has come (or was never set).
+
+        Selected in SQL through the `feeds_due` index (migration 4): a tick reads the due rows
+        only, not every feed. Stored times are ISO 8601 UTC to the second, so text order is
+        time order; `now` is formatted the same way.
+        """
+        rows = await self.fetchall(
+            """SELECT f.* FROM feeds f
+               WHERE f.status = 'active' AND ifnull(f.next_poll_at, '') <= ?
+               AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.feed_id = f.id
+                           AND EXISTS (SELECT 1 FROM chats c WHERE c.id = s.chat_id AND c.active = 1))
+               ORDER BY f.id""",
+            (to_db_time(now),),
+        )
+        return [_feed(r) for r in rows]
 
     async def record_poll_success(
         self,
