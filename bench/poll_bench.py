@@ -1,14 +1,20 @@
 """Time one polling cycle of many feeds against a naive sequential loop, on loopback only.
 
-    .venv/bin/python bench/poll_bench.py [--feeds 2000] [--items 50] [--changed 0.05] [--no-naive]
+    .venv/bin/python bench/poll_bench.py [--feeds 2000] [--items 50] [--changed 0.05]
+        [--no-etag 0.0] [--no-naive] [--profile FILE]
 
 A server process serves N RSS feeds (50 items, ~30 KB each) spread over 20 loopback hosts
 (127.0.0.1-20), each answering 304 to a matching ETag. After a priming cycle, 5 % of the
 feeds publish new items; we then time one Veille cycle as a tick runs it (due feeds selected
 from SQLite, conditional GET, parse of the changed feeds, entries and poll results stored —
-digests are benchmarked apart in digest_bench)
-and the same feeds read by a naive loop: sequential `feedparser.parse(url)`, which fetches
-and parses every feed every time. Prints wall and CPU time of both and the ratio.
+digests are benchmarked apart in digest_bench), then one more cycle where every feed answers
+304 (CPU per 304 poll), and the same feeds read by a naive loop: sequential
+`feedparser.parse(url)`, which fetches and parses every feed every time. Prints wall and CPU
+time of each and the ratio.
+
+`--no-etag 0.2` makes a share of the feeds ignore conditional GET (200, same bytes each
+time); `--no-naive` skips the naive loop (minutes at 10,000 feeds); `--profile FILE` writes a
+cProfile of the first timed cycle.
 """
 
 from __future__ import annotations
@@ -60,9 +66,15 @@ def feed_xml(index: int, version: int, items: int) -> bytes:
     ).encode()
 
 
-def feed_app(feeds: int, items: int) -> web.Application:
-    """Build the feed server: N feeds with ETags, and POST /mutate to publish new items."""
+def feed_app(feeds: int, items: int, no_etag: float = 0.0) -> web.Application:
+    """Build the feed server: N feeds with ETags, and POST /mutate to publish new items.
+
+    A `no_etag` share of the feeds ignores conditional GET: it answers 200 with its current
+    bytes every time, as many real servers do.
+    """
     versions = [0] * feeds
+    step = max(2, round(1 / no_etag)) if no_etag else 0
+    plain = set(range(1, feeds, step)) if step else set()
     cache: dict[tuple[int, int], tuple[bytes, str]] = {}
 
     def body(index: int) -> tuple[bytes, str]:
@@ -75,6 +87,8 @@ def feed_app(feeds: int, items: int) -> web.Application:
     async def feed(request: web.Request) -> web.Response:
         index = int(request.match_info["index"])
         data, etag = body(index)
+        if index in plain:
+            return web.Response(body=data, headers={"Content-Type": "application/rss+xml"})
         if request.headers.get("If-None-Match") == etag:
             return web.Response(status=304, headers={"ETag": etag})
         return web.Response(body=data, headers={"ETag": etag, "Content-Type": "application/rss+xml"})
@@ -106,6 +120,7 @@ class CycleFigures:
     due: int
     new: int
     not_modified: int
+    unchanged: int
     idle_select_ms: float = 0.0  # a tick where no feed is due: what selecting costs alone
 
 
@@ -127,6 +142,7 @@ async def timed_cycle(storage: Any, pipeline: Any, when: datetime, profile: Any 
         due=len(feeds),
         new=sum(o.new_entries for o in outcomes),
         not_modified=sum(o.status == "not_modified" for o in outcomes),
+        unchanged=sum(o.status == "unchanged" for o in outcomes),
     )
 
 
@@ -178,13 +194,14 @@ def main() -> int:
     parser.add_argument("--feeds", type=int, default=2000)
     parser.add_argument("--items", type=int, default=50)
     parser.add_argument("--changed", type=float, default=0.05)
+    parser.add_argument("--no-etag", type=float, default=0.0, help="share of feeds ignoring conditional GET")
     parser.add_argument("--no-naive", action="store_true", help="skip the naive sequential loop")
     parser.add_argument("--profile", metavar="FILE", help="write a cProfile of the timed cycle to FILE")
     args = parser.parse_args()
     from bot.logs import configure_logging
 
     configure_logging(level="WARNING")
-    with loopback_server(feed_app, args.feeds, args.items, hosts=HOSTS) as port:
+    with loopback_server(feed_app, args.feeds, args.items, args.no_etag, hosts=HOSTS) as port:
         urls = [f"http://{HOSTS[i % len(HOSTS)]}:{port}/feed/{i}.xml" for i in range(args.feeds)]
         size = len(feed_xml(0, 0, args.items))
         print(f"{args.feeds} feeds x {args.items} items (~{size // 1024} KB each), {len(HOSTS)} loopback hosts")
@@ -195,6 +212,8 @@ def main() -> int:
             f"veille cycle : wall {wall:.2f} s, cpu {cpu:.2f} s, {figures.not_modified} answered 304, "
             f"{figures.new} new entries stored"
         )
+        if args.no_etag:
+            print(f"no ETag      : {figures.unchanged} feeds answered 200 with the bytes they sent last time")
         print(
             f"per feed     : cpu {cpu * 1000 / max(figures.due, 1):.2f} ms; "
             f"due selection {figures.select_ms:.0f} ms for {figures.due} feeds, "

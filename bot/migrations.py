@@ -165,4 +165,9 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX feeds_due ON feeds(status, ifnull(next_poll_at, ''));
     """,
+    # 5: the fingerprint of the last body a feed's entries were stored from. A 200 whose body is
+    # byte-identical to it (servers that ignore conditional GET) is not parsed again.
+    """
+    ALTER TABLE feeds ADD COLUMN body_hash TEXT;
+    """,
 ]

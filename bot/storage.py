@@ -56,12 +56,17 @@ def content_hash(entry: Entry) -> str:
 
 @dataclass(frozen=True, slots=True)
 class PollSuccess:
-    """What a good answer changes on its feed: validators, next poll time, the feed's title."""
+    """What a good answer changes on its feed: validators, next poll time, the feed's title.
+
+    `body_hash` (None: keep the stored one) is the fingerprint of the body whose entries are
+    stored in the same transaction, so a body is only skipped once its entries are safe.
+    """
 
     next_poll_at: datetime
     etag: str | None
     last_modified: str | None
     title: str | None = None
+    body_hash: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +128,7 @@ def _feed(row: aiosqlite.Row) -> FeedRecord:
         last_error=row["last_error"],
         next_poll_at=from_db_time(row["next_poll_at"]),
         first_error_at=from_db_time(row["first_error_at"]),
+        body_hash=row["body_hash"],
     )
 
 
@@ -770,7 +776,7 @@ async def _in_savepoint(db: aiosqlite.Connection, hook: QueueHook, digest_id: in
 
 
 _RECORD_POLL_SQL = """UPDATE feeds SET etag = ?, last_modified = ?, title = COALESCE(NULLIF(?, ''), title),
-    consecutive_errors = 0, last_error = NULL, first_error_at = NULL,
+    body_hash = COALESCE(?, body_hash), consecutive_errors = 0, last_error = NULL, first_error_at = NULL,
     next_poll_at = ?, last_polled_at = ? WHERE id = ?"""
 _RECORD_ERROR_SQL = """UPDATE feeds SET consecutive_errors = consecutive_errors + 1, last_error = ?,
     first_error_at = COALESCE(first_error_at, ?), next_poll_at = ?, last_polled_at = ? WHERE id = ?"""
@@ -781,6 +787,7 @@ def _poll_row(feed_id: int, poll: PollSuccess, polled_at: datetime) -> tuple[Any
         poll.etag,
         poll.last_modified,
         poll.title or "",
+        poll.body_hash,
         to_db_time(poll.next_poll_at),
         to_db_time(polled_at),
         feed_id,
