@@ -1,25 +1,37 @@
 """Time one polling cycle of many feeds against a naive sequential loop, on loopback only.
 
     .venv/bin/python bench/poll_bench.py [--feeds 2000] [--items 50] [--changed 0.05]
+        [--no-etag 0.0] [--no-naive] [--profile FILE]
 
 A server process serves N RSS feeds (50 items, ~30 KB each) spread over 20 loopback hosts
 (127.0.0.1-20), each answering 304 to a matching ETag. After a priming cycle, 5 % of the
-feeds publish new items; we then time one Veille cycle (conditional GET, parse of the
-changed feeds, entries stored in SQLite — digests are benchmarked apart in digest_bench)
-and the same feeds read by a naive loop: sequential `feedparser.parse(url)`, which fetches
-and parses every feed every time. Prints wall and CPU time of both and the ratio.
+feeds publish new items; we then time one Veille cycle as a tick runs it (due feeds selected
+from SQLite, conditional GET, parse of the changed feeds, entries and poll results stored —
+digests are benchmarked apart in digest_bench), then one more cycle where every feed answers
+304 (CPU per 304 poll), and the same feeds read by a naive loop: sequential
+`feedparser.parse(url)`, which fetches and parses every feed every time. Prints wall and CPU
+time of each and the ratio.
+
+`--no-etag 0.2` makes a share of the feeds ignore conditional GET (200, same bytes each
+time); `--no-naive` skips the naive loop (minutes at 10,000 feeds); `--profile FILE` writes a
+cProfile of the first timed cycle.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
+import dataclasses
 import hashlib
 import resource
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -54,9 +66,15 @@ def feed_xml(index: int, version: int, items: int) -> bytes:
     ).encode()
 
 
-def feed_app(feeds: int, items: int) -> web.Application:
-    """Build the feed server: N feeds with ETags, and POST /mutate to publish new items."""
+def feed_app(feeds: int, items: int, no_etag: float = 0.0) -> web.Application:
+    """Build the feed server: N feeds with ETags, and POST /mutate to publish new items.
+
+    A `no_etag` share of the feeds ignores conditional GET: it answers 200 with its current
+    bytes every time, as many real servers do.
+    """
     versions = [0] * feeds
+    step = max(2, round(1 / no_etag)) if no_etag else 0
+    plain = set(range(1, feeds, step)) if step else set()
     cache: dict[tuple[int, int], tuple[bytes, str]] = {}
 
     def body(index: int) -> tuple[bytes, str]:
@@ -69,6 +87,8 @@ def feed_app(feeds: int, items: int) -> web.Application:
     async def feed(request: web.Request) -> web.Response:
         index = int(request.match_info["index"])
         data, etag = body(index)
+        if index in plain:
+            return web.Response(body=data, headers={"Content-Type": "application/rss+xml"})
         if request.headers.get("If-None-Match") == etag:
             return web.Response(status=304, headers={"ETag": etag})
         return web.Response(body=data, headers={"ETag": etag, "Content-Type": "application/rss+xml"})
@@ -90,7 +110,46 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-async def veille_cycle(urls: list[str], changed: float, port: int) -> tuple[float, float, int, int]:
+@dataclass(frozen=True, slots=True)
+class CycleFigures:
+    """What one timed Veille cycle did and cost."""
+
+    wall: float
+    cpu: float
+    select_ms: float
+    due: int
+    new: int
+    not_modified: int
+    unchanged: int
+    idle_select_ms: float = 0.0  # a tick where no feed is due: what selecting costs alone
+
+
+async def timed_cycle(storage: Any, pipeline: Any, when: datetime, profile: Any = None) -> CycleFigures:
+    """Run one tick as the app does (select due feeds, poll them) and time all of it."""
+    if profile is not None:
+        profile.enable()
+    wall0, cpu0 = time.perf_counter(), cpu_seconds()
+    feeds = await storage.due_feeds(when)
+    select_ms = (time.perf_counter() - wall0) * 1000
+    outcomes = await pipeline.poll_many(feeds, concurrency=64)
+    wall, cpu = time.perf_counter() - wall0, cpu_seconds() - cpu0
+    if profile is not None:
+        profile.disable()
+    return CycleFigures(
+        wall=wall,
+        cpu=cpu,
+        select_ms=select_ms,
+        due=len(feeds),
+        new=sum(o.new_entries for o in outcomes),
+        not_modified=sum(o.status == "not_modified" for o in outcomes),
+        unchanged=sum(o.status == "unchanged" for o in outcomes),
+    )
+
+
+async def veille_cycles(
+    urls: list[str], changed: float, port: int, profile: Any = None
+) -> tuple[CycleFigures, CycleFigures]:
+    """Prime every feed, then time a cycle where `changed` of them publish, then an all-304 one."""
     import httpx
 
     from bot.app import make_fetcher
@@ -99,7 +158,7 @@ async def veille_cycle(urls: list[str], changed: float, port: int) -> tuple[floa
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings(VEILLE_DB=Path(tmp) / "bench.db", VEILLE_ALLOW_PRIVATE_URLS=True)
-        from bot.storage import Storage
+        from bot.storage import Storage, utcnow
 
         async with Storage(settings.db) as storage, make_fetcher(settings) as fetcher:
             pipeline = Pipeline(storage, fetcher, poll_interval=settings.poll_interval, max_new_entries=50)
@@ -109,16 +168,17 @@ async def veille_cycle(urls: list[str], changed: float, port: int) -> tuple[floa
                 await storage.subscribe(chat.id, feed.id)
             feeds = await storage.polled_feeds()
             await pipeline.poll_many(feeds)  # priming: stores validators and entries
+            idle0 = time.perf_counter()
+            assert not await storage.due_feeds(utcnow())
+            idle_ms = (time.perf_counter() - idle0) * 1000
             async with httpx.AsyncClient() as client:
                 await client.post(f"http://{HOSTS[0]}:{port}/mutate", params={"share": changed})
-            feeds = await storage.polled_feeds()
-            wall0, cpu0 = time.perf_counter(), cpu_seconds()
-            outcomes = await pipeline.poll_many(feeds, concurrency=64)
-            wall, cpu = time.perf_counter() - wall0, cpu_seconds() - cpu0
+            # every feed is due one interval after the cycle before scheduled it
+            step = 2 * settings.poll_interval
+            mixed = await timed_cycle(storage, pipeline, utcnow() + step, profile)
+            quiet = await timed_cycle(storage, pipeline, utcnow() + 2 * step)
             pipeline.close()
-    new = sum(o.new_entries for o in outcomes)
-    not_modified = sum(o.status == "not_modified" for o in outcomes)
-    return wall, cpu, new, not_modified
+    return dataclasses.replace(mixed, idle_select_ms=idle_ms), quiet
 
 
 def naive_cycle(urls: list[str]) -> tuple[float, float, int]:
@@ -134,18 +194,39 @@ def main() -> int:
     parser.add_argument("--feeds", type=int, default=2000)
     parser.add_argument("--items", type=int, default=50)
     parser.add_argument("--changed", type=float, default=0.05)
+    parser.add_argument("--no-etag", type=float, default=0.0, help="share of feeds ignoring conditional GET")
+    parser.add_argument("--no-naive", action="store_true", help="skip the naive sequential loop")
+    parser.add_argument("--profile", metavar="FILE", help="write a cProfile of the timed cycle to FILE")
     args = parser.parse_args()
     from bot.logs import configure_logging
 
     configure_logging(level="WARNING")
-    with loopback_server(feed_app, args.feeds, args.items, hosts=HOSTS) as port:
+    with loopback_server(feed_app, args.feeds, args.items, args.no_etag, hosts=HOSTS) as port:
         urls = [f"http://{HOSTS[i % len(HOSTS)]}:{port}/feed/{i}.xml" for i in range(args.feeds)]
         size = len(feed_xml(0, 0, args.items))
         print(f"{args.feeds} feeds x {args.items} items (~{size // 1024} KB each), {len(HOSTS)} loopback hosts")
-        wall, cpu, new, not_modified = asyncio.run(veille_cycle(urls, args.changed, port))
+        profile = cProfile.Profile() if args.profile else None
+        figures, quiet = asyncio.run(veille_cycles(urls, args.changed, port, profile))
+        wall, cpu = figures.wall, figures.cpu
         print(
-            f"veille cycle : wall {wall:.2f} s, cpu {cpu:.2f} s, {not_modified} answered 304, {new} new entries stored"
+            f"veille cycle : wall {wall:.2f} s, cpu {cpu:.2f} s, {figures.not_modified} answered 304, "
+            f"{figures.new} new entries stored"
         )
+        if args.no_etag:
+            print(f"no ETag      : {figures.unchanged} feeds answered 200 with the bytes they sent last time")
+        print(
+            f"per feed     : cpu {cpu * 1000 / max(figures.due, 1):.2f} ms; "
+            f"due selection {figures.select_ms:.0f} ms for {figures.due} feeds, "
+            f"{figures.idle_select_ms:.1f} ms on a tick with none due"
+        )
+        print(
+            f"304 cycle    : wall {quiet.wall:.2f} s, cpu {quiet.cpu * 1000 / max(quiet.due, 1):.2f} ms per poll, "
+            f"{quiet.not_modified} answered 304"
+        )
+        if profile is not None:
+            profile.dump_stats(args.profile)
+        if args.no_naive:
+            return 0
         naive_wall, naive_cpu, entries = naive_cycle(urls)
         print(f"naive loop   : wall {naive_wall:.2f} s, cpu {naive_cpu:.2f} s, {entries} entries parsed")
         print(f"ratio naive/veille: wall x{naive_wall / wall:.1f}, cpu x{naive_cpu / max(cpu, 1e-9):.1f}")

@@ -52,6 +52,7 @@ class FeedRecord:
     last_error: str | None = None
     next_poll_at: datetime | None = None
     first_error_at: datetime | None = None
+    body_hash: str | None = None  # fingerprint of the body its entries were last stored from
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,12 +11,14 @@ transaction that stops it.
 
 Each feed's poll is its own failure domain: whatever one feed raises while it is fetched,
 parsed or stored is recorded as that feed's error (backoff, pause after three days, notice),
-and the other feeds of the cycle go on.
+and the other feeds of the cycle go on. Results that carry no entries (304s, errors) are
+written in batches (bot.pollbatch): a batch lost in a crash only means a poll again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import random
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
@@ -30,7 +32,8 @@ from bot.errors import FetchError, HTTPStatusError, VeilleError
 from bot.fetch import Fetcher, looks_like_text
 from bot.models import FeedRecord, ParsedFeed
 from bot.parse import clean_text, parse_feed
-from bot.storage import PendingEntry, PollSuccess, QueueHook, Storage, utcnow
+from bot.pollbatch import PollBatch
+from bot.storage import PendingEntry, PollFailure, PollRecord, PollSuccess, QueueHook, Storage, utcnow
 from digests.engine import get_engine
 from digests.extract import article_from_feed_item, article_from_html, is_full_article
 from digests.model import Article, Digest
@@ -103,39 +106,60 @@ class Pipeline:
 
     # -- polling ---------------------------------------------------------------------------
 
-    async def poll_feed(self, feed: FeedRecord) -> PollOutcome:
+    async def poll_feed(self, feed: FeedRecord, *, batch: PollBatch | None = None) -> PollOutcome:
         """Fetch one feed conditionally and store its new entries; never raises.
 
         Any exception (a feed error, a parser or storage bug on a poisoned item) becomes this
-        feed's recorded error, so one feed never stops the cycle of the others.
+        feed's recorded error, so one feed never stops the cycle of the others. A 304 or an
+        error goes into `batch` when given (the caller flushes it), else is written now.
         """
+        if batch is None:
+            batch = PollBatch(self.storage)
+            try:
+                return await self._poll_isolated(feed, batch)
+            finally:
+                await batch.flush()
+        return await self._poll_isolated(feed, batch)
+
+    async def _poll_isolated(self, feed: FeedRecord, batch: PollBatch) -> PollOutcome:
         now = utcnow()
         try:
-            return await self._poll(feed, now)
+            return await self._poll(feed, now, batch)
         except Exception as exc:  # noqa: BLE001  # one feed's failure must not stop the others
             if not isinstance(exc, VeilleError):
                 where = traceback.format_exception(exc, limit=-3)
                 log.error("feed.poll_failed", feed_id=feed.id, error=repr(exc)[:300], where="".join(where)[-1500:])
             try:
-                return await self._record_error(feed, exc, now)
+                return await self._record_error(feed, exc, now, batch)
             except Exception as again:  # noqa: BLE001  # the store itself fails: log, go on
                 log.error("feed.error_not_recorded", feed_id=feed.id, error=repr(again)[:300])
                 return PollOutcome(feed.id, "error", error=_describe(exc))
 
-    async def _poll(self, feed: FeedRecord, now: datetime) -> PollOutcome:
+    async def _poll(self, feed: FeedRecord, now: datetime, batch: PollBatch) -> PollOutcome:
         result = await self.fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
         if result.permanent_redirect and result.permanent_redirect != feed.url:
             await self.storage.move_feed(feed.id, result.permanent_redirect)
             log.info("feed.moved", feed_id=feed.id, url=result.permanent_redirect)
         next_poll = next_poll_time(self.poll_interval, now=now)
         if result.not_modified:
-            await self.storage.record_poll_success(
-                feed.id, next_poll_at=next_poll, etag=feed.etag, last_modified=feed.last_modified
-            )
+            success = PollSuccess(next_poll_at=next_poll, etag=feed.etag, last_modified=feed.last_modified)
+            await batch.add(PollRecord(feed.id, success, now))
             return PollOutcome(feed.id, "not_modified")
+        fingerprint = body_fingerprint(result.body, url=result.url, content_type=result.content_type)
+        if fingerprint == feed.body_hash:
+            # the very bytes whose entries are stored (a server ignoring conditional GET):
+            # parsing them again would find nothing new; only the validators may have changed
+            success = PollSuccess(next_poll_at=next_poll, etag=result.etag, last_modified=result.last_modified)
+            await batch.add(PollRecord(feed.id, success, now))
+            log.debug("feed.body_unchanged", feed_id=feed.id)
+            return PollOutcome(feed.id, "unchanged")
         parsed = parse_feed(result.body, url=result.url, content_type=result.content_type)
         poll = PollSuccess(
-            next_poll_at=next_poll, etag=result.etag, last_modified=result.last_modified, title=parsed.title
+            next_poll_at=next_poll,
+            etag=result.etag,
+            last_modified=result.last_modified,
+            title=parsed.title,
+            body_hash=fingerprint,
         )
         new_ids = await self.store_entries(feed, parsed, first_poll=False, poll=poll)
         log.info("feed.polled", feed_id=feed.id, new=len(new_ids))
@@ -151,7 +175,7 @@ class Pipeline:
         limit = 1 if first_poll else self.max_new_entries
         return await self.storage.add_entries(feed.id, parsed.entries, digest_limit=limit, poll=poll)
 
-    async def _record_error(self, feed: FeedRecord, exc: Exception, now: datetime) -> PollOutcome:
+    async def _record_error(self, feed: FeedRecord, exc: Exception, now: datetime, batch: PollBatch) -> PollOutcome:
         status = exc.status if isinstance(exc, HTTPStatusError) else None
         retry_after = exc.retry_after if isinstance(exc, HTTPStatusError) else None
         error = _describe(exc)
@@ -165,13 +189,14 @@ class Pipeline:
                 "Vous pouvez vous désabonner avec /desabonner.",
             )
             return PollOutcome(feed.id, "gone", error=error)
-        updated = await self.storage.record_poll_error(
-            feed.id,
-            error=error,
-            next_poll_at=next_poll_time(
-                self.poll_interval, now=now, errors=feed.consecutive_errors + 1, retry_after=retry_after
-            ),
+        next_poll = next_poll_time(
+            self.poll_interval, now=now, errors=feed.consecutive_errors + 1, retry_after=retry_after
         )
+        if now - (feed.first_error_at or now) < PAUSE_AFTER:
+            # cannot reach the pause yet: batched with the cycle's other results
+            await batch.add(PollRecord(feed.id, PollFailure(error=error, next_poll_at=next_poll), now))
+            return PollOutcome(feed.id, "error", error=error)
+        updated = await self.storage.record_poll_error(feed.id, error=error, next_poll_at=next_poll)
         if updated.first_error_at and now - updated.first_error_at >= PAUSE_AFTER:
             await self._stop_feed(
                 feed,
@@ -257,12 +282,24 @@ class Pipeline:
     async def poll_many(self, feeds: Sequence[FeedRecord], *, concurrency: int = 32) -> list[PollOutcome]:
         """Poll several feeds concurrently (the fetcher limits each host on its own)."""
         gate = asyncio.Semaphore(concurrency)
+        batch = PollBatch(self.storage)
 
         async def one(feed: FeedRecord) -> PollOutcome:
             async with gate:
-                return await self.poll_feed(feed)
+                return await self.poll_feed(feed, batch=batch)
 
-        return list(await asyncio.gather(*(one(f) for f in feeds)))
+        try:
+            return list(await asyncio.gather(*(one(f) for f in feeds)))
+        finally:
+            await batch.flush()
+
+
+def body_fingerprint(body: bytes, *, url: str, content_type: str) -> str:
+    """Fingerprint what `parse_feed` reads (bytes, final URL, Content-Type), to skip a re-parse."""
+    digest = hashlib.sha256(body)
+    for text in (url, content_type):
+        digest.update(b"\0" + text.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
 
 
 def _describe(exc: BaseException) -> str:

@@ -56,12 +56,34 @@ def content_hash(entry: Entry) -> str:
 
 @dataclass(frozen=True, slots=True)
 class PollSuccess:
-    """What a good answer changes on its feed: validators, next poll time, the feed's title."""
+    """What a good answer changes on its feed: validators, next poll time, the feed's title.
+
+    `body_hash` (None: keep the stored one) is the fingerprint of the body whose entries are
+    stored in the same transaction, so a body is only skipped once its entries are safe.
+    """
 
     next_poll_at: datetime
     etag: str | None
     last_modified: str | None
     title: str | None = None
+    body_hash: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PollFailure:
+    """What a failed answer changes on its feed: one more consecutive error, a later poll."""
+
+    error: str
+    next_poll_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PollRecord:
+    """One poll's result waiting to be written with others (`Storage.record_polls`)."""
+
+    feed_id: int
+    result: PollSuccess | PollFailure
+    polled_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +128,7 @@ def _feed(row: aiosqlite.Row) -> FeedRecord:
         last_error=row["last_error"],
         next_poll_at=from_db_time(row["next_poll_at"]),
         first_error_at=from_db_time(row["first_error_at"]),
+        body_hash=row["body_hash"],
     )
 
 
@@ -246,8 +269,21 @@ class Storage:
         return [_feed(r) for r in rows]
 
     async def due_feeds(self, now: datetime) -> list[FeedRecord]:
-        """Return polled feeds whose next poll time has come."""
-        return [f for f in await self.polled_feeds() if f.next_poll_at is None or f.next_poll_at <= now]
+        """Return polled feeds whose next poll time has come (or was never set).
+
+        Selected in SQL through the `feeds_due` index (migration 4): a tick reads the due rows
+        only, not every feed. Stored times are ISO 8601 UTC to the second, so text order is
+        time order; `now` is formatted the same way.
+        """
+        rows = await self.fetchall(
+            """SELECT f.* FROM feeds f
+               WHERE f.status = 'active' AND ifnull(f.next_poll_at, '') <= ?
+               AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.feed_id = f.id
+                           AND EXISTS (SELECT 1 FROM chats c WHERE c.id = s.chat_id AND c.active = 1))
+               ORDER BY f.id""",
+            (to_db_time(now),),
+        )
+        return [_feed(r) for r in rows]
 
     async def record_poll_success(
         self,
@@ -267,15 +303,29 @@ class Storage:
         async with self.transaction() as db:
             await _record_poll(db, feed_id, poll)
 
+    async def record_polls(self, polls: Sequence[PollRecord]) -> None:
+        """Write many polls' results (304s without entries, errors) in one transaction.
+
+        Why: one transaction per feed cost a round trip to the SQLite thread per poll. A
+        batch lost in a crash only means those feeds are polled again (same validators), so
+        nothing is lost; a 200 with entries never goes through here (`add_entries(poll=...)`).
+        """
+        successes = [_poll_row(p.feed_id, p.result, p.polled_at) for p in polls if isinstance(p.result, PollSuccess)]
+        failures = [
+            _error_row(p.feed_id, p.result, p.polled_at) for p in polls if isinstance(p.result, PollFailure)
+        ]
+        if not successes and not failures:
+            return
+        async with self.transaction() as db:
+            if successes:
+                await db.executemany(_RECORD_POLL_SQL, successes)
+            if failures:
+                await db.executemany(_RECORD_ERROR_SQL, failures)
+
     async def record_poll_error(self, feed_id: int, *, error: str, next_poll_at: datetime) -> FeedRecord:
         """Count one more consecutive error and push the next poll back; return the new state."""
-        now = to_db_time(utcnow())
-        await self.execute(
-            """UPDATE feeds SET consecutive_errors = consecutive_errors + 1, last_error = ?,
-               first_error_at = COALESCE(first_error_at, ?), next_poll_at = ?, last_polled_at = ?
-               WHERE id = ?""",
-            (error[:500], now, to_db_time(next_poll_at), now, feed_id),
-        )
+        failure = PollFailure(error=error, next_poll_at=next_poll_at)
+        await self.execute(_RECORD_ERROR_SQL, _error_row(feed_id, failure, utcnow()))
         feed = await self.get_feed(feed_id)
         assert feed is not None
         return feed
@@ -725,21 +775,33 @@ async def _in_savepoint(db: aiosqlite.Connection, hook: QueueHook, digest_id: in
     return queued
 
 
+_RECORD_POLL_SQL = """UPDATE feeds SET etag = ?, last_modified = ?, title = COALESCE(NULLIF(?, ''), title),
+    body_hash = COALESCE(?, body_hash), consecutive_errors = 0, last_error = NULL, first_error_at = NULL,
+    next_poll_at = ?, last_polled_at = ? WHERE id = ?"""
+_RECORD_ERROR_SQL = """UPDATE feeds SET consecutive_errors = consecutive_errors + 1, last_error = ?,
+    first_error_at = COALESCE(first_error_at, ?), next_poll_at = ?, last_polled_at = ? WHERE id = ?"""
+
+
+def _poll_row(feed_id: int, poll: PollSuccess, polled_at: datetime) -> tuple[Any, ...]:
+    return (
+        poll.etag,
+        poll.last_modified,
+        poll.title or "",
+        poll.body_hash,
+        to_db_time(poll.next_poll_at),
+        to_db_time(polled_at),
+        feed_id,
+    )
+
+
+def _error_row(feed_id: int, failure: PollFailure, polled_at: datetime) -> tuple[Any, ...]:
+    stamp = to_db_time(polled_at)
+    return (failure.error[:500], stamp, to_db_time(failure.next_poll_at), stamp, feed_id)
+
+
 async def _record_poll(db: aiosqlite.Connection, feed_id: int, poll: PollSuccess) -> None:
     """Store a good answer's validators and next poll time, and clear the error streak."""
-    await db.execute(
-        """UPDATE feeds SET etag = ?, last_modified = ?, title = COALESCE(NULLIF(?, ''), title),
-           consecutive_errors = 0, last_error = NULL, first_error_at = NULL,
-           next_poll_at = ?, last_polled_at = ? WHERE id = ?""",
-        (
-            poll.etag,
-            poll.last_modified,
-            poll.title or "",
-            to_db_time(poll.next_poll_at),
-            to_db_time(utcnow()),
-            feed_id,
-        ),
-    )
+    await db.execute(_RECORD_POLL_SQL, _poll_row(feed_id, poll, utcnow()))
 
 
 def _newest_first(entries: Sequence[Entry]) -> list[Entry]:

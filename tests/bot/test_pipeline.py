@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bot import pipeline as pipeline_module
+from bot.models import FeedRecord, ParsedFeed
+from bot.parse import parse_feed
 from bot.storage import Storage
 from tests.support.core import Item, legal_body, make_settings, rss, running_core
 from tests.support.http import FeedServer
@@ -272,3 +278,70 @@ def test_settings_reject_a_bad_value_with_one_line_naming_it(tmp_path: Path) -> 
     with pytest.raises(ConfigError) as caught:
         make_settings(tmp_path, VEILLE_POLL_INTERVAL="souvent")
     assert "VEILLE_POLL_INTERVAL" in str(caught.value) and "\n" not in str(caught.value)
+
+
+async def subscribe_directly(app, *urls: str) -> list[FeedRecord]:  # type: ignore[no-untyped-def]  # test helper
+    """Store feeds and a console subscription without polling them, so the next poll is the first."""
+    chat = await app.storage.upsert_chat("console", "console", "Console")
+    feeds = []
+    for url in urls:
+        feed, _ = await app.storage.add_feed(url)
+        await app.storage.subscribe(chat.id, feed.id)
+        feeds.append(feed)
+    return feeds
+
+
+def counting_parser(calls: list[str], *, poison_first: bool = False) -> Callable[..., ParsedFeed]:
+    """The real parser, recording each call; `poison_first` hands back an entry SQLite refuses once."""
+
+    def parse(body: bytes, *, url: str, **kwargs: Any) -> ParsedFeed:
+        calls.append(url)
+        parsed = parse_feed(body, url=url, **kwargs)
+        if poison_first and len(calls) == 1:
+            return replace(parsed, entries=tuple(replace(e, title="\ud83d") for e in parsed.entries))
+        return parsed
+
+    return parse
+
+
+async def test_a_body_identical_to_the_last_stored_one_is_not_parsed_again(
+    tmp_path: Path, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server that ignores conditional GET sends the same bytes each time: one parse is enough."""
+    url = feed_server.set("/feed.xml", rss([FIRST]), content_type="application/rss+xml")  # no ETag
+    calls: list[str] = []
+    monkeypatch.setattr(pipeline_module, "parse_feed", counting_parser(calls))
+    async with running_core(tmp_path) as (app, console):
+        (feed,) = await subscribe_directly(app, url)
+        first = await app.pipeline.poll_feed(feed)
+        for _ in range(2):
+            current = await app.storage.get_feed(feed.id)
+            assert current is not None
+            same = await app.pipeline.poll_feed(current)
+            assert same.status == "unchanged"
+        feed_server.set("/feed.xml", rss([SECOND, FIRST]), content_type="application/rss+xml")
+        current = await app.storage.get_feed(feed.id)
+        assert current is not None
+        changed = await app.pipeline.poll_feed(current)
+        stored = await app.storage.get_feed(feed.id)
+    assert first.status == "new" and changed.status == "new" and changed.new_entries == 1
+    assert len(calls) == 2  # the first body and the changed one; the two repeats were skipped
+    assert stored is not None and stored.consecutive_errors == 0 and stored.next_poll_at is not None
+
+
+async def test_a_body_whose_entries_were_not_stored_is_parsed_again(
+    tmp_path: Path, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fingerprint lands with the entries: a failed store must not make the next poll skip them."""
+    url = feed_server.set("/feed.xml", rss([FIRST]), content_type="application/rss+xml")
+    calls: list[str] = []
+    monkeypatch.setattr(pipeline_module, "parse_feed", counting_parser(calls, poison_first=True))
+    async with running_core(tmp_path) as (app, console):
+        (feed,) = await subscribe_directly(app, url)
+        failed = await app.pipeline.poll_feed(feed)
+        current = await app.storage.get_feed(feed.id)
+        assert current is not None and current.body_hash is None
+        retried = await app.pipeline.poll_feed(current)
+        entries = await app.storage.fetchall("SELECT uid FROM entries WHERE feed_id = ?", (feed.id,))
+    assert failed.status == "error" and retried.status == "new"
+    assert len(calls) == 2 and [r[0] for r in entries] == ["a1"]

@@ -223,6 +223,7 @@ async def test_when_even_recording_the_error_fails_the_other_feeds_are_delivered
             raise sqlite3.DatabaseError("database disk image is malformed")
 
         monkeypatch.setattr(app.storage, "record_poll_error", broken)
+        monkeypatch.setattr(app.storage, "record_polls", broken)  # the cycle's batched errors
         outcomes = await app.poll_once()
         digests = console.digests_for("console")
     assert sorted(o.status for o in outcomes) == ["error", "new"]

@@ -183,3 +183,51 @@ async def test_a_queue_hook_that_raises_is_undone_and_the_digest_still_lands(tmp
         pending = await db.pending_entries()
     assert [tuple(r) for r in rows] == [(chat.id, digest_id, "instant")], "the hook's half-write is undone"
     assert pending == []
+
+
+async def test_due_feeds_are_the_active_subscribed_feeds_whose_poll_time_has_come(tmp_path: Path) -> None:
+    now = utcnow()
+    async with Storage(tmp_path / "v.db") as db:
+        chat = await db.upsert_chat("console", "c1")
+        gone_chat = await db.upsert_chat("console", "c2")
+        await db.set_chat_active(gone_chat.id, False)
+        ids = {}
+        for name in ("never", "past", "now", "future", "paused", "unsubscribed", "inactive_chat"):
+            feed, _ = await db.add_feed(f"https://exemple.fr/{name}.xml")
+            ids[name] = feed.id
+            if name != "unsubscribed":
+                await db.subscribe(gone_chat.id if name == "inactive_chat" else chat.id, feed.id)
+        times = {
+            "never": None,
+            "past": now - timedelta(hours=1),
+            "now": now,
+            "future": now + timedelta(seconds=2),
+            "paused": now - timedelta(hours=1),
+            "unsubscribed": now - timedelta(hours=1),
+            "inactive_chat": now - timedelta(hours=1),
+        }
+        for name, when in times.items():
+            await db.execute(
+                "UPDATE feeds SET next_poll_at = ? WHERE id = ?",
+                (None if when is None else when.isoformat(timespec="seconds"), ids[name]),
+            )
+        await db.set_feed_status(ids["paused"], "paused")
+        due = await db.due_feeds(now)
+    assert [f.id for f in due] == [ids["never"], ids["past"], ids["now"]]
+
+
+async def test_due_feeds_are_read_through_an_index_range_not_a_scan_of_every_feed(tmp_path: Path) -> None:
+    async with Storage(tmp_path / "v.db") as db:
+        chat = await db.upsert_chat("console", "c1")
+        for n in range(20):
+            feed, _ = await db.add_feed(f"https://exemple.fr/{n}.xml")
+            await db.subscribe(chat.id, feed.id)
+        statements: list[str] = []
+        await db.db.set_trace_callback(statements.append)
+        await db.due_feeds(utcnow())
+        await db.db.set_trace_callback(None)
+        selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+        assert len(selects) == 1  # one query, not one per feed
+        plan = [row[3] for row in await db.fetchall("EXPLAIN QUERY PLAN " + selects[0])]
+    assert any("feeds_due" in step and "<" in step for step in plan), plan  # a range on the poll time
+    assert not [step for step in plan if step.startswith("SCAN")], plan
