@@ -188,6 +188,8 @@ def _in_passing(cl: actors_mod.Cluster, lead_end: int) -> bool:
         return False
     if max(m.weight for m in cl.mentions) >= unnamed.TRADE_WEIGHT:
         return False  # "les clubs", "les fournisseurs d'accès": parties named by their trade
+    if any(m.introduced for m in cl.mentions):
+        return False  # "l'association X organise une marche": introduced, not dropped
     if any(m.start < lead_end for m in cl.mentions):
         return False
     return len({m.start for m in cl.mentions}) == 1

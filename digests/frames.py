@@ -242,6 +242,9 @@ def _arguments(token: Token, frame: Frame) -> list[tuple[str, Token, tuple[str, 
     passive = _is_passive(token)
     found: list[tuple[str, Token, tuple[str, ...]]] = []
     subjects = [c for c in token.children if c.dep_ in ("nsubj", "nsubj:pass")]
+    if not subjects:  # "Leur oncle, 51 ans, a … été mis en examen": the parser may hang it on "a"
+        auxiliaries = [c for c in token.children if c.dep_.startswith("aux")]
+        subjects = [g for a in auxiliaries for g in a.children if g.dep_ in ("nsubj", "nsubj:pass")]
     if not subjects and token.dep_ == "conj":  # "interpellé puis écroué": the first verb's subject
         subjects = [c for c in token.head.children if c.dep_ in ("nsubj", "nsubj:pass")]
     patient = frame.patient or frame.nominal

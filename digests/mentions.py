@@ -157,6 +157,9 @@ class Mention:
     key: str
     role: str = ""
     weight: float = 1.0
+    # Named with a descriptor that introduces a party ("l'association X", "la plateforme « X »",
+    # "surnommé X"): the article means it, even when it names it once.
+    introduced: bool = False
 
 
 def _clean_surface(text: str, label: str) -> str:

@@ -100,7 +100,10 @@ def pattern_mentions(text: str) -> list[Mention]:
             found.append(Mention(surface, kind, match.start(1), match.end(1), key, role, weight))
     for match in _PSEUDONYM.finditer(text):
         found.append(
-            Mention(match.group(1), "personne", match.start(1), match.end(1), "alias:" + fold(match.group(1)), "", 1.5)
+            Mention(
+                match.group(1), "personne", match.start(1), match.end(1), "alias:" + fold(match.group(1)), "", 1.5,
+                introduced=True,
+            )
         )
     # "le gang DarkLock", "le groupe de rançongiciel Nimbus": a criminal group is a suspect.
     named = [
@@ -116,7 +119,7 @@ def pattern_mentions(text: str) -> list[Mention]:
     for name, start, end, role in named:
         if fold(name) in ALIAS_INDEX or fold(name) in MEDIA or fold(name) in NOT_ACTORS:
             continue  # "groupe Facebook" is an account, "groupe Google" a company
-        found.append(Mention(name, "organisation", start, end, "org:" + fold(name), role, 1.4))
+        found.append(Mention(name, "organisation", start, end, "org:" + fold(name), role, 1.4, introduced=True))
     found.extend(roles.generic_mentions(text, Mention))
     return found
 

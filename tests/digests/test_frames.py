@@ -54,3 +54,9 @@ def test_possessive_role_noun_gives_nothing_to_the_noun_it_qualifies(engine):
     doc = frames.parse(engine.nlp, [sentence])[0]
     attached = {doc.text[a.start : a.end]: a.role for a in frames.attach(doc)}
     assert set(attached) == {"victimes"}
+
+
+def test_subject_the_parser_hangs_on_the_auxiliary_still_gets_the_role(engine):
+    doc = frames.parse(engine.nlp, ["Leur oncle, 51 ans, a quant à lui été mis en examen pour recel."])[0]
+    attached = {doc.text[a.start : a.end]: a.role for a in frames.attach(doc)}
+    assert attached.get("oncle") == "mis en cause"
