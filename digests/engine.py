@@ -29,7 +29,9 @@ if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
 
-MAX_ACTORS = 10
+# Actors kept in the digest's fields: follows and search match on all of them, while each
+# renderer shows the best-ranked ones its space allows (the text rarely fits more than nine).
+MAX_ACTORS = 12
 MAX_LEGAL = 12
 MAX_GROUPED_EXTRA = 3
 ENGLISH_NOTE = "(article en anglais) "
