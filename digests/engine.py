@@ -148,6 +148,7 @@ def _actors(
         mentions += [m for m in unnamed.pattern_mentions(text) if m.key.startswith("org:")]
     else:
         mentions += unnamed.pattern_mentions(text)
+    mentions = roles.without_named_offices(mentions, text)
     mentions = parties.with_unnamed_parties(attachments, mentions)
     clusters = actors_mod.cluster(mentions, text)
     # "Privacy Shield", "DDoS": what the article cites as a law or an offence is a legal

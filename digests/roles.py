@@ -63,6 +63,10 @@ _FUNCTION_ROLE = (
                 r"capitaine|lieutenant|général de (?:gendarmerie|police)", re.I), POLICE),
     (re.compile(r"commissaire", re.I), REGULATOR),
 )
+# The key of an unnamed office holder ("le procureur de la République de Reims"): when a name
+# stands right beside the office, the office is that person's function, not an actor of its own.
+FUNCTION_KEY = "grp:procureur"
+
 # Unnamed parties named by a common noun: (pattern, key, kind, role, weight).
 _GENERICS: tuple[tuple[re.Pattern[str], str, str, str, float], ...] = tuple(
     (re.compile(rf"(?<!\w)(?:{regex})(?!\w)", re.I), key, kind, role, weight)
@@ -122,6 +126,9 @@ _GENERICS: tuple[tuple[re.Pattern[str], str, str, str, float], ...] = tuple(
          r"|(?<=\b(?:la|La) )cour(?: d['’](?:assises|appel))?(?! d[eu'’]| de )", "grp:tribunal",
          "organisation", COURT, 1.0),
         (r"(?<=\b(?:les|des|aux) )juges(?! d['’]instruction| des)", "grp:juges", "groupe", COURT, 0.9),
+        # A prosecutor the article does not name: "a indiqué le procureur de la République de Reims".
+        (r"procureure? (?:de la République|général|générale|financier|antiterroriste)"
+         r"(?: (?:de|d['’]|du) (?-i:[A-ZÉ])[\w'’-]+(?:-[\w'’-]+)*)?", FUNCTION_KEY, "personne", PARQUET, 1.2),
         # Institutions named by a common noun that file complaints or get targeted.
         (r"(?<=\b(?:le|au|du) )rectorat|(?<=\b(?:la|de) )préfecture(?! de police)",
          "grp:administration", "organisation", "", 0.9),
@@ -141,6 +148,19 @@ _PUBLIC_BODY = re.compile(
 def is_public_body(name: str) -> bool:
     """Tell a public body or a state ("Union européenne", "Commission") from a company."""
     return bool(_PUBLIC_BODY.match(name))
+
+
+def without_named_offices(mentions: list[Any], text: str) -> list[Any]:
+    """Drop an office mention that a person's name stands beside ("X, procureur de …")."""
+    people = [(m.start, m.end) for m in mentions if m.kind == "personne" and not m.key]
+
+    def touching(left_end: int, right_start: int) -> bool:
+        return 0 <= right_start - left_end <= 3 and not text[left_end:right_start].strip(" ,")
+
+    def beside(m: Any) -> bool:
+        return any(touching(m.end, s) or touching(e, m.start) for s, e in people)
+
+    return [m for m in mentions if m.key != FUNCTION_KEY or not beside(m)]
 
 
 def generic_mentions(text: str, make: Callable[..., Any]) -> list[Any]:

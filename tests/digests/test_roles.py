@@ -183,3 +183,11 @@ def test_function_stops_where_another_persons_function_begins():
     text = "L'ancien Premier ministre et son ministre de la Défense, Paul Verdier, sont jugés."
     start = text.index("Paul Verdier")
     assert " et son" not in roles.person_function(text, start, start + len("Paul Verdier"))
+
+
+def test_unnamed_prosecutor_is_an_actor_and_a_named_one_keeps_it_as_function(engine):
+    unnamed = "Le conducteur a été placé en garde à vue, a indiqué le procureur de la République de Reims."
+    assert role_of(engine, unnamed, "procureur de la République de Reims") == roles.PARQUET
+    named = "Le procureur de la République de Paris, Rémy Valmont, a requis deux ans de prison contre Paul Verdier."
+    digest = engine.summarize(Article(title="Réquisitions", text=named, source="Test"))
+    assert [a.name for a in digest.actors if a.role == roles.PARQUET] == ["Rémy Valmont"]
