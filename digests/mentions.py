@@ -56,6 +56,9 @@ NOT_ACTORS = {
     "net",
     "premier ministre",
     "republique",  # "procureur de la République": part of a title, never a party
+    "ve republique",  # the regime, not a party
+    "ive republique",
+    "iiie republique",
     "president",
     "gouvernement",
     "constitution",

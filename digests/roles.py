@@ -93,7 +93,7 @@ _GENERICS: tuple[tuple[re.Pattern[str], str, str, str, float], ...] = tuple(
         # Plural parties named by their trade: "les clubs", "les fournisseurs d'accès".
         (r"(?<=\b[Ll]es )(?:fournisseurs d['’]accès(?: à internet)?|opérateurs(?: télécoms?)?|FAI)",
          "grp:fai", "groupe", COMPANY, 1.6),
-        (r"(?<=\b[Ll]es )(?:clubs|syndicats|banques|assureurs|hébergeurs|annonceurs|médias)",
+        (r"(?<=\b[Ll]es )(?:clubs|syndicats|banques|assureurs|hébergeurs|annonceurs)",
          "grp:secteur", "groupe", "", 1.6),
         (r"associations (?:de (?:parents|consommateurs|familles|victimes|défense \w+ \w+)|"
          r"féministes|antiracistes|de lutte contre \w+ \w+)", "grp:association", "groupe", "", 1.6),
