@@ -122,7 +122,7 @@ _GENERICS: tuple[tuple[re.Pattern[str], str, str, str, float], ...] = tuple(
         (r"Parlement(?! européen)", "grp:parlement", "organisation", GOV, 0.9),
         (r"(?<=\b(?:le|au|du) )parquet(?! d[eu'’])", "grp:parquet", "organisation", PARQUET, 1.0),
         # A court named by its common noun alone: "le tribunal a condamné …", "les juges".
-        (r"(?<=\b(?:le|au|du) )tribunal(?! (?:de|d['’]|du|des|correctionnel|judiciaire|administratif|pour)\b)"
+        (r"(?<=\b(?:le|au|du|ce) )tribunal(?! (?:de|d['’]|du|des|correctionnel|judiciaire|administratif|pour)\b)"
          r"|(?<=\b(?:la|La) )cour(?: d['’](?:assises|appel))?(?! d[eu'’]| de )", "grp:tribunal",
          "organisation", COURT, 1.0),
         (r"(?<=\b(?:les|des|aux) )juges(?! d['’]instruction| des)", "grp:juges", "groupe", COURT, 0.9),
