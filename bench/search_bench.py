@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.search import SearchIndex, parse_query  # noqa: E402  # after the path fix above
 from bot.storage import Storage  # noqa: E402
+from bot.store.sqlite import SqliteSearchStore  # noqa: E402
 from digests.model import Actor, Digest, LegalItem  # noqa: E402
 
 REGULATORS = [
@@ -190,7 +191,7 @@ async def build(path: Path, count: int, rng: random.Random) -> float:
     now = datetime.now(UTC)
     started = time.perf_counter()
     async with Storage(path) as storage:
-        index = SearchIndex(storage)
+        index = SearchIndex(SqliteSearchStore(storage))
         async with storage.transaction() as db:
             await db.executemany(
                 "INSERT INTO feeds (id, url, title, created_at) VALUES (?, ?, ?, ?)",
@@ -220,7 +221,7 @@ async def build(path: Path, count: int, rng: random.Random) -> float:
 async def measure(path: Path, repeats: int) -> dict[str, list[float]]:
     timings: dict[str, list[float]] = {}
     async with Storage(path) as storage:
-        index = SearchIndex(storage)
+        index = SearchIndex(SqliteSearchStore(storage))
         for kind, texts in QUERIES.items():
             for text in texts:  # warm the page cache and the stemmer once
                 await index.search(parse_query(text))

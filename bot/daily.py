@@ -32,7 +32,8 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.arguments import load_zone, parse_number, zone_name
 from bot.errors import InputError
 from bot.models import ChatRecord, CommandContext, Reply, ReplyItem
-from bot.storage import Storage, from_db_time, to_db_time, utcnow
+from bot.storage import Storage, to_db_time, utcnow
+from bot.store.protocols import DailySchedule
 from digests.model import Digest
 from digests.render import french_date
 
@@ -133,13 +134,15 @@ class DailyDigests:
     def __init__(
         self,
         storage: Storage,
+        schedule: DailySchedule,
         scheduler: BaseScheduler,
         deliver: Deliver,
         *,
         max_items: int = 10,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        self.storage = storage
+        self.storage = storage  # the chats and the outbox
+        self.store = schedule
         self.scheduler = scheduler
         self.deliver = deliver
         self.max_items = max_items
@@ -172,11 +175,8 @@ class DailyDigests:
 
     async def start(self) -> None:
         """Rebuild every chat's job from the database, then send or skip what was missed."""
-        rows = await self.storage.fetchall(
-            """SELECT id FROM chats
-               WHERE active = 1 AND daily_time IS NOT NULL AND mode IN ('quotidien', 'both')"""
-        )
-        chats = [c for c in [await self.storage.get_chat_by_id(int(r[0])) for r in rows] if c is not None]
+        ids = await self.store.daily_chat_ids()
+        chats = [c for c in [await self.storage.get_chat_by_id(i) for i in ids] if c is not None]
         for chat in chats:
             self.schedule(chat)
         log.info("daily.scheduled", chats=len(chats))
@@ -229,40 +229,25 @@ class DailyDigests:
         return queued
 
     async def _last_due(self, chat_id: int) -> datetime | None:
-        row = await self.storage.fetchone("SELECT last_due_at FROM daily_state WHERE chat_id = ?", (chat_id,))
-        return from_db_time(row[0]) if row else None
+        return await self.store.last_due(chat_id)
 
     async def _mark(self, chat_id: int, due: datetime) -> None:
         """Record `due` as handled without a digest (skipped, or nothing promised yet)."""
-        await self.storage.execute(
-            """INSERT INTO daily_state (chat_id, last_due_at) VALUES (?, ?)
-               ON CONFLICT (chat_id) DO UPDATE SET last_due_at = excluded.last_due_at""",
-            (chat_id, to_db_time(due)),
-        )
+        await self.store.mark_due(chat_id, due)
 
     # -- content --------------------------------------------------------------------------------
 
     async def stories(self, chat: ChatRecord, now: datetime) -> list[Story]:
         """Return the chat's stories of the last 24 h, best first, at most `max_items`."""
-        rows = await self.storage.fetchall(
-            """SELECT d.json, d.created_at, COALESCE(s.story_id, d.id) AS story, f.title AS feed_title
-               FROM digests d JOIN entries e ON e.id = d.entry_id
-               JOIN subscriptions sub ON sub.feed_id = e.feed_id AND sub.chat_id = ?
-               JOIN feeds f ON f.id = e.feed_id
-               LEFT JOIN stories s ON s.digest_id = d.id
-               WHERE d.created_at > ? AND d.created_at <= ?
-               ORDER BY d.id""",
-            (chat.id, to_db_time(now - WINDOW), to_db_time(now)),
-        )
         stories: dict[int, Story] = {}
-        for row in rows:
-            digest = Digest.from_json(row["json"])
-            story = stories.setdefault(int(row["story"]), Story())
+        for item in await self.store.digests_between(chat.id, now - WINDOW, now):
+            digest = item.digest
+            story = stories.setdefault(item.story_id, Story())
             story.digests.append(digest)
-            source = digest.source or row["feed_title"] or "?"
+            source = digest.source or item.feed_title or "?"
             if source not in story.sources:
                 story.sources.append(source)
-            stamp = digest.published or from_db_time(row["created_at"])
+            stamp = digest.published or item.created_at
             if stamp and (story.latest is None or stamp > story.latest):
                 story.latest = min(stamp, now)
         ranked = sorted(stories.values(), key=lambda s: s.score(now), reverse=True)

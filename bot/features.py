@@ -15,6 +15,7 @@ from bot.commands import CommandSpec, Handler
 from bot.daily import DailyDigests
 from bot.follows import Follows
 from bot.search import SearchCommand, SearchIndex
+from bot.store.sqlite import SqliteDailySchedule, SqliteFollowStore, SqliteSearchStore
 
 if TYPE_CHECKING:
     from bot.app import Veille
@@ -96,9 +97,15 @@ SPECS = {
 
 def install_features(app: Veille) -> None:
     """Register the feature commands, the digest hooks and the start-time work on `app`."""
-    index = SearchIndex(app.storage)
-    follows = Follows(app.storage)
-    daily = DailyDigests(app.storage, app.scheduler, app.deliver, max_items=app.settings.daily_max_items)
+    index = SearchIndex(SqliteSearchStore(app.storage))
+    follows = Follows(SqliteFollowStore(app.storage))
+    daily = DailyDigests(
+        app.storage,
+        SqliteDailySchedule(app.storage),
+        app.scheduler,
+        app.deliver,
+        max_items=app.settings.daily_max_items,
+    )
     search = SearchCommand(app.storage, index)
 
     handlers: dict[str, Handler] = {

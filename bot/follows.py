@@ -18,14 +18,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import aiosqlite
 import structlog
 
 from bot.arguments import looks_like_number, parse_number
 from bot.errors import InputError
 from bot.french import folded_words, stem
 from bot.models import Button, ChatRecord, CommandContext, Reply, ReplyItem
-from bot.storage import Storage, to_db_time, utcnow
+from bot.storage import utcnow
+from bot.store.protocols import FollowStore, Transaction
 from bot.stories import STORY_WINDOW
 from digests.model import Digest
 
@@ -69,55 +69,33 @@ def follow_matches(norm: str, terms: DigestTerms) -> bool:
 class Follows:
     """Store follows, answer the follow commands, and queue alerts for new digests."""
 
-    def __init__(self, storage: Storage) -> None:
-        self.storage = storage
+    def __init__(self, store: FollowStore) -> None:
+        self.store = store
 
     # -- alerts ---------------------------------------------------------------------------------
 
-    async def queue_alerts(self, db: aiosqlite.Connection, digest_id: int, digest: Digest) -> int:
+    async def queue_alerts(self, tx: Transaction, digest_id: int, digest: Digest) -> int:
         """Queue one follow alert per chat whose follows match this digest; return how many.
 
-        A `bot.storage.QueueHook`: `db` is the connection of the transaction storing the digest.
+        A `bot.storage.QueueHook`: `tx` is the transaction storing the digest.
         """
-        async with db.execute("SELECT DISTINCT norm FROM follows") as cur:
-            norms = [r[0] for r in await cur.fetchall()]
+        norms = await self.store.followed_norms(tx)
         if not norms:
             return 0
         terms = DigestTerms.of(digest)
         matched = [n for n in norms if follow_matches(n, terms)]
         if not matched:
             return 0
-        marks = ",".join("?" * len(matched))
-        since = to_db_time(utcnow() - STORY_WINDOW)
-        async with db.execute(
-            f"""SELECT f.chat_id, f.term FROM follows f JOIN chats c ON c.id = f.chat_id
-                WHERE c.active = 1 AND f.norm IN ({marks})
-                AND NOT EXISTS (
-                    SELECT 1 FROM subscriptions s JOIN entries e ON e.feed_id = s.feed_id
-                    JOIN digests d ON d.entry_id = e.id
-                    WHERE d.id = ? AND s.chat_id = f.chat_id)
-                AND NOT EXISTS (
-                    SELECT 1 FROM deliveries d2 JOIN stories s2 ON s2.digest_id = d2.digest_id
-                    JOIN stories mine ON mine.digest_id = ? AND mine.story_id = s2.story_id
-                    WHERE d2.chat_id = f.chat_id AND d2.created_at >= ?
-                    AND d2.state IN ('pending', 'sending', 'sent'))
-                ORDER BY f.chat_id, f.id""",
-            [*matched, digest_id, digest_id, since],
-        ) as cur:
-            rows = list(await cur.fetchall())
+        now = utcnow()
+        targets = await self.store.alert_targets(tx, digest_id, matched, since=now - STORY_WINDOW)
         by_chat: dict[int, list[str]] = {}
-        for chat_id, term in rows:
-            by_chat.setdefault(int(chat_id), []).append(term)
+        for target in targets:
+            by_chat.setdefault(target.chat_id, []).append(target.term)
         queued = 0
-        stamp = to_db_time(utcnow())
+        stamp = utcnow()
         for chat_id, followed in by_chat.items():
             note = "Suivi : " + ", ".join(followed[:5])
-            async with db.execute(
-                """INSERT OR IGNORE INTO deliveries (chat_id, digest_id, kind, note, state,
-                   next_attempt_at, created_at) VALUES (?, ?, 'follow', ?, 'pending', ?, ?)""",
-                (chat_id, digest_id, note, stamp, stamp),
-            ) as cur:
-                queued += cur.rowcount
+            queued += await self.store.queue_alert(tx, chat_id, digest_id, note, now=stamp)
         if queued:
             log.info("follow.alerts", digest_id=digest_id, chats=queued)
         return queued
@@ -134,17 +112,12 @@ class Follows:
             )
         if len(term) > MAX_TERM_LENGTH:
             raise InputError("follow too long", french=f"Trop long : {MAX_TERM_LENGTH} caractères au plus.")
-        count = await self.storage.fetchone("SELECT COUNT(*) FROM follows WHERE chat_id = ?", (chat.id,))
-        if count and int(count[0]) >= MAX_FOLLOWS:
+        if await self.store.count(chat.id) >= MAX_FOLLOWS:
             raise InputError(
                 "follow limit",
                 french=f"Limite atteinte : {MAX_FOLLOWS} suivis par discussion (retirez-en : /nepassuivre).",
             )
-        added = await self.storage.execute(
-            "INSERT OR IGNORE INTO follows (chat_id, term, norm, created_at) VALUES (?, ?, ?, ?)",
-            (chat.id, term, norm, to_db_time(utcnow())),
-        )
-        if added != 1:
+        if not await self.store.add(chat.id, term, norm, now=utcnow()):
             return Reply(f"Vous suivez déjà « {term} ».", ephemeral=True)
         return Reply(
             f"Suivi ajouté : « {term} ». Vous recevrez une alerte dès qu'un nouvel article, dans "
@@ -178,9 +151,8 @@ class Follows:
             if found is None:
                 raise InputError("not followed", french=f"Vous ne suivez pas « {arg} ». Voir /suivis.")
             follow_id, term = found
-        await self.storage.execute("DELETE FROM follows WHERE id = ?", (follow_id,))
+        await self.store.remove(follow_id)
         return Reply(f"Vous ne suivez plus « {term} ».", ephemeral=True)
 
     async def _rows(self, chat: ChatRecord) -> list[tuple[int, str]]:
-        rows = await self.storage.fetchall("SELECT id, term FROM follows WHERE chat_id = ? ORDER BY id", (chat.id,))
-        return [(int(r[0]), str(r[1])) for r in rows]
+        return [(f.follow_id, f.term) for f in await self.store.of_chat(chat.id)]

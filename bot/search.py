@@ -8,13 +8,10 @@ dropped), so "condamnée" finds "condamné" and a phrase such as "abus de confia
 its content words in order, without walking the huge position lists of "de"; FTS5's
 `unicode61 remove_diacritics 2` tokenizer then only splits the stems into words. The index
 is contentless: it holds stems, not text, so it stays small; the five digests of a page are read
-back from `digests` to show them and to say why each matched. Ranking is BM25 (title and
-actors weigh most; FTS5 saturates them, so a title hit counts at most about twice a summary
-hit) scaled by a recency boost: a fresh digest counts up to 30 % more than an old one, half
-that edge after two weeks, so recency orders close matches without burying the news archive.
-Only the newest `CANDIDATES` matches are ranked: exact for any query matching fewer digests,
-and for a word found in tens of thousands (a regulator's name) it keeps p95 under 20 ms at
-100,000 digests, at the price of ranking the last 500 such digests rather than all.
+back from `digests` to show them and to say why each matched. Ranking is BM25 scaled by a
+recency boost, one hit per story; the index, the ranking and the FTS5 syntax live behind
+`bot.store.protocols.SearchStore` (`bot.store.sqlite.search` on SQLite), so this module holds
+the query language, the explanations and the replies, and no SQL.
 
 Pagination keeps the query server-side (`search_sessions`), so a button's data stays a short
 command line such as "recherche #k3f9a 2", well within Telegram's 64 bytes.
@@ -25,8 +22,8 @@ from __future__ import annotations
 import re
 import secrets
 import string
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import structlog
@@ -35,7 +32,8 @@ from bot.arguments import load_zone, parse_number
 from bot.errors import InputError
 from bot.french import content_stems
 from bot.models import Button, ChatRecord, CommandContext, Reply, ReplyItem
-from bot.storage import Storage, to_db_time, utcnow
+from bot.storage import Storage, utcnow
+from bot.store.protocols import Query, SearchStore, StoredDigest
 from digests.model import Digest
 from digests.render import french_date
 
@@ -43,14 +41,7 @@ log = structlog.get_logger(__name__)
 
 PAGE_SIZE = 5
 MAX_PAGE = 20
-# How many of the newest matches are ranked (all of them for any but the commonest words).
-CANDIDATES = 500
 SESSION_TTL = timedelta(days=1)
-# bm25 column weights, in column order: title, summary, actors, legal, source.
-WEIGHTS = (8.0, 3.0, 6.0, 3.0, 1.0)
-# Recency: a digest of today scores up to 30 % more than an old one; half that edge after 2 weeks.
-RECENCY_BOOST = 0.3
-RECENCY_HALF_LIFE_DAYS = 14.0
 
 SYNTAX_HELP = (
     'Syntaxe : des mots (tous doivent figurer), "une expression exacte", acteur:CNIL, '
@@ -76,23 +67,6 @@ _ALPHABET = string.ascii_lowercase + string.digits
 
 def _hint(reason: str, french: str) -> InputError:
     return InputError(reason, french=f"{french}\n{SYNTAX_HELP}")
-
-
-@dataclass(frozen=True, slots=True)
-class Query:
-    """A parsed search: words, exact phrases and actors (as typed), and the filters."""
-
-    words: tuple[str, ...] = ()
-    phrases: tuple[str, ...] = ()
-    actors: tuple[str, ...] = ()
-    since: datetime | None = None
-    feed_number: int | None = None
-    text: str = field(default="", compare=False)
-
-    @property
-    def has_terms(self) -> bool:
-        """Say whether the query needs the full-text index (else it only filters by date/feed)."""
-        return bool(self.words or self.phrases or self.actors)
 
 
 def parse_query(text: str, *, now: datetime | None = None) -> Query:
@@ -160,25 +134,6 @@ def _parse_since(value: str, now: datetime) -> datetime:
     return day if day.tzinfo else day.replace(tzinfo=now.tzinfo)
 
 
-def fts_expression(query: Query) -> str:
-    """Build the FTS5 MATCH expression: every stem quoted, so user text never reaches FTS5 syntax."""
-    parts: list[str] = []
-    for word in query.words:
-        parts.extend(f'"{s}"' for s in content_stems(word))
-    parts.extend(f'"{" ".join(content_stems(p))}"' for p in query.phrases)
-    parts.extend(f'actors : "{" ".join(content_stems(a))}"' for a in query.actors)
-    return " AND ".join(parts)
-
-
-def index_fields(digest: Digest) -> tuple[str, str, str, str, str]:
-    """Return the stemmed text of each indexed column, in `search_index` order."""
-    actor_names = " ; ".join(" ; ".join((a.name, *a.aliases)) for a in digest.actors)
-    legal = " ; ".join(item.text for item in digest.legal)
-    return tuple(  # type: ignore[return-value]  # five strings, one per column
-        " ".join(content_stems(text)) for text in (digest.title, digest.summary, actor_names, legal, digest.source)
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class Hit:
     """One search result: the digest and why it matched (French, one line)."""
@@ -190,25 +145,11 @@ class Hit:
     sources: tuple[str, ...] = ()  # every feed that carried the story, first the one shown
 
 
-def _one_per_story(ranked: str, score: str) -> str:
-    """Wrap a ranking query so that each story (`stories.story_id`) shows once, at its best rank.
-
-    The same event from two outlets, or one feed subscribed under two URL spellings, is one
-    story: its best-ranked digest stands for it, and `_story_sources` names every feed.
-    """
-    return f"""SELECT digest_id, published FROM (
-                   SELECT r.digest_id, r.published, r.{score} AS score, ROW_NUMBER() OVER (
-                       PARTITION BY COALESCE(s.story_id, -r.digest_id) ORDER BY r.{score}, r.digest_id
-                   ) AS place
-                   FROM ({ranked}) r LEFT JOIN stories s ON s.digest_id = r.digest_id
-               ) WHERE place = 1 ORDER BY score, digest_id LIMIT ? OFFSET ?"""
-
-
 class SearchIndex:
-    """The FTS5 index of digests and the queries over it."""
+    """Index digests and answer queries over them, through a `SearchStore`."""
 
-    def __init__(self, storage: Storage) -> None:
-        self.storage = storage
+    def __init__(self, store: SearchStore) -> None:
+        self.store = store
 
     async def on_digest(self, digest_id: int, digest: Digest) -> None:
         """Index a digest just stored (the core's digest hook)."""
@@ -216,48 +157,21 @@ class SearchIndex:
 
     async def add(self, digest_id: int, digest: Digest) -> bool:
         """Index one stored digest unless it already is; return True when it was added."""
-        row = await self.storage.fetchone(
-            "SELECT e.feed_id FROM digests d JOIN entries e ON e.id = d.entry_id WHERE d.id = ?",
-            (digest_id,),
-        )
-        feed_id = row[0] if row else None
+        feed_id = await self.store.feed_of_digest(digest_id)
         return bool(await self.add_many([(digest_id, feed_id, digest)]))
 
     async def add_many(self, rows: list[tuple[int, int | None, Digest]]) -> int:
         """Index several digests in one transaction; skip those already indexed; return how many."""
-        if not rows:
-            return 0
-        now = utcnow()
-        async with self.storage.transaction() as db:
-            marks = ",".join("?" * len(rows))
-            async with db.execute(
-                f"SELECT digest_id FROM search_docs WHERE digest_id IN ({marks})", [r[0] for r in rows]
-            ) as cur:
-                known = {int(r[0]) for r in await cur.fetchall()}
-            fresh = {digest_id: (feed_id, digest) for digest_id, feed_id, digest in rows if digest_id not in known}
-            await db.executemany(
-                "INSERT INTO search_docs (digest_id, feed_id, published) VALUES (?, ?, ?)",
-                [(i, feed_id, (d.published or now).timestamp()) for i, (feed_id, d) in fresh.items()],
-            )
-            await db.executemany(
-                """INSERT INTO search_index (rowid, title, summary, actors, legal, source)
-                   VALUES (?, ?, ?, ?, ?, ?)""",
-                [(i, *index_fields(d)) for i, (_, d) in fresh.items()],
-            )
-        return len(fresh)
+        return await self.store.index([StoredDigest(*row) for row in rows], now=utcnow())
 
     async def catch_up(self, *, batch: int = 500) -> int:
         """Index digests stored but not indexed (a crash between the two, an upgrade); return count."""
         total = 0
         while True:
-            rows = await self.storage.fetchall(
-                """SELECT d.id, d.json, e.feed_id FROM digests d JOIN entries e ON e.id = d.entry_id
-                   WHERE d.id NOT IN (SELECT digest_id FROM search_docs) ORDER BY d.id LIMIT ?""",
-                (batch,),
-            )
-            if not rows:
+            missing = await self.store.unindexed(batch)
+            if not missing:
                 break
-            total += await self.add_many([(r[0], r[2], Digest.from_json(r[1])) for r in rows])
+            total += await self.store.index(missing, now=utcnow())
         if total:
             log.info("search.indexed_backlog", count=total)
         return total
@@ -266,50 +180,12 @@ class SearchIndex:
         self, query: Query, *, feed_id: int | None = None, page: int = 1, now: datetime | None = None
     ) -> tuple[list[Hit], bool]:
         """Return one page of hits, best first, and whether a next page exists."""
-        now = now or utcnow()
-        params: list[object] = []
-        filters = []
-        if query.since is not None:
-            filters.append("d.published >= ?")
-            params.append(query.since.timestamp())
-        if feed_id is not None:
-            filters.append("d.feed_id = ?")
-            params.append(feed_id)
-        offset = (page - 1) * PAGE_SIZE
-        if query.has_terms:
-            expression = fts_expression(query)
-            join = "JOIN search_docs d ON d.digest_id = search_index.rowid" if filters else ""
-            where = " AND ".join(["search_index MATCH ?", *filters])
-            # Rank only the newest CANDIDATES matches: FTS5 walks its doclists backwards and
-            # stops, instead of scoring every one of 50,000 digests naming the CNIL.
-            floor_row = await self.storage.fetchone(
-                f"""SELECT search_index.rowid FROM search_index {join} WHERE {where}
-                    ORDER BY search_index.rowid DESC LIMIT 1 OFFSET ?""",
-                [expression, *params, CANDIDATES - 1],
-            )
-            floor = int(floor_row[0]) if floor_row else 0
-            weights = ", ".join(str(w) for w in WEIGHTS)
-            ranked = f"""SELECT d.digest_id, d.published, bm25(search_index, {weights})
-                               * (1.0 + ? / (1.0 + max(? - d.published, 0) / ?)) AS score
-                         FROM search_index JOIN search_docs d ON d.digest_id = search_index.rowid
-                         WHERE {where} AND search_index.rowid >= ?"""
-            sql = _one_per_story(ranked, "score")
-            params = [
-                RECENCY_BOOST,
-                now.timestamp(),
-                RECENCY_HALF_LIFE_DAYS * 86400,
-                expression,
-                *params,
-                floor,
-            ]
-        else:
-            where = " AND ".join(filters) or "1"
-            ranked = f"SELECT d.digest_id, d.published, -d.published AS score FROM search_docs d WHERE {where}"
-            sql = _one_per_story(ranked, "score")
-        rows = await self.storage.fetchall(sql, [*params, PAGE_SIZE + 1, offset])
-        more = len(rows) > PAGE_SIZE
-        dates = {int(r[0]): datetime.fromtimestamp(r[1], UTC) for r in rows[:PAGE_SIZE]}
-        digests = await self._load(list(dates))
+        ranked = await self.store.rank(
+            query, feed_id=feed_id, now=now or utcnow(), limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE
+        )
+        more = len(ranked) > PAGE_SIZE
+        dates = {r.digest_id: r.published for r in ranked[:PAGE_SIZE]}
+        digests = await self.store.digests(list(dates))
         sources = await self._story_sources(list(dates))
         hits = [
             Hit(i, digests[i], why_matched(query, digests[i]), day, sources.get(i, ()))
@@ -325,38 +201,15 @@ class SearchIndex:
         title or URL. One feed subscribed under two URL spellings names one outlet twice, and
         is listed once.
         """
-        if not ids:
-            return {}
-        marks = ",".join("?" * len(ids))
-        rows = await self.storage.fetchall(
-            f"""SELECT hit.digest_id AS hit, json_extract(dg.json, '$.source') AS source, f.title, f.url,
-                       other.digest_id = hit.digest_id AS own
-                FROM search_docs hit
-                LEFT JOIN stories mine ON mine.digest_id = hit.digest_id
-                JOIN search_docs other ON other.digest_id = hit.digest_id
-                     OR other.digest_id IN (SELECT digest_id FROM stories WHERE story_id = mine.story_id)
-                JOIN digests dg ON dg.id = other.digest_id
-                LEFT JOIN feeds f ON f.id = other.feed_id
-                WHERE hit.digest_id IN ({marks})
-                ORDER BY own DESC, other.digest_id""",
-            ids,
-        )
         found: dict[int, list[str]] = {}
-        for row in rows:
-            names = found.setdefault(int(row["hit"]), [])
-            name = row["source"] or row["title"] or row["url"]
+        for outlet in await self.store.story_outlets(ids):
+            names = found.setdefault(outlet.hit_id, [])
+            name = outlet.source or outlet.feed_title or outlet.feed_url
             if not name:
                 continue
             if name not in names:
                 names.append(name)
         return {hit: tuple(names) for hit, names in found.items()}
-
-    async def _load(self, ids: list[int]) -> dict[int, Digest]:
-        if not ids:
-            return {}
-        marks = ",".join("?" * len(ids))
-        rows = await self.storage.fetchall(f"SELECT id, json FROM digests WHERE id IN ({marks})", ids)
-        return {int(r[0]): Digest.from_json(r[1]) for r in rows}
 
 
 def why_matched(query: Query, digest: Digest) -> str:
@@ -410,7 +263,7 @@ class SearchCommand:
     """`/recherche`: parse, run, page, and render results in French."""
 
     def __init__(self, storage: Storage, index: SearchIndex) -> None:
-        self.storage = storage
+        self.storage = storage  # the chat's subscriptions, for flux:N
         self.index = index
 
     async def __call__(self, ctx: CommandContext, chat: ChatRecord) -> Reply:
@@ -422,12 +275,10 @@ class SearchCommand:
         paged = re.fullmatch(r"#([a-z0-9]{4,12})\s+([0-9]{1,3})", args)
         if paged:
             token, page = paged[1], max(1, min(parse_number(paged[2]) or 1, MAX_PAGE))
-            row = await self.storage.fetchone(
-                "SELECT query FROM search_sessions WHERE token = ? AND chat_id = ?", (token, chat.id)
-            )
-            if row is None:
+            saved = await self.index.store.saved_query(token, chat.id)
+            if saved is None:
                 return Reply("Cette recherche a expiré : relancez-la avec /recherche.", ephemeral=True)
-            text = row[0]
+            text = saved
         else:
             text, token = args, None
         query = parse_query(text)
@@ -466,12 +317,8 @@ class SearchCommand:
     async def _save(self, chat: ChatRecord, text: str) -> str:
         """Keep the query server-side under a short random token, and forget day-old ones."""
         now = utcnow()
-        await self.storage.execute("DELETE FROM search_sessions WHERE created_at < ?", (to_db_time(now - SESSION_TTL),))
         token = "".join(secrets.choice(_ALPHABET) for _ in range(5))
-        await self.storage.execute(
-            "INSERT OR REPLACE INTO search_sessions (token, chat_id, query, created_at) VALUES (?, ?, ?, ?)",
-            (token, chat.id, text, to_db_time(now)),
-        )
+        await self.index.store.save_query(token, chat.id, text, now=now, forget_before=now - SESSION_TTL)
         return token
 
 

@@ -330,6 +330,10 @@ class Storage:
         assert feed is not None
         return feed
 
+    async def make_all_feeds_due(self) -> None:
+        """Make every feed due at the next poll (the demo polls at once after publishing)."""
+        await self.execute("UPDATE feeds SET next_poll_at = NULL")
+
     async def set_feed_status(self, feed_id: int, status: str) -> None:
         """Set a feed active, paused or gone; resuming also clears the error streak."""
         if status == "active":

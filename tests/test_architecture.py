@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,9 +28,7 @@ def core_files() -> list[Path]:
 
 def test_core_and_digests_never_import_telegram_or_discord() -> None:
     offenders = {
-        str(path.relative_to(ROOT)): sorted(
-            m for m in imported_modules(path) if m.split(".")[0] in PLATFORM_LIBRARIES
-        )
+        str(path.relative_to(ROOT)): sorted(m for m in imported_modules(path) if m.split(".")[0] in PLATFORM_LIBRARIES)
         for path in core_files()
     }
     assert {k: v for k, v in offenders.items() if v} == {}
@@ -57,3 +56,50 @@ def test_digests_never_import_the_bot_core() -> None:
 def test_the_scan_sees_the_modules_it_guards() -> None:
     files = {p.name for p in core_files()}
     assert {"pipeline.py", "storage.py", "cli.py", "engine.py"} <= files
+
+
+# Modules that may speak SQL: the storage layer. Everything else goes through `bot.store.protocols`.
+STORAGE_LAYER = {ROOT / "bot" / name for name in ("storage.py", "migrations.py", "pollbatch.py")}
+DRIVER_CALLS = {"execute", "executemany", "executescript", "fetchall", "fetchone"}
+SQL = re.compile(
+    r"\b(SELECT\s.+\sFROM|INSERT\s+(OR\s+\w+\s+)?INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+TABLE"
+    r"|\bMATCH\s+\?|PRAGMA\s+\w+)",
+    re.DOTALL,
+)
+
+
+def outside_the_storage_layer() -> list[Path]:
+    store = ROOT / "bot" / "store"
+    return [
+        path
+        for path in [*core_files(), *sorted((ROOT / "adapters").rglob("*.py"))]
+        if path not in STORAGE_LAYER and store not in path.parents
+    ]
+
+
+def sql_offences(path: Path) -> list[str]:
+    """Name each SQL string literal and each driver call (`execute`, `fetchall`…) in a module."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL.search(node.value):
+            found.append(f"{node.lineno}: SQL {node.value.strip()[:40]!r}")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in DRIVER_CALLS:
+            found.append(f"{node.lineno}: .{node.func.attr}()")
+    return found
+
+
+def test_no_module_outside_the_storage_layer_writes_sql_or_calls_the_driver() -> None:
+    offenders = {str(p.relative_to(ROOT)): sql_offences(p) for p in outside_the_storage_layer()}
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_the_sql_scan_catches_a_query_and_a_driver_call(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text(
+        'async def f(storage):\n    return await storage.fetchall(f"SELECT id FROM feeds WHERE x = {1}")\n',
+        encoding="utf-8",
+    )
+    assert len(sql_offences(module)) == 2
+    module.write_text('TEXT = "Sélectionnez un flux, puis mettez à jour"\n', encoding="utf-8")
+    assert sql_offences(module) == []

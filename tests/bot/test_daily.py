@@ -15,6 +15,7 @@ from bot.commands import FloodGuard
 from bot.daily import REPLY_CHARS, DailyDigests, parse_time
 from bot.errors import InputError
 from bot.models import ChatRecord, Reply
+from bot.store.sqlite import SqliteDailySchedule
 from tests.support.core import running_core
 from tests.support.newsroom import add_feed, make_digest, publish, subscribe
 
@@ -171,7 +172,7 @@ async def test_daily_digest_merges_a_story_told_by_three_feeds(core: Core, chat:
         await publish(app, feed, digest)
     await publish(app, feeds[1], make_digest("Le Conseil d'État suspend un arrêté", source="Actu Juridique"))
     assert await app.storage.pending_delivery_count() == 0  # quotidien: nothing instant
-    daily = DailyDigests(app.storage, app.scheduler, _no_send, max_items=10)
+    daily = DailyDigests(app.storage, SqliteDailySchedule(app.storage), app.scheduler, _no_send, max_items=10)
     (reply,) = await daily.build(chat, datetime.now(UTC) + timedelta(minutes=1))
     assert len(reply.items) == 2
     first = reply.items[0]  # the sentence (legal weight) and three outlets rank it first
@@ -187,7 +188,7 @@ async def test_long_daily_digests_split_across_replies_without_cutting_items(cor
     for n, subject in enumerate(subjects * 2):
         long_summary = f"Affaire {n} de {subject} : " + " ".join(f"piece{n}x{k}" for k in range(60))
         await publish(app, feed, make_digest(f"Dossier {n} : {subject} à Lyon n° {n}", long_summary))
-    daily = DailyDigests(app.storage, app.scheduler, _no_send, max_items=12)
+    daily = DailyDigests(app.storage, SqliteDailySchedule(app.storage), app.scheduler, _no_send, max_items=12)
     replies = await daily.build(chat, datetime.now(UTC) + timedelta(minutes=1))
     assert len(replies) > 1
     assert sum(len(r.items) for r in replies) == 12
@@ -228,6 +229,6 @@ async def test_mode_agrees_with_quotidien_off_and_names_both_in_french(core: Cor
 
 async def test_daily_digest_dates_the_first_of_a_month_as_1er(core: Core, chat: ChatRecord) -> None:
     app, _console = core
-    daily = DailyDigests(app.storage, app.scheduler, _no_send)
+    daily = DailyDigests(app.storage, SqliteDailySchedule(app.storage), app.scheduler, _no_send)
     (reply,) = await daily.build(chat, datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
     assert reply.text.startswith("Digest quotidien du 1er décembre 2026")

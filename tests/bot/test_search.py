@@ -11,7 +11,8 @@ from adapters.console import ConsoleAdapter
 from bot.app import Veille
 from bot.errors import InputError
 from bot.models import ChatRecord, Entry, Reply
-from bot.search import fts_expression, parse_query
+from bot.search import parse_query
+from bot.store.sqlite.search import fts_expression
 from tests.support.core import Item, legal_body, rss, running_core
 from tests.support.http import FeedServer
 from tests.support.newsroom import add_feed, make_digest, publish, subscribe
