@@ -97,7 +97,8 @@ def _digest(article: Article, doc: Doc, nlp: Language) -> Digest:
     found = find_legal(text, lead_end=lead_end, names=names)[:MAX_LEGAL]
     legal = tuple(LegalItem(kind=i.kind, text=i.text, span=_body_span(i.start, i.end, title_end)) for i in found)
     language = detect_language(article.text or article.title)
-    laws = frozenset(fold(f.text) for f in found)
+    # Lower-cased, not folded: the stake "jugés" must not hide the actor "juges".
+    laws = frozenset(f.text.lower() for f in found)
     attachments = [] if language == "en" else frames.attach_sentences(nlp, doc, title_spans + spans)
     actors = _actors(doc, text, title_end, lead_end, attachments, english=language == "en", laws=laws)
 
@@ -153,7 +154,7 @@ def _actors(
     clusters = actors_mod.cluster(mentions, text)
     # "Privacy Shield", "DDoS": what the article cites as a law or an offence is a legal
     # stake, not a party.
-    clusters = [c for c in clusters if not all(fold(m.surface) in laws for m in c.mentions)]
+    clusters = [c for c in clusters if not all(m.surface.lower() in laws for m in c.mentions)]
     for cl in clusters:
         parties.assign_role(cl, text, attachments)
     clusters = parties.drop_echoes(clusters)

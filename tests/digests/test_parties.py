@@ -131,3 +131,13 @@ def test_named_association_union_and_town_hall_are_actors(engine):
     assert found.get("entraide plus") == "plaignant"
     assert "mairie de villeneuve" in found
     assert "autorites turques" in found
+
+
+def test_a_stake_spelled_like_an_actor_without_its_accent_does_not_hide_it(engine):
+    found = actors(
+        engine,
+        "Deux suspects seront jugés",
+        "Les juges ont renvoyé les deux suspects devant la cour d'assises. Ils seront jugés en mars. "
+        "Les juges ont aussi ordonné leur maintien en détention.",
+    )
+    assert found.get("juges") == "juridiction"
