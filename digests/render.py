@@ -245,12 +245,26 @@ def render_text(digest: Digest) -> str:
     for summary in forms:
         legal = _legal_labels(digest.legal, title + " " + summary)[:_MAX_LEGAL_SHOWN]
         text, shown_a, shown_l = _fill(title, summary, actors, legal, footer, has_legal)
+        if shown_a < want_a:
+            # Short of room: an actor the title or summary already names gives its slot to
+            # one the reader would not see at all (it keeps its place if room remains).
+            seen = fold(title + " " + summary)
+            named, unseen = [], []
+            for entry in actors:
+                (named if all(_name_of(v) and fold(_name_of(v)) in seen for v in entry[-1:]) else unseen).append(entry)
+            if named and unseen:
+                text, shown_a, shown_l = _fill(title, summary, unseen + named, legal, footer, has_legal)
         best = text
         if shown_a >= want_a and shown_l >= min(len(legal), _WANTED_LEGAL):
             break
     if len(best) > MAX_CHARS:  # a very long title: drop the summary, then shorten the title
         best = _last_resort(digest, footer, has_legal)
     return best
+
+
+def _name_of(label: str) -> str:
+    """The name in "Name (role)"."""
+    return label.split(" (", 1)[0]
 
 
 def _last_resort(digest: Digest, footer: str, has_legal: bool) -> str:

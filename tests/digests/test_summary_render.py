@@ -196,3 +196,20 @@ def test_any_digest_renders_within_budget_without_ellipsis(title, summary, actor
     text = render_text(digest)
     assert len(text) <= MAX_CHARS
     assert "…" not in text
+
+
+
+def test_when_room_is_short_an_actor_the_summary_names_gives_way_to_an_unseen_one():
+    names = ["Paul Verdier", "Léa Fontaine", "Hugo Renard", "Marc Vidal", "Julie Perrin", "Anne Roussel"]
+    summary = ", ".join(names[:-1]) + f" et {names[-1]} ont été entendus mardi par la juge d'instruction de Lyon."
+    actors = tuple(
+        Actor(name=name, kind="personne", role="autre", function="ancien conseiller municipal de la ville")
+        for name in names
+    ) + (Actor(name="Association Vigilance", kind="organisation", role="plaignant"),)
+    legal = tuple(LegalItem(kind="infraction", text=f"infraction numéro {i} assez longue") for i in range(7))
+    digest = Digest(title="Marchés publics : six anciens élus entendus par la juge", url="", published=None,
+                    source="Test", summary=summary, actors=actors, legal=legal)
+    text = render_text(digest)
+    assert len(text) <= MAX_CHARS
+    assert "Association Vigilance (plaignant)" in text
+    assert all(name in text for name in names)  # still named, in the summary
