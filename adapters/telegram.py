@@ -88,6 +88,7 @@ from bot.commands import INTERNAL_ERROR, CommandSpec
 from bot.config import Settings
 from bot.errors import ChatGoneError, ConfigError, RejectedError, RetryLaterError, SendError, VeilleError
 from bot.models import Reply
+from bot.urls import link_target
 from digests.model import Digest
 
 log = structlog.get_logger(__name__)
@@ -99,6 +100,12 @@ COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")  # what setMyCommands accepts
 GONE_MARKERS = ("chat not found", "not enough rights", "have no rights", "need administrator rights")
 TOO_LONG = "too long"  # in "Bad Request: message is too long"
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+def link_preview(url: str) -> LinkPreviewOptions:
+    """Preview the article's page only when its URL passes the one link check (`link_target`)."""
+    target = link_target(url) if url else None
+    return LinkPreviewOptions(url=target) if target else NO_PREVIEW
 MAX_BUTTONS = 100  # Telegram refuses bigger inline keyboards
 MAX_TOAST = 200  # answerCallbackQuery text limit
 
@@ -277,7 +284,7 @@ class TelegramAdapter(ChatAdapter):
 
     async def send_digest(self, chat_id: str, digest: Digest, *, note: str | None = None) -> None:
         """Post one digest as HTML with the article's link preview; raise the core's send errors."""
-        preview = LinkPreviewOptions(url=digest.url) if digest.url else NO_PREVIEW
+        preview = link_preview(digest.url)
         text = render_digest(digest, note=note, tz=self.tz)
         await self._send_or_degrade(chat_id, text, preview=preview, max_wait=self.max_pacing_wait)
 

@@ -249,9 +249,11 @@ def render_text(digest: Digest) -> str:
             # Short of room: an actor the title or summary already names gives its slot to
             # one the reader would not see at all (it keeps its place if room remains).
             seen = fold(title + " " + summary)
-            named, unseen = [], []
+            named: list[list[str]] = []
+            unseen: list[list[str]] = []
             for entry in actors:
-                (named if all(_name_of(v) and fold(_name_of(v)) in seen for v in entry[-1:]) else unseen).append(entry)
+                name = fold(_name_of(entry[-1]))
+                (named if name and name in seen else unseen).append(entry)
             if named and unseen:
                 text, shown_a, shown_l = _fill(title, summary, unseen + named, legal, footer, has_legal)
         best = text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from adapters.telegram import link_preview
 from adapters.telegram_render import link, render_digest, render_reply
 from bot.models import Reply, ReplyItem
 from digests.model import Digest
@@ -42,3 +43,13 @@ def test_a_good_url_is_linked_with_its_title_escaped() -> None:
     url = "https://actu-juridique.example/a?id=1&src=rss"
     title = "Fuite chez Mutualis](https://evil.example/phish) [lire"
     assert link(url, title) == f'<a href="https://actu-juridique.example/a?id=1&amp;src=rss">{title}</a>'
+
+
+@pytest.mark.parametrize("url", BAD_URLS)
+def test_a_digest_with_a_bad_url_gets_no_link_preview(url: str) -> None:
+    assert link_preview(url).is_disabled
+
+
+def test_a_digest_with_a_good_url_previews_that_page() -> None:
+    preview = link_preview("https://actu-juridique.example/a?id=1")
+    assert preview.url == "https://actu-juridique.example/a?id=1" and not preview.is_disabled
