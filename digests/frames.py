@@ -69,10 +69,6 @@ class Frame:
     example: str = ""
     expect: tuple[tuple[str, str], ...] = ()
 
-    def fires_on(self, lower: str) -> bool:
-        """Tell whether a lower-cased word is one of the frame's words."""
-        return lower in self.words or any(lower.startswith(p) for p in self.prefixes)
-
 
 @dataclass(frozen=True, slots=True)
 class Attachment:
@@ -197,8 +193,12 @@ def attach(doc: Doc, offset: int = 0, frames: Sequence[Frame] | None = None) -> 
     index = _FrameIndex(frames) if frames is not None else _default_index()
     out: list[Attachment] = []
     for token in doc:
-        for frame in index.lookup(token.lower_):
-            if not _conditions_hold(token, frame):
+        fired = index.lookup(token.lower_)
+        if not fired:
+            continue
+        words = _child_words(token)  # once per token, however many of its frames fire
+        for frame in fired:
+            if not _conditions_hold(token, frame, words):
                 continue
             for role, argument, kinds in _arguments(token, frame):
                 for arg in _with_conjuncts(argument):
@@ -215,8 +215,7 @@ def _child_words(token: Token) -> set[str]:
     return words
 
 
-def _conditions_hold(token: Token, frame: Frame) -> bool:
-    words = _child_words(token)
+def _conditions_hold(token: Token, frame: Frame, words: set[str]) -> bool:
     if frame.with_ and not words & frame.with_:
         return False
     if frame.without and words & frame.without:

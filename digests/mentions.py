@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from digests import roles
 from digests.gazetteer import AMBIGUOUS, BY_KEY, COMPANY, MEDIA_EXACT, resolve_ambiguous
 from digests.nlp import ALIAS_INDEX, MEDIA_LABEL, PARTY_LABEL
-from digests.textutil import fold
+from digests.textutil import fold, overlaps
 
 _DETERMINERS = re.compile(r"^(?:(?:le|la|les|un|une|des|du|de|au|aux)\s+|[ld]['’]\s*)", re.I)
 _PER_DETERMINER = re.compile(r"^(?:le|la|les|l['’])\s*(?=[A-ZÉ])")
@@ -338,7 +338,7 @@ def ner_mentions(  # noqa: ANN001  # spaCy Doc, lazily imported
         elif label == "LOC":
             # A place is an actor only when it acts or is targeted: "la Norvège a affirmé".
             acting = _ACTING_VERB.match(after) and not _NOT_ACTING_BEFORE.search(before)
-            party = any(s < end and start < e for s, e in party_spans)
+            party = any(overlaps(start, end, s, e) for s, e in party_spans)
             if acting or party or (start < title_end and _VICTIM_CUE.search(after)):
                 mentions.append(Mention(surface, "lieu", start, end, "", "", 0.8))
         elif label == "MISC":

@@ -24,7 +24,7 @@ from digests.actors import Cluster
 from digests.frames import Attachment, party_nouns
 from digests.gazetteer import BY_KEY
 from digests.mentions import Mention
-from digests.textutil import fold
+from digests.textutil import fold, overlaps
 from digests.unnamed import group_head
 
 PARTY_ROLES = frozenset({roles.SUSPECT, roles.VICTIM, roles.PLAINTIFF})
@@ -49,7 +49,7 @@ def with_unnamed_parties(attachments: Sequence[Attachment], mentions: Sequence[M
     for att in attachments:
         if att.role not in PARTY_ROLES or att.head not in nouns:
             continue
-        if any(m.start < att.end and att.start < m.end for m in kept):
+        if any(overlaps(m.start, m.end, att.start, att.end) for m in kept):
             continue  # a named actor or a known group already covers this word
         end = att.phrase_start + len(att.phrase)
         kept = [m for m in kept if not (m.key.startswith("grp:") and att.phrase_start <= m.start and m.end <= end)]
@@ -67,7 +67,7 @@ def party_votes(cl: Cluster, attachments: Sequence[Attachment]) -> Counter[str]:
     for att in attachments:
         if att.kinds and cl.kind not in att.kinds:
             continue
-        if any(m.start < att.end and att.start < m.end for m in cl.mentions):
+        if any(overlaps(m.start, m.end, att.start, att.end) for m in cl.mentions):
             votes[att.role] += 1
     return votes
 

@@ -44,6 +44,11 @@ def normalize_spaces(text: str) -> str:
     return re.sub(r"[ \t]+", " ", text).strip()
 
 
+def overlaps(start: int, end: int, other_start: int, other_end: int) -> bool:
+    """Tell whether two character spans [start, end) share at least one character."""
+    return start < other_end and other_start < end
+
+
 def contains_word(haystack_folded: str, needle: str) -> bool:
     """Tell whether `needle` starts a word of an already folded haystack."""
     folded = fold(needle)
