@@ -13,7 +13,7 @@ from datetime import datetime
 
 from digests.model import Actor, Digest, LegalItem
 from digests.summary import summary_forms
-from digests.textutil import fold, trim_words
+from digests.textutil import contains_word, fold, trim_words
 
 MAX_CHARS = 700
 _TITLE_MAX = 150
@@ -252,8 +252,7 @@ def render_text(digest: Digest) -> str:
             named: list[list[str]] = []
             unseen: list[list[str]] = []
             for entry in actors:
-                name = fold(_name_of(entry[-1]))
-                (named if name and name in seen else unseen).append(entry)
+                (named if contains_word(seen, _name_of(entry[-1])) else unseen).append(entry)
             if named and unseen:
                 text, shown_a, shown_l = _fill(title, summary, unseen + named, legal, footer, has_legal)
         best = text
