@@ -28,7 +28,8 @@ from bot.delivery.dispatch import Dispatcher
 from bot.feeds.fetch import Fetcher
 from bot.feeds.pipeline import Pipeline, PollOutcome
 from bot.ports import Platform
-from bot.store.sqlite.storage import QueueHook, Storage, utcnow
+from bot.store.protocols import QueueHook
+from bot.store.sqlite.storage import Storage, utcnow
 from digests.model import Digest
 
 log = structlog.get_logger(__name__)

@@ -77,7 +77,7 @@ class Follows:
     async def queue_alerts(self, tx: Transaction, digest_id: int, digest: Digest) -> int:
         """Queue one follow alert per chat whose follows match this digest; return how many.
 
-        A `bot.store.sqlite.storage.QueueHook`: `tx` is the transaction storing the digest.
+        A `bot.store.protocols.QueueHook`: `tx` is the transaction storing the digest.
         """
         norms = await self.store.followed_norms(tx)
         if not norms:

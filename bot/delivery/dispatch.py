@@ -30,7 +30,8 @@ import structlog
 
 from bot.errors import ChatGoneError, RejectedError, RetryLaterError, SendError
 from bot.ports import Sender
-from bot.store.sqlite.storage import DeliveryJob, Storage, utcnow
+from bot.store.protocols import DeliveryJob
+from bot.store.sqlite.storage import Storage, utcnow
 
 log = structlog.get_logger(__name__)
 

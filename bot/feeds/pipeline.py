@@ -33,7 +33,8 @@ from bot.feeds.fetch import Fetcher, looks_like_text
 from bot.feeds.parse import clean_text, parse_feed
 from bot.feeds.pollbatch import PollBatch
 from bot.models import FeedRecord, ParsedFeed
-from bot.store.sqlite.storage import PendingEntry, PollFailure, PollRecord, PollSuccess, QueueHook, Storage, utcnow
+from bot.store.protocols import PendingEntry, PollFailure, PollRecord, PollSuccess, QueueHook
+from bot.store.sqlite.storage import Storage, utcnow
 from digests.engine import get_engine
 from digests.extract import article_from_feed_item, article_from_html, is_full_article
 from digests.model import Article, Digest

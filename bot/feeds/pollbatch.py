@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import structlog
 
-from bot.store.sqlite.storage import PollRecord, Storage
+from bot.store.protocols import PollRecord
+from bot.store.sqlite.storage import Storage
 
 log = structlog.get_logger(__name__)
 

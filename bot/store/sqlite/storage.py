@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -23,6 +22,7 @@ import structlog
 from bot.delivery.stories import STORY_WINDOW, best_match, signature
 from bot.delivery.stories import Signature as StorySignature
 from bot.models import ChatRecord, Entry, FeedRecord, Reply
+from bot.store.protocols import DeliveryJob, PendingEntry, PollFailure, PollRecord, PollSuccess, QueueHook
 from bot.store.sqlite.migrations import MIGRATIONS
 from digests.model import Digest
 
@@ -52,68 +52,6 @@ def content_hash(entry: Entry) -> str:
     """Hash what a reader would notice changing in an entry."""
     raw = "\x1f".join((entry.title, entry.url, entry.summary, entry.content))
     return hashlib.sha256(raw.encode("utf-8", "replace")).hexdigest()
-
-
-@dataclass(frozen=True, slots=True)
-class PollSuccess:
-    """What a good answer changes on its feed: validators, next poll time, the feed's title.
-
-    `body_hash` (None: keep the stored one) is the fingerprint of the body whose entries are
-    stored in the same transaction, so a body is only skipped once its entries are safe.
-    """
-
-    next_poll_at: datetime
-    etag: str | None
-    last_modified: str | None
-    title: str | None = None
-    body_hash: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PollFailure:
-    """What a failed answer changes on its feed: one more consecutive error, a later poll."""
-
-    error: str
-    next_poll_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class PollRecord:
-    """One poll's result waiting to be written with others (`Storage.record_polls`)."""
-
-    feed_id: int
-    result: PollSuccess | PollFailure
-    polled_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class PendingEntry:
-    """An entry waiting for its digest, with what the pipeline needs to make it."""
-
-    id: int
-    feed_id: int
-    feed_title: str
-    feed_url: str
-    entry: Entry
-
-
-# Queues more deliveries for a new digest inside `store_digest`'s transaction (follow alerts):
-# called with the transaction's connection, the digest id and the digest; returns how many.
-QueueHook = Callable[[aiosqlite.Connection, int, Digest], Awaitable[int]]
-
-
-@dataclass(frozen=True, slots=True)
-class DeliveryJob:
-    """One outbox row claimed for sending: a digest (instant, follow) or a message (daily, notice)."""
-
-    id: int
-    chat: ChatRecord
-    digest_id: int | None
-    digest: Digest | None
-    kind: str
-    note: str | None
-    attempts: int
-    message: Reply | None = None
 
 
 def _feed(row: aiosqlite.Row) -> FeedRecord:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from bot.feeds.pollbatch import PollBatch
 from bot.models import FeedRecord
-from bot.store.sqlite.storage import PollFailure, PollRecord, PollSuccess, utcnow
+from bot.store.protocols import PollFailure, PollRecord, PollSuccess
+from bot.store.sqlite.storage import utcnow
 from tests.support.core import Item, legal_body, rss, running_core
 from tests.support.http import FeedServer
 
