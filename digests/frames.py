@@ -298,7 +298,14 @@ def _names_same_party(child: Token) -> bool:
     """Tell a name given with a noun ("l'association Vigilance", "le suspect, Yanis Morel")."""
     if child.dep_ in ("flat:name", "flat"):
         return True
-    return child.dep_ in ("appos", "nmod", "amod") and child.text[:1].isupper() and not _has_case(child)
+    if child.dep_ not in ("appos", "nmod", "amod") or not child.text[:1].isupper() or _has_case(child):
+        return False
+    # "X condamné pour injure envers Léa Fontaine": a clause between the noun and the name
+    # means the parser hung a complement's name on the noun; an apposition follows its noun.
+    head = child.head
+    return not any(
+        c.dep_ in ("acl", "acl:relcl") and head.i < c.i < child.i for c in head.children
+    )
 
 
 def _has_case(token: Token) -> bool:
