@@ -323,3 +323,13 @@ def test_the_person_a_lawyer_speaks_for_is_not_the_lawyer(engine):
         source="Test",
     )
     assert "avocat" not in names(engine, article)["Ion Cebanu"].function
+
+
+def test_a_country_accused_in_diplomacy_is_not_a_suspect(engine):
+    article = Article(
+        title="Tensions diplomatiques entre deux capitales",
+        text="Washington accuse Moscou d'avoir posté des agents dans le pays. La Norvège est accusée d'ingérence.",
+        source="Test",
+    )
+    actors = names(engine, article)
+    assert all(a.role != "mis en cause" for a in actors.values() if a.kind == "lieu")
