@@ -391,7 +391,7 @@ async def test_403_marks_the_chat_inactive_others_still_get_digests_and_start_re
     await api.wait_sent(2, chat_id=BOB)
     api.block(ALICE)
     feeds.set("/droit.xml", rss([NEXT_STORY, ESCAPED_STORY]), content_type="application/rss+xml")
-    await app.storage.connection.execute("UPDATE feeds SET next_poll_at = NULL")
+    await app.storage.feeds.make_all_due()
     await app.poll_once()
     [_, _, fresh] = await api.wait_sent(3, chat_id=BOB)
     assert "Stockix" in fresh.text
@@ -569,7 +569,7 @@ async def test_restart_sends_nothing_again(tmp_path: Path, api: FakeBotAPI, feed
         await api.wait_confirmed(subscribe)
     sent_before = len(api.sent)
     async with build(settings, [adapter_for(settings)]) as app:
-        await app.storage.connection.execute("UPDATE feeds SET next_poll_at = NULL")
+        await app.storage.feeds.make_all_due()
         await app.poll_once()
         await app.settle()
         probe = await ask(api, "/abonnements", chat_id=BOB)
