@@ -23,13 +23,14 @@ import argparse
 import asyncio
 import cProfile
 import dataclasses
+import email.utils
 import hashlib
 import resource
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ from aiohttp import web  # noqa: E402  # after the sys.path fix above
 from bench.loopback import loopback_hosts, loopback_server  # noqa: E402
 
 HOSTS = loopback_hosts(20)
+FIRST_ITEM = datetime(2026, 11, 1, tzinfo=UTC)
 
 PARAGRAPH = (
     "Le parquet de Paris a ouvert une enquête préliminaire après la fuite de données d'un "
@@ -52,11 +54,13 @@ def feed_xml(index: int, version: int, items: int) -> bytes:
     rows = []
     for n in range(items):
         serial = items + version - n
+        # an item keeps its bytes (its date too) when newer ones are published, as in real feeds
+        published = email.utils.format_datetime(FIRST_ITEM + timedelta(hours=serial), usegmt=True)
         rows.append(
             f"<item><title>Article {serial} du flux {index} : enquête et sanction</title>"
             f"<link>https://site{index % 20}.example/articles/{index}-{serial}.html</link>"
             f'<guid isPermaLink="false">{index}-{serial}</guid>'
-            f"<pubDate>Mon, 23 Nov 2026 {n % 24:02d}:00:00 GMT</pubDate>"
+            f"<pubDate>{published}</pubDate>"
             f"<description>{PARAGRAPH * 3}</description></item>"
         )
     return (
