@@ -27,7 +27,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from xml.parsers import expat
 
-from bot.parse import DEFAULT_MAX_ENTRIES, _wide_codec, declares_entities
+from bot.feeds.parse import DEFAULT_MAX_ENTRIES, _wide_codec, declares_entities
 
 ITEM_NAMES = frozenset({"item", "entry"})
 KEY_BYTES = 8  # per feed and context: a hostile feed colliding only hides its own item

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from bot import pipeline as pipeline_module
+from bot.feeds import pipeline as pipeline_module
 from bot.feeds.itemdelta import ItemMemory, scan_items
+from bot.feeds.parse import parse_feed
 from bot.models import ParsedFeed
-from bot.parse import parse_feed
 from tests.support.core import Item, legal_body, rss, running_core
 from tests.support.http import FeedServer
 
