@@ -12,7 +12,7 @@ Why this yields the same stored entries as a full parse: an item's entry depends
 its own bytes and on what encloses it (the URL and Content-Type it is resolved against, the
 start tags of its ancestors, which carry xml:base, xml:lang and namespace declarations),
 and all of that is in the key; an item whose key is known was stored, or dropped, when it
-was seen, and `Storage.add_entries` would ignore its uid again; the storage orders new
+was seen, and `store.entries.add` would ignore its uid again; the store orders new
 entries by date itself. Where that reasoning does not hold, the whole body is parsed:
 no memory yet (first poll, restart), expat cannot read the document (feedparser's lenient
 path may still), UTF-16/32, entity declarations (refused by parse_feed anyway), an empty

@@ -141,7 +141,7 @@ def recording_parser(bodies: list[bytes], *, poison_call: int = 0) -> Callable[.
 
 
 async def poll(app: Any, feed_id: int) -> Any:
-    feed = await app.storage.get_feed(feed_id)
+    feed = await app.storage.feeds.get(feed_id)
     assert feed is not None
     return await app.pipeline.poll_feed(feed)
 
@@ -149,7 +149,7 @@ async def poll(app: Any, feed_id: int) -> Any:
 async def stored(app: Any, feed_id: int) -> list[tuple[Any, ...]]:
     return [
         tuple(row)
-        for row in await app.storage.fetchall(
+        for row in await app.storage.connection.fetchall(
             "SELECT uid, url, title, published, summary, content FROM entries WHERE feed_id = ? ORDER BY uid",
             (feed_id,),
         )
@@ -163,7 +163,7 @@ async def test_a_feed_publishing_one_item_parses_that_item_only_and_stores_it_as
     bodies: list[bytes] = []
     monkeypatch.setattr(pipeline_module, "parse_feed", recording_parser(bodies))
     async with running_core(tmp_path / "cut") as (app, _):
-        feed, _ = await app.storage.add_feed(url)
+        feed, _ = await app.storage.feeds.add(url)
         await poll(app, feed.id)
         feed_server.set("/feed.xml", rss([NEW, OLD, OLDER]), content_type="application/rss+xml")
         outcome = await poll(app, feed.id)
@@ -173,7 +173,7 @@ async def test_a_feed_publishing_one_item_parses_that_item_only_and_stores_it_as
     # the same two polls with the memory wiped before the second: a full parse each time
     async with running_core(tmp_path / "whole") as (app, _):
         feed_server.set("/feed.xml", rss([OLD, OLDER]), content_type="application/rss+xml")
-        feed, _ = await app.storage.add_feed(url)
+        feed, _ = await app.storage.feeds.add(url)
         await poll(app, feed.id)
         app.pipeline.items = pipeline_module.ItemMemory()
         feed_server.set("/feed.xml", rss([NEW, OLD, OLDER]), content_type="application/rss+xml")
@@ -190,7 +190,7 @@ async def test_items_whose_store_failed_are_parsed_again_at_the_next_poll(
     bodies: list[bytes] = []
     monkeypatch.setattr(pipeline_module, "parse_feed", recording_parser(bodies, poison_call=2))
     async with running_core(tmp_path) as (app, _):
-        feed, _ = await app.storage.add_feed(url)
+        feed, _ = await app.storage.feeds.add(url)
         await poll(app, feed.id)
         feed_server.set("/feed.xml", rss([NEW, OLD]), content_type="application/rss+xml")
         failed = await poll(app, feed.id)
