@@ -1,13 +1,14 @@
 """Run the whole digest: spaCy once per batch, then actors, legal stakes, summary, rendering.
 
-`DigestEngine` holds the loaded pipeline; `get_engine()` shares one per process because the
-model takes seconds and hundreds of megabytes to load. `summarize` / `summarize_many` are the
-one small interface the rest of Veille calls.
+`DigestEngine` holds the loaded pipeline; its `summarize` / `summarize_many` are the one small
+interface the rest of Veille calls. There is no process-wide engine: the model takes seconds
+and hundreds of megabytes to load, so the composition root (`bot.compose`) builds one and
+passes it in, and tests share one per session.
 """
 
 from __future__ import annotations
 
-import threading
+import re
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -89,7 +90,7 @@ def _digest(article: Article, doc: Doc, nlp: Language) -> Digest:
     text = doc.text
     title_end = len(article.title) + 2 if article.title else 0
     spans = split_sentences(article.text, offset=title_end)
-    title_spans = [(0, len(article.title))] if article.title else []
+    title_spans = title_clauses(article.title)
     leads = lead_sentences(text, spans)
     lead_end = spans[leads[-1]][1] if leads else title_end
 
@@ -122,6 +123,24 @@ def _digest(article: Article, doc: Doc, nlp: Language) -> Digest:
         language=language,
     )
     return _with_text(digest)
+
+
+_TITLE_BREAK = re.compile(r"\s*[:|]\s+")
+
+
+def title_clauses(title: str) -> list[tuple[int, int]]:
+    """Split a headline at its colons: each side is parsed on its own.
+
+    "Ouganda : poursuivi pour insulte, un écrivain fuit le pays" labels its topic before the
+    colon; parsed whole, the label becomes the subject of what follows and takes a side.
+    """
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _TITLE_BREAK.finditer(title):
+        spans.append((start, match.start()))
+        start = match.end()
+    spans.append((start, len(title)))
+    return [(s, e) for s, e in spans if e > s]
 
 
 def _with_text(digest: Digest) -> Digest:
@@ -197,27 +216,3 @@ def _in_passing(cl: actors_mod.Cluster, lead_end: int) -> bool:
     if any(m.start < lead_end for m in cl.mentions):
         return False
     return len({m.start for m in cl.mentions}) == 1
-
-
-_engine: DigestEngine | None = None
-_lock = threading.Lock()
-
-
-def get_engine() -> DigestEngine:
-    """Return the process-wide engine, loading the model on first use."""
-    global _engine
-    if _engine is None:
-        with _lock:
-            if _engine is None:
-                _engine = DigestEngine()
-    return _engine
-
-
-def summarize(article: Article) -> Digest:
-    """Digest one article with the shared engine."""
-    return get_engine().summarize(article)
-
-
-def summarize_many(articles: Iterable[Article]) -> list[Digest]:
-    """Digest many articles with the shared engine, batched."""
-    return get_engine().summarize_many(articles)
