@@ -1,8 +1,9 @@
 """The repository contract: each `bot.store.protocols` repository, driven through its protocol.
 
-Every test takes `backend`, parametrised over the storage backends (SQLite on a real file
-today), so a new backend passes the same tests before any feature uses it. Seeding (feeds,
-chats, entries, digests) goes through `Storage`, which is not behind a protocol yet.
+Every test takes `backend`, parametrised over the storage backends (SQLite on a real file,
+PostgreSQL on a real server in a schema of its own), so a backend passes the same tests before
+any feature uses it. Seeding (feeds, chats, entries, digests) goes through `Storage` on SQLite
+and through the matching PostgreSQL repositories, which are not behind protocols yet.
 """
 
 from __future__ import annotations
@@ -17,6 +18,16 @@ import pytest
 
 from bot.models import ChatRecord, Entry, FeedRecord
 from bot.storage import Storage, utcnow
+from bot.store.postgres import (
+    PostgresChats,
+    PostgresDailySchedule,
+    PostgresDatabase,
+    PostgresEntries,
+    PostgresFeeds,
+    PostgresFollowStore,
+    PostgresOutbox,
+    PostgresSearchStore,
+)
 from bot.store.protocols import (
     AlertTarget,
     DailySchedule,
@@ -30,15 +41,28 @@ from bot.store.protocols import (
 from bot.store.sqlite import SqliteDailySchedule, SqliteFollowStore, SqliteSearchStore
 from digests.model import Digest
 from tests.support.newsroom import make_digest
+from tests.support.postgres import fresh_schema
 
-BACKENDS = ["sqlite"]
+BACKENDS = ["sqlite", "postgres"]
+
+
+class PostgresSeeding:
+    """The `Storage` methods the contract seeds with, on the PostgreSQL repositories."""
+
+    def __init__(self, database: PostgresDatabase) -> None:
+        feeds, chats = PostgresFeeds(database), PostgresChats(database)
+        entries, outbox = PostgresEntries(database), PostgresOutbox(database)
+        self.add_feed, self.upsert_chat, self.subscribe = feeds.add_feed, chats.upsert_chat, chats.subscribe
+        self.set_chat_active, self.update_chat = chats.set_chat_active, chats.update_chat
+        self.add_entries, self.store_digest = entries.add_entries, entries.store_digest
+        self.pending_delivery_count = outbox.pending_delivery_count
 
 
 @dataclass
 class Backend:
     """One backend's repositories, plus what the contract needs to seed and to open a transaction."""
 
-    storage: Storage
+    storage: Storage | PostgresSeeding
     search: SearchStore
     follows: FollowStore
     daily: DailySchedule
@@ -64,6 +88,17 @@ class Backend:
 @pytest.fixture(params=BACKENDS)
 async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
     """A fresh, migrated store of the backend named by the parameter."""
+    if request.param == "postgres":
+        server_url = request.getfixturevalue("postgres_server_url")
+        async with fresh_schema(server_url) as url, PostgresDatabase(url) as database:
+            yield Backend(
+                PostgresSeeding(database),
+                PostgresSearchStore(database),
+                PostgresFollowStore(database),
+                PostgresDailySchedule(database),
+                database.transaction,
+            )
+        return
     assert request.param == "sqlite"
     async with Storage(tmp_path / "contract.db") as storage:
         yield Backend(
@@ -130,6 +165,26 @@ async def test_search_ranks_matches_filters_by_feed_and_date_and_pages(backend: 
     assert [r.digest_id for r in await backend.search.rank(phrase, feed_id=None, now=DAY, limit=10, offset=0)] == [
         other
     ]
+
+
+async def test_search_meets_inflections_and_accents_and_keeps_actors_and_phrases_in_their_field(
+    backend: Backend,
+) -> None:
+    feed = await backend.feed("alpha")
+    convicted = await _indexed(backend, feed, make_digest("Trois dirigeants condamnés à Lyon", published=DAY))
+    named = await _indexed(backend, feed, make_digest("Un hébergeur épinglé", "La CNIL enquête.", published=DAY))
+    actor = await _indexed(backend, feed, make_digest("Une sanction", actors=[("CNIL",)], published=DAY))
+    opened = await _indexed(backend, feed, make_digest("Une enquête ouverte", "Fraude massive", published=DAY))
+
+    async def found(query: Query) -> list[int]:
+        return [r.digest_id for r in await backend.search.rank(query, feed_id=None, now=DAY, limit=10, offset=0)]
+
+    assert await found(Query(words=("condamnee",))) == [convicted]
+    assert await found(Query(words=("HEBERGEUR", "epingle"))) == [named]
+    assert await found(Query(actors=("cnil",))) == [actor]
+    assert set(await found(Query(words=("cnil",)))) == {named, actor}
+    assert await found(Query(phrases=("enquête ouverte",))) == [opened]
+    assert await found(Query(phrases=("ouverte fraude",))) == []  # title, then summary: no phrase
 
 
 async def test_search_reads_digests_back_and_names_every_outlet_of_a_story(backend: Backend) -> None:
