@@ -140,21 +140,21 @@ class PostgresSearchStore:
             filters.append(f"d.feed_id = {param(feed_id)}")
         if query.has_terms:
             terms = f"to_tsquery('{CONFIG}', {param(tsquery_text(query))})"
-            where = " AND ".join(["d.document @@ q.terms", *filters])
-            # The newest CANDIDATES matches only: a word in 50,000 digests is not ranked 50,000 times.
+            where = " AND ".join([f"d.document @@ {terms}", *filters])
+            # The newest CANDIDATES matches only: a word in 50,000 digests is not ranked 50,000
+            # times (the planner walks the primary key backwards and stops at the 500th match).
             sql = f"""
-                WITH q AS (SELECT {terms} AS terms),
-                candidates AS (
-                    SELECT d.digest_id, d.published, d.document FROM search_docs d, q
-                    WHERE {where} ORDER BY d.digest_id DESC LIMIT {CANDIDATES}
+                WITH candidates AS (
+                    SELECT d.digest_id, d.published, d.document FROM search_docs d WHERE {where}
+                    ORDER BY d.digest_id DESC LIMIT {CANDIDATES}
                 ),
                 ranked AS (
                     SELECT c.digest_id, c.published,
-                           -ts_rank('{RANK_WEIGHTS}', c.document, q.terms)
+                           -ts_rank('{RANK_WEIGHTS}', c.document, {terms})
                            * (1.0 + {param(RECENCY_BOOST)}::float8 / (1.0 + GREATEST(
                                EXTRACT(EPOCH FROM {param(now)}::timestamptz - c.published)::float8, 0)
                                / {param(RECENCY_HALF_LIFE_DAYS * 86400)}::float8)) AS score
-                    FROM candidates c, q
+                    FROM candidates c
                 )"""
         else:
             where = " AND ".join(filters) or "true"
