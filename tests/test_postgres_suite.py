@@ -16,7 +16,7 @@ def test_without_postgresql_the_suite_skips_those_tests_and_says_why_in_one_line
     env = {k: v for k, v in os.environ.items() if k != "VEILLE_TEST_POSTGRES_URL"}
     env[BINDIR_ENV] = str(tmp_path / "no-postgres-here")
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/bot/test_store_contract.py"],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/bot/store/test_store_contract.py"],
         cwd=ROOT,
         env=env,
         capture_output=True,

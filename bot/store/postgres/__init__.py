@@ -1,4 +1,4 @@
-"""The PostgreSQL repositories (asyncpg, one pool): each one runs its SQL through a `PostgresDatabase`."""
+"""The PostgreSQL backend (asyncpg, one pool): `PostgresStore` and its repositories, one per aggregate."""
 
 from bot.store.postgres.chats import PostgresChats
 from bot.store.postgres.daily import PostgresDailySchedule
@@ -8,6 +8,7 @@ from bot.store.postgres.feeds import PostgresFeeds
 from bot.store.postgres.follows import PostgresFollowStore
 from bot.store.postgres.outbox import PostgresOutbox
 from bot.store.postgres.search import PostgresSearchStore
+from bot.store.postgres.store import PostgresStore
 
 __all__ = [
     "PostgresChats",
@@ -18,4 +19,5 @@ __all__ = [
     "PostgresFollowStore",
     "PostgresOutbox",
     "PostgresSearchStore",
+    "PostgresStore",
 ]

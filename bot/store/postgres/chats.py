@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import asyncpg
 
 from bot.models import ChatRecord, FeedRecord
-from bot.storage import utcnow
-from bot.store.postgres.database import PostgresDatabase, db_time, row_count
+from bot.store.postgres.database import PostgresDatabase, db_time, row_count, utcnow
 from bot.store.postgres.feeds import feed_record
 
 _CHAT_FIELDS = frozenset({"timezone", "daily_time", "mode", "title"})
@@ -29,12 +26,12 @@ def chat_record(row: asyncpg.Record, prefix: str = "") -> ChatRecord:
 
 
 class PostgresChats:
-    """The chats Veille talks to and the feeds each one subscribes to, on PostgreSQL."""
+    """`bot.store.protocols.ChatRepository` on PostgreSQL."""
 
     def __init__(self, database: PostgresDatabase) -> None:
         self.database = database
 
-    async def upsert_chat(self, platform: str, external_id: str, title: str = "") -> ChatRecord:
+    async def upsert(self, platform: str, external_id: str, title: str = "") -> ChatRecord:
         """Return the chat, creating it on first contact (title refreshed when given)."""
         row = await self.database.pool.fetchrow(
             """INSERT INTO chats (platform, external_id, title, created_at) VALUES ($1, $2, $3, $4)
@@ -48,19 +45,19 @@ class PostgresChats:
         )
         return chat_record(row)
 
-    async def get_chat(self, platform: str, external_id: str) -> ChatRecord | None:
+    async def get(self, platform: str, external_id: str) -> ChatRecord | None:
         """Return a chat by its platform id, or None."""
         row = await self.database.pool.fetchrow(
             "SELECT * FROM chats WHERE platform = $1 AND external_id = $2", platform, external_id
         )
         return chat_record(row) if row else None
 
-    async def get_chat_by_id(self, chat_id: int) -> ChatRecord | None:
+    async def by_id(self, chat_id: int) -> ChatRecord | None:
         """Return a chat by its row id, or None."""
         row = await self.database.pool.fetchrow("SELECT * FROM chats WHERE id = $1", chat_id)
         return chat_record(row) if row else None
 
-    async def set_chat_active(self, chat_id: int, active: bool) -> bool:
+    async def set_active(self, chat_id: int, active: bool) -> bool:
         """Activate or deactivate a chat; return True when its state changed.
 
         Deactivating drops its queued deliveries (a blocked bot cannot send them) but keeps
@@ -83,7 +80,7 @@ class PostgresChats:
                 )
         return changed
 
-    async def move_chat(self, platform: str, old_external_id: str, new_external_id: str) -> None:
+    async def move(self, platform: str, old_external_id: str, new_external_id: str) -> None:
         """Carry a chat's settings and subscriptions to its new id (Telegram supergroups).
 
         When the new id is already a chat, nothing moves (as SQLite's UPDATE OR IGNORE).
@@ -96,7 +93,7 @@ class PostgresChats:
             new_external_id,
         )
 
-    async def update_chat(self, chat_id: int, **fields: Any) -> None:
+    async def update(self, chat_id: int, **fields: str | None) -> None:
         """Change chat settings (timezone, daily_time, mode, title)."""
         unknown = set(fields) - _CHAT_FIELDS
         if unknown:

@@ -40,6 +40,11 @@ def db_time(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC).replace(microsecond=0)
 
 
+def utcnow() -> datetime:
+    """Return the current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
 def row_count(status: str) -> int:
     """Return the row count of a command status such as "INSERT 0 1" or "UPDATE 3"."""
     tail = status.rsplit(" ", 1)[-1]

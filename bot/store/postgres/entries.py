@@ -1,7 +1,7 @@
 """Entries, digests and their stories on PostgreSQL (`entries`, `digests`, `stories`).
 
 A digest lands with its instant deliveries and its story in one transaction, as on SQLite
-(`bot.storage.Storage.store_digest` says why); the queue hooks (follow alerts) run in a
+(`bot.store.protocols.EntryRepository.store_digest` says why); the queue hooks (follow alerts) run in a
 savepoint of it, so a failing hook is undone and logged while the digest still lands.
 """
 
@@ -13,25 +13,28 @@ from datetime import datetime
 import asyncpg
 import structlog
 
+from bot.delivery.stories import STORY_WINDOW, best_match, signature
+from bot.delivery.stories import Signature as StorySignature
 from bot.models import Entry
-from bot.storage import PendingEntry, PollSuccess, QueueHook, content_hash, utcnow
-from bot.storage import _newest_first as newest_first  # the one ordering rule of both backends
-from bot.store.postgres.database import PostgresDatabase, db_time
+from bot.store.postgres.database import PostgresDatabase, db_time, utcnow
 from bot.store.postgres.feeds import RECORD_POLL_SQL, poll_row
-from bot.stories import STORY_WINDOW, best_match, signature
-from bot.stories import Signature as StorySignature
+from bot.store.protocols import PendingEntry, PollSuccess, QueueHook
+
+# One fingerprint and one ordering rule for both backends (a database copied across stays valid).
+from bot.store.sqlite.storage import _newest_first as newest_first
+from bot.store.sqlite.storage import content_hash
 from digests.model import Digest
 
 log = structlog.get_logger(__name__)
 
 
 class PostgresEntries:
-    """Feed entries waiting for a digest, and the digests made of them, on PostgreSQL."""
+    """`bot.store.protocols.EntryRepository` on PostgreSQL."""
 
     def __init__(self, database: PostgresDatabase) -> None:
         self.database = database
 
-    async def add_entries(
+    async def add(
         self,
         feed_id: int,
         entries: Iterable[Entry],
@@ -41,8 +44,8 @@ class PostgresEntries:
     ) -> list[int]:
         """Insert entries not seen before (one transaction); return the ids queued for a digest.
 
-        See `bot.storage.Storage.add_entries`: only the newest `digest_limit` new entries are
-        queued ('new'), the others recorded 'seen'; `poll` lands in the same transaction.
+        Only the newest `digest_limit` new entries are queued ('new'), the others recorded
+        'seen'; `poll` lands in the same transaction.
         """
         entries = list({e.uid: e for e in reversed(list(entries))}.values())[::-1]  # first of a uid wins
         now = db_time(utcnow())
@@ -81,7 +84,7 @@ class PostgresEntries:
                     new_ids.append(int(entry_id))
         return new_ids
 
-    async def pending_entries(self, limit: int = 50) -> list[PendingEntry]:
+    async def pending(self, limit: int = 50) -> list[PendingEntry]:
         """Return entries still waiting for a digest, oldest first (also after a crash)."""
         rows = await self.database.pool.fetch(
             """SELECT e.*, f.title AS feed_title, f.url AS feed_url FROM entries e
@@ -106,16 +109,16 @@ class PostgresEntries:
             for r in rows
         ]
 
-    async def mark_entry_failed(self, entry_id: int, error: str) -> None:
+    async def mark_failed(self, entry_id: int, error: str) -> None:
         """Give up on an entry whose digest cannot be made (logged by the caller)."""
         await self.database.pool.execute("UPDATE entries SET state = 'failed' WHERE id = $1", entry_id)
 
     async def store_digest(self, entry_id: int, digest: Digest, *, also: Sequence[QueueHook] = ()) -> int:
         """Store a digest and queue one delivery per subscribed chat, atomically.
 
-        See `bot.storage.Storage.store_digest`: the digest joins a story, a chat already sent
-        that story from another feed in the story window is not sent it again, the entry
-        leaves 'new', and each of `also` queues its own deliveries in a savepoint.
+        The digest joins a story; a chat already sent that story from another feed in the story
+        window is not sent it again; the entry leaves 'new'; each of `also` queues its own
+        deliveries in a savepoint.
         """
         now = utcnow()
         stamp = db_time(now)
@@ -171,7 +174,7 @@ class PostgresEntries:
         )
         return int(digest_id) if digest_id is not None else None
 
-    async def get_digest(self, digest_id: int) -> Digest | None:
+    async def digest(self, digest_id: int) -> Digest | None:
         """Return a stored digest, or None."""
         raw = await self.database.pool.fetchval("SELECT json::text FROM digests WHERE id = $1", digest_id)
         return Digest.from_json(raw) if raw is not None else None

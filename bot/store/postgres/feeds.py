@@ -9,8 +9,8 @@ from typing import Any
 import asyncpg
 
 from bot.models import FeedRecord, Reply
-from bot.storage import PollFailure, PollRecord, PollSuccess, utcnow
-from bot.store.postgres.database import PostgresDatabase, db_time, row_count
+from bot.store.postgres.database import PostgresDatabase, db_time, row_count, utcnow
+from bot.store.protocols import PollFailure, PollRecord, PollSuccess
 
 RECORD_POLL_SQL = """UPDATE feeds SET etag = $1, last_modified = $2, title = COALESCE(NULLIF($3, ''), title),
     body_hash = COALESCE($4, body_hash), consecutive_errors = 0, last_error = NULL, first_error_at = NULL,
@@ -56,12 +56,12 @@ def error_row(feed_id: int, failure: PollFailure, polled_at: datetime) -> tuple[
 
 
 class PostgresFeeds:
-    """The feeds Veille polls, on PostgreSQL."""
+    """`bot.store.protocols.FeedRepository` on PostgreSQL."""
 
     def __init__(self, database: PostgresDatabase) -> None:
         self.database = database
 
-    async def add_feed(self, url: str, title: str = "") -> tuple[FeedRecord, bool]:
+    async def add(self, url: str, title: str = "") -> tuple[FeedRecord, bool]:
         """Insert the feed if its URL is new; return it and whether it was created."""
         now = db_time(utcnow())
         async with self.database.transaction() as conn:
@@ -78,17 +78,17 @@ class PostgresFeeds:
         assert known is not None  # the conflict was on this URL
         return feed_record(known), False
 
-    async def get_feed(self, feed_id: int) -> FeedRecord | None:
+    async def get(self, feed_id: int) -> FeedRecord | None:
         """Return the feed with this id, or None."""
         row = await self.database.pool.fetchrow("SELECT * FROM feeds WHERE id = $1", feed_id)
         return feed_record(row) if row else None
 
-    async def get_feed_by_url(self, url: str) -> FeedRecord | None:
+    async def by_url(self, url: str) -> FeedRecord | None:
         """Return the feed with this URL, or None."""
         row = await self.database.pool.fetchrow("SELECT * FROM feeds WHERE url = $1", url)
         return feed_record(row) if row else None
 
-    async def polled_feeds(self) -> list[FeedRecord]:
+    async def polled(self) -> list[FeedRecord]:
         """Return active feeds that at least one active chat subscribes to."""
         rows = await self.database.pool.fetch(
             """SELECT f.* FROM feeds f WHERE f.status = 'active' AND EXISTS (
@@ -98,7 +98,7 @@ class PostgresFeeds:
         )
         return [feed_record(r) for r in rows]
 
-    async def due_feeds(self, now: datetime) -> list[FeedRecord]:
+    async def due(self, now: datetime) -> list[FeedRecord]:
         """Return polled feeds whose next poll time has come (or was never set), via `feeds_due`."""
         rows = await self.database.pool.fetch(
             """SELECT f.* FROM feeds f
@@ -109,19 +109,6 @@ class PostgresFeeds:
             db_time(now),
         )
         return [feed_record(r) for r in rows]
-
-    async def record_poll_success(
-        self,
-        feed_id: int,
-        *,
-        next_poll_at: datetime,
-        etag: str | None,
-        last_modified: str | None,
-        title: str | None = None,
-    ) -> None:
-        """Store the validators of a good answer without entries (a 304) and clear the error streak."""
-        poll = PollSuccess(next_poll_at=next_poll_at, etag=etag, last_modified=last_modified, title=title)
-        await self.database.pool.execute(RECORD_POLL_SQL, *poll_row(feed_id, poll, utcnow()))
 
     async def record_polls(self, polls: Sequence[PollRecord]) -> None:
         """Write many polls' results (304s without entries, errors) in one transaction."""
@@ -139,15 +126,15 @@ class PostgresFeeds:
         """Count one more consecutive error and push the next poll back; return the new state."""
         failure = PollFailure(error=error, next_poll_at=next_poll_at)
         await self.database.pool.execute(RECORD_ERROR_SQL, *error_row(feed_id, failure, utcnow()))
-        feed = await self.get_feed(feed_id)
+        feed = await self.get(feed_id)
         assert feed is not None
         return feed
 
-    async def make_all_feeds_due(self) -> None:
+    async def make_all_due(self) -> None:
         """Make every feed due at the next poll (the demo polls at once after publishing)."""
         await self.database.pool.execute("UPDATE feeds SET next_poll_at = NULL")
 
-    async def set_feed_status(self, feed_id: int, status: str) -> None:
+    async def set_status(self, feed_id: int, status: str) -> None:
         """Set a feed active, paused or gone; resuming also clears the error streak."""
         if status == "active":
             await self.database.pool.execute(
@@ -159,7 +146,7 @@ class PostgresFeeds:
         else:
             await self.database.pool.execute("UPDATE feeds SET status = $1 WHERE id = $2", status, feed_id)
 
-    async def stop_feed(self, feed_id: int, status: str, *, notice: str) -> int:
+    async def stop(self, feed_id: int, status: str, *, notice: str) -> int:
         """Pause a feed or mark it gone, and queue `notice` for each active subscriber, atomically.
 
         Only a real change of status queues the notice; return how many notices were queued.
@@ -182,7 +169,7 @@ class PostgresFeeds:
             )
             return row_count(queued)
 
-    async def move_feed(self, feed_id: int, new_url: str) -> None:
+    async def move(self, feed_id: int, new_url: str) -> None:
         """Follow a permanent redirect: store the new URL unless another feed already has it."""
         try:
             await self.database.pool.execute(

@@ -1,6 +1,6 @@
 """Versioned PostgreSQL schema: migration N brings `schema_version` from N-1 to N.
 
-The tables mirror the final SQLite schema (`bot.migrations`, versions 1-5) in PostgreSQL's
+The tables mirror the final SQLite schema (`bot.store.sqlite.migrations`, versions 1-5) in PostgreSQL's
 types: `bigserial` ids, `timestamptz` times, `boolean` flags, `jsonb` where SQLite keeps JSON
 text (a digest, an outbox message, a story signature). Search needs no side index: each
 `search_docs` row carries its `tsvector`, built in `veille_french` (unaccent, then the French

@@ -10,19 +10,19 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.models import Reply
-from bot.storage import DeliveryJob, utcnow
 from bot.store.postgres.chats import chat_record
-from bot.store.postgres.database import PostgresDatabase, db_time, row_count
+from bot.store.postgres.database import PostgresDatabase, db_time, row_count, utcnow
+from bot.store.protocols import DeliveryJob
 from digests.model import Digest
 
 
 class PostgresOutbox:
-    """Every outgoing message, from queued to sent, on PostgreSQL."""
+    """`bot.store.protocols.Outbox` on PostgreSQL."""
 
     def __init__(self, database: PostgresDatabase) -> None:
         self.database = database
 
-    async def queue_delivery(
+    async def queue(
         self, chat_id: int, digest_id: int, *, kind: str = "instant", note: str | None = None
     ) -> bool:
         """Queue one digest for one chat unless it was already queued; return True if queued."""
@@ -41,7 +41,8 @@ class PostgresOutbox:
     async def queue_daily(self, chat_id: int, replies: Sequence[Reply], *, key: str, due: datetime) -> int:
         """Queue a chat's daily digest and record its occurrence `due` as handled, atomically.
 
-        See `bot.storage.Storage.queue_daily`: a day whose first reply is queued is not queued again.
+        A day whose first reply is already queued is not queued again, so a rerun never sends
+        a day's digest twice; return how many replies were queued.
         """
         stamp = db_time(utcnow())
         async with self.database.transaction() as conn:
@@ -72,7 +73,7 @@ class PostgresOutbox:
             )
         return 0 if known else len(replies)
 
-    async def claim_deliveries(self, now: datetime, limit: int = 200) -> list[DeliveryJob]:
+    async def claim(self, now: datetime, limit: int = 200) -> list[DeliveryJob]:
         """Mark due pending deliveries of active chats as 'sending' and return them, oldest first.
 
         Rows locked by another claim are skipped (`SKIP LOCKED`): each row goes to one sender.
@@ -144,7 +145,7 @@ class PostgresOutbox:
         status = await self.database.pool.execute("UPDATE deliveries SET state = 'pending' WHERE state = 'sending'")
         return row_count(status)
 
-    async def pending_delivery_count(self) -> int:
+    async def pending_count(self) -> int:
         """Return how many deliveries wait (pending or sending)."""
         return int(
             await self.database.pool.fetchval("SELECT COUNT(*) FROM deliveries WHERE state IN ('pending', 'sending')")
