@@ -1,0 +1,45 @@
+"""The PostgreSQL backend's own behaviour: migrations, the search configuration, the pool."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.store.postgres import PostgresStore
+from bot.store.postgres.migrations import MIGRATIONS
+
+
+async def test_a_new_database_is_migrated_once_even_when_several_processes_open_it_at_once(
+    postgres_url: str,
+) -> None:
+    stores = [PostgresStore(postgres_url) for _ in range(3)]
+    await asyncio.gather(*(s.open() for s in stores))  # the advisory lock lets one migrate
+    try:
+        assert all([await s.integrity_ok() for s in stores])
+        assert await stores[0].database.schema_version() == len(MIGRATIONS)
+        rows = await stores[0].database.pool.fetch("SELECT version FROM schema_version")
+        assert [r[0] for r in rows] == [len(MIGRATIONS)]
+    finally:
+        await asyncio.gather(*(s.close() for s in stores))
+    async with PostgresStore(postgres_url) as again:  # reopening migrates nothing
+        assert await again.database.schema_version() == len(MIGRATIONS)
+
+
+async def test_the_search_configuration_folds_accents_before_stemming(postgres_url: str) -> None:
+    async with PostgresStore(postgres_url) as store:
+        lexemes = await store.database.pool.fetchval(
+            "SELECT to_tsvector('veille_french', 'Société Générale condamnée')::text"
+        )
+    assert lexemes == "'condamne':3 'general':2 'societ':1"
+
+
+async def test_each_call_is_planned_for_its_own_values(postgres_url: str) -> None:
+    # A cached generic plan cannot know how common a search's words are (see database.py).
+    async with PostgresStore(postgres_url) as store:
+        assert await store.database.pool.fetchval("SHOW plan_cache_mode") == "force_custom_plan"
+
+
+async def test_a_server_that_is_down_is_an_error_at_once_not_a_hang() -> None:
+    with pytest.raises(ConnectionError):  # refused on loopback; TimeoutError would mean a hang
+        await asyncio.wait_for(PostgresStore("postgresql://postgres@127.0.0.1:9/none").open(), 15)
