@@ -31,7 +31,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.search.search import SearchIndex, parse_query  # noqa: E402  # after the path fix above
-from bot.store.postgres import PostgresDatabase, PostgresSearchStore  # noqa: E402
+from bot.store.postgres import PostgresStore  # noqa: E402
+from bot.store.postgres import bench as postgres_bench  # noqa: E402
 from bot.store.sqlite import SqliteSearchStore  # noqa: E402
 from bot.store.sqlite.storage import Storage  # noqa: E402
 from digests.model import Actor, Digest, LegalItem  # noqa: E402
@@ -249,44 +250,26 @@ async def build_postgres(url: str, count: int, rng: random.Random) -> float | No
     """Fill an empty PostgreSQL database as `build` fills SQLite; None when it holds digests already."""
     now = datetime.now(UTC)
     started = time.perf_counter()
-    async with PostgresDatabase(url) as database:
-        if await database.pool.fetchval("SELECT EXISTS (SELECT 1 FROM digests)"):
+    async with PostgresStore(url) as store:
+        if await postgres_bench.has_digests(store):
             return None
-        index = SearchIndex(PostgresSearchStore(database))
-        await database.pool.copy_records_to_table(
-            "feeds",
-            records=[(f, f"https://flux{f}.example/rss", f"Flux {f}", now) for f in range(1, 51)],
-            columns=["id", "url", "title", "created_at"],
-        )
+        index = SearchIndex(store.search)
+        await postgres_bench.seed_feeds(store, 50, now=now)
         batch = 5000
         for start in range(0, count, batch):
             digests = [make_digest(rng, now) for _ in range(min(batch, count - start))]
             rows = [(start + n + 1, (start + n) % 50 + 1, d) for n, d in enumerate(digests)]
-            async with database.transaction() as conn:
-                await conn.copy_records_to_table(
-                    "entries",
-                    records=[(i, f, f"u{i}", d.url, d.title, "", "digested", now) for i, f, d in rows],
-                    columns=["id", "feed_id", "uid", "url", "title", "content_hash", "state", "created_at"],
-                )
-                await conn.copy_records_to_table(
-                    "digests",
-                    records=[(i, i, d.to_json(), d.text, now) for i, _, d in rows],
-                    columns=["id", "entry_id", "json", "text", "created_at"],
-                )
+            await postgres_bench.seed_digests(store, rows, now=now)
             await index.add_many(rows)
-        for table in ("feeds", "entries", "digests"):
-            await database.pool.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), MAX(id)) FROM {table}")
-        await database.pool.execute("VACUUM ANALYZE")
+        await postgres_bench.compact(store)
     return time.perf_counter() - started
 
 
 async def measure_postgres(url: str, repeats: int) -> tuple[dict[str, list[float]], int, int]:
     """Time the queries on PostgreSQL; also return the search table's and the database's size."""
-    async with PostgresDatabase(url) as database:
-        timings = await time_queries(SearchIndex(PostgresSearchStore(database)), repeats)
-        index_size = await database.pool.fetchval("SELECT pg_total_relation_size('search_docs')")
-        total = await database.pool.fetchval("SELECT pg_database_size(current_database())")
-    return timings, int(index_size), int(total)
+    async with PostgresStore(url) as store:
+        timings = await time_queries(SearchIndex(store.search), repeats)
+        return timings, await postgres_bench.search_index_bytes(store), await postgres_bench.database_bytes(store)
 
 
 async def index_bytes(path: Path) -> int | None:
