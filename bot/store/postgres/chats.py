@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncpg
 
 from bot.models import ChatRecord, FeedRecord
-from bot.store.postgres.database import PostgresDatabase, db_time, row_count, utcnow
+from bot.store.postgres.database import PostgresDatabase, db_time, pg_text, row_count, utcnow
 from bot.store.postgres.feeds import feed_record
 
 _CHAT_FIELDS = frozenset({"timezone", "daily_time", "mode", "title"})
@@ -40,7 +40,7 @@ class PostgresChats:
                RETURNING *""",
             platform,
             external_id,
-            title,
+            pg_text(title),
             db_time(utcnow()),
         )
         return chat_record(row)

@@ -8,10 +8,12 @@ migrates and the others find the schema current.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from types import TracebackType
+from typing import Any
 
 import asyncpg
 import structlog
@@ -43,6 +45,28 @@ def db_time(value: datetime | None) -> datetime | None:
 def utcnow() -> datetime:
     """Return the current time, aware, in UTC."""
     return datetime.now(UTC)
+
+
+def pg_text(value: str) -> str:
+    """Drop NUL characters, which PostgreSQL text cannot hold (SQLite can: never refuse a row for one)."""
+    return value.replace("\x00", "") if "\x00" in value else value
+
+
+def pg_json(raw: str) -> str:
+    """Return JSON text without NUL characters in its strings, which `jsonb` refuses."""
+    if "\\u0000" not in raw:
+        return raw
+    return json.dumps(_without_nul(json.loads(raw)), ensure_ascii=False)
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return pg_text(value)
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    if isinstance(value, dict):
+        return {pg_text(k): _without_nul(v) for k, v in value.items()}
+    return value
 
 
 def row_count(status: str) -> int:

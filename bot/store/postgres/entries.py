@@ -16,7 +16,7 @@ import structlog
 from bot.delivery.stories import STORY_WINDOW, best_match, signature
 from bot.delivery.stories import Signature as StorySignature
 from bot.models import Entry
-from bot.store.postgres.database import PostgresDatabase, db_time, utcnow
+from bot.store.postgres.database import PostgresDatabase, db_time, pg_json, pg_text, utcnow
 from bot.store.postgres.feeds import RECORD_POLL_SQL, poll_row
 from bot.store.protocols import PendingEntry, PollSuccess, QueueHook
 
@@ -58,10 +58,10 @@ class PostgresEntries:
             rows = await conn.fetch(
                 "SELECT uid FROM entries WHERE feed_id = $1 AND uid = ANY($2::text[])",
                 feed_id,
-                [e.uid for e in entries],
+                [pg_text(e.uid) for e in entries],
             )
             known = {r[0] for r in rows}
-            fresh = newest_first([e for e in entries if e.uid not in known])
+            fresh = newest_first([e for e in entries if pg_text(e.uid) not in known])
             queued = {e.uid for e in (fresh if digest_limit is None else fresh[:digest_limit])}
             for entry in fresh:
                 state = "new" if entry.uid in queued else "seen"
@@ -70,12 +70,12 @@ class PostgresEntries:
                        content_hash, state, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
                        ON CONFLICT (feed_id, uid) DO NOTHING RETURNING id""",
                     feed_id,
-                    entry.uid,
-                    entry.url,
-                    entry.title,
+                    pg_text(entry.uid),
+                    pg_text(entry.url),
+                    pg_text(entry.title),
                     db_time(entry.published),
-                    entry.summary,
-                    entry.content,
+                    pg_text(entry.summary),
+                    pg_text(entry.content),
                     content_hash(entry),
                     state,
                     now,
@@ -129,8 +129,8 @@ class PostgresEntries:
                 """INSERT INTO digests (entry_id, json, text, created_at) VALUES ($1, $2::jsonb, $3, $4)
                    ON CONFLICT (entry_id) DO NOTHING""",
                 entry_id,
-                digest.to_json(),
-                digest.text,
+                pg_json(digest.to_json()),
+                pg_text(digest.text),
                 stamp,
             )
             row = await conn.fetchrow(
@@ -205,7 +205,7 @@ async def _join_story(
         story_id,
         feed_id,
         stamp,
-        mark.to_json(),
+        pg_json(mark.to_json()),
     )
     return story_id
 

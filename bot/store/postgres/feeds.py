@@ -9,7 +9,7 @@ from typing import Any
 import asyncpg
 
 from bot.models import FeedRecord, Reply
-from bot.store.postgres.database import PostgresDatabase, db_time, row_count, utcnow
+from bot.store.postgres.database import PostgresDatabase, db_time, pg_json, pg_text, row_count, utcnow
 from bot.store.protocols import PollFailure, PollRecord, PollSuccess
 
 RECORD_POLL_SQL = """UPDATE feeds SET etag = $1, last_modified = $2, title = COALESCE(NULLIF($3, ''), title),
@@ -41,7 +41,7 @@ def poll_row(feed_id: int, poll: PollSuccess, polled_at: datetime) -> tuple[Any,
     return (
         poll.etag,
         poll.last_modified,
-        poll.title or "",
+        pg_text(poll.title or ""),
         poll.body_hash,
         db_time(poll.next_poll_at),
         db_time(polled_at),
@@ -52,7 +52,7 @@ def poll_row(feed_id: int, poll: PollSuccess, polled_at: datetime) -> tuple[Any,
 def error_row(feed_id: int, failure: PollFailure, polled_at: datetime) -> tuple[Any, ...]:
     """Return the parameters of `RECORD_ERROR_SQL` for one failed answer."""
     stamp = db_time(polled_at)
-    return (failure.error[:500], stamp, db_time(failure.next_poll_at), stamp, feed_id)
+    return (pg_text(failure.error[:500]), stamp, db_time(failure.next_poll_at), stamp, feed_id)
 
 
 class PostgresFeeds:
@@ -163,7 +163,7 @@ class PostgresFeeds:
                    SELECT c.id, $1::jsonb, 'notice', 'pending', $2, $2 FROM chats c
                    JOIN subscriptions s ON s.chat_id = c.id AND s.feed_id = $3
                    WHERE c.active""",
-                Reply(notice).to_json(),
+                pg_json(Reply(notice).to_json()),
                 stamp,
                 feed_id,
             )

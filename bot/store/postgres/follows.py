@@ -7,7 +7,7 @@ from datetime import datetime
 
 import asyncpg
 
-from bot.store.postgres.database import PostgresDatabase, db_time, row_count
+from bot.store.postgres.database import PostgresDatabase, db_time, pg_text, row_count
 from bot.store.protocols import AlertTarget, Follow
 
 
@@ -27,8 +27,8 @@ class PostgresFollowStore:
             """INSERT INTO follows (chat_id, term, norm, created_at) VALUES ($1, $2, $3, $4)
                ON CONFLICT (chat_id, norm) DO NOTHING""",
             chat_id,
-            term,
-            norm,
+            pg_text(term),
+            pg_text(norm),
             db_time(now),
         )
         return row_count(status) == 1

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from bot.models import Reply
 from bot.store.postgres.chats import chat_record
-from bot.store.postgres.database import PostgresDatabase, db_time, row_count, utcnow
+from bot.store.postgres.database import PostgresDatabase, db_time, pg_json, pg_text, row_count, utcnow
 from bot.store.protocols import DeliveryJob
 from digests.model import Digest
 
@@ -59,7 +59,7 @@ class PostgresOutbox:
                     """INSERT INTO deliveries (chat_id, message, dedupe_key, kind, state, next_attempt_at,
                        created_at) VALUES ($1, $2::jsonb, $3, 'daily', 'pending', $4, $4)""",
                     [
-                        (chat_id, reply.to_json(), f"{key}:{number}", stamp)
+                        (chat_id, pg_json(reply.to_json()), f"{key}:{number}", stamp)
                         for number, reply in enumerate(replies, start=1)
                     ],
                 )
@@ -128,7 +128,7 @@ class PostgresOutbox:
         await self.database.pool.execute(
             """UPDATE deliveries SET state = 'pending', last_error = $1, next_attempt_at = $2,
                attempts = attempts + $3 WHERE id = $4""",
-            error[:500],
+            pg_text(error[:500]),
             db_time(next_attempt_at),
             1 if count_attempt else 0,
             delivery_id,
@@ -137,7 +137,7 @@ class PostgresOutbox:
     async def mark_failed(self, delivery_id: int, error: str) -> None:
         """Give up on a delivery after too many attempts."""
         await self.database.pool.execute(
-            "UPDATE deliveries SET state = 'failed', last_error = $1 WHERE id = $2", error[:500], delivery_id
+            "UPDATE deliveries SET state = 'failed', last_error = $1 WHERE id = $2", pg_text(error[:500]), delivery_id
         )
 
     async def requeue_interrupted(self) -> int:

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from bot.french import content_stems
-from bot.store.postgres.database import PostgresDatabase, db_time
+from bot.store.postgres.database import PostgresDatabase, db_time, pg_text
 from bot.store.protocols import Query, RankedDigest, StoredDigest, StoryOutlet
 from digests.model import Digest
 
@@ -215,7 +215,7 @@ class PostgresSearchStore:
                    created_at = excluded.created_at""",
                 token,
                 chat_id,
-                text,
+                pg_text(text),
                 db_time(now),
             )
 

@@ -6,8 +6,11 @@ import asyncio
 
 import pytest
 
+from bot.models import Entry, Reply
 from bot.store.postgres import PostgresStore
+from bot.store.postgres.database import utcnow
 from bot.store.postgres.migrations import MIGRATIONS
+from tests.support.newsroom import make_digest
 
 
 async def test_a_new_database_is_migrated_once_even_when_several_processes_open_it_at_once(
@@ -43,3 +46,23 @@ async def test_each_call_is_planned_for_its_own_values(postgres_url: str) -> Non
 async def test_a_server_that_is_down_is_an_error_at_once_not_a_hang() -> None:
     with pytest.raises(ConnectionError):  # refused on loopback; TimeoutError would mean a hang
         await asyncio.wait_for(PostgresStore("postgresql://postgres@127.0.0.1:9/none").open(), 15)
+
+
+async def test_text_with_a_nul_is_stored_without_it_rather_than_refused(postgres_url: str) -> None:
+    # PostgreSQL text and jsonb cannot hold U+0000; SQLite can. One stray byte must not lose a digest.
+    async with PostgresStore(postgres_url) as store:
+        feed, _ = await store.feeds.add("https://a.example.test/rss", "Alpha")
+        chat = await store.chats.upsert("console", "one", "Un\x00")
+        await store.chats.subscribe(chat.id, feed.id)
+        entry = Entry(uid="u\x001", url="https://a.test/1", title="Ti\x00tre", summary="r\x00", content="c\x00")
+        (entry_id,) = await store.entries.add(feed.id, [entry])
+        assert await store.entries.add(feed.id, [entry]) == []  # still known by its uid
+        digest = make_digest("Ti\x00tre", "Ré\x00sumé", actors=[("CN\x00IL",)])
+        digest_id = await store.entries.store_digest(entry_id, digest)
+        stored = await store.entries.digest(digest_id)
+        assert stored is not None
+        assert (stored.title, stored.summary, stored.actors[0].name) == ("Titre", "Résumé", "CNIL")
+        assert (await store.outbox.queue_daily(chat.id, [Reply("Jour\x00")], key="daily:x", due=utcnow())) == 1
+        jobs = await store.outbox.claim(utcnow())
+        assert {j.message.text if j.message else j.digest_id for j in jobs} == {digest_id, "Jour"}
+        await store.outbox.mark_failed(jobs[0].id, "boom\x00")
