@@ -19,10 +19,7 @@ from bot.models import Entry
 from bot.store.postgres.database import PostgresDatabase, db_time, pg_json, pg_text, utcnow
 from bot.store.postgres.feeds import RECORD_POLL_SQL, poll_row
 from bot.store.protocols import PendingEntry, PollSuccess, QueueHook
-
-# One fingerprint and one ordering rule for both backends (a database copied across stays valid).
-from bot.store.sqlite.storage import _newest_first as newest_first
-from bot.store.sqlite.storage import content_hash
+from bot.store.rules import content_hash, newest_first
 from digests.model import Digest
 
 log = structlog.get_logger(__name__)
