@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
+from pathlib import Path
 from types import TracebackType
 
 import structlog
@@ -27,9 +28,11 @@ from bot.config import Settings
 from bot.delivery.dispatch import Dispatcher
 from bot.feeds.fetch import Fetcher
 from bot.feeds.pipeline import Pipeline, PollOutcome
+from bot.models import utcnow
 from bot.ports import Platform
-from bot.store.protocols import QueueHook
-from bot.store.sqlite.storage import Storage, utcnow
+from bot.store.postgres import PostgresStore
+from bot.store.protocols import QueueHook, Store
+from bot.store.sqlite import SqliteStore
 from digests.model import Digest
 
 log = structlog.get_logger(__name__)
@@ -50,6 +53,11 @@ def make_fetcher(settings: Settings) -> Fetcher:
     )
 
 
+def make_store(db: Path | str) -> Store:
+    """Build the backend VEILLE_DB names: a postgresql:// URL (kept as text by config), else a SQLite file."""
+    return PostgresStore(db) if isinstance(db, str) else SqliteStore(db)
+
+
 class Veille:
     """The core, ready to poll, digest, answer commands and deliver."""
 
@@ -58,7 +66,7 @@ class Veille:
     ) -> None:
         self.settings = settings
         self.platforms = {p.platform: p for p in platforms}
-        self.storage = Storage(settings.db)
+        self.storage: Store = make_store(settings.db)
         self.fetcher = make_fetcher(settings)
         self.digest_hooks: list[DigestHook] = []
         self.queue_hooks: list[QueueHook] = []
@@ -98,7 +106,7 @@ class Veille:
     async def _open(self) -> None:
         await self.storage.open()
         await self.fetcher.start()
-        requeued = await self.storage.requeue_interrupted()
+        requeued = await self.storage.outbox.requeue_interrupted()
         if requeued:
             log.info("deliveries.requeued", count=requeued)
         for platform in self.platforms.values():
@@ -124,7 +132,7 @@ class Veille:
         async with self._cycle_lock:
             outcomes: list[PollOutcome] = []
             try:
-                feeds = await self.storage.due_feeds(utcnow())
+                feeds = await self.storage.feeds.due(utcnow())
                 outcomes = await self.pipeline.poll_many(feeds)
             except Exception as exc:  # noqa: BLE001  # entries already stored still get digests
                 log.error("poll.failed", error=repr(exc)[:300])

@@ -12,11 +12,10 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from bot.models import ChatRecord, Entry, FeedRecord, Reply
+from bot.models import ChatRecord, Entry, FeedRecord, Reply, utcnow
 from bot.store.postgres import PostgresStore
 from bot.store.protocols import (
     ChatRepository,
@@ -28,21 +27,11 @@ from bot.store.protocols import (
     PollSuccess,
     Transaction,
 )
-from bot.store.sqlite.storage import Storage, utcnow
+from bot.store.sqlite import SqliteStore
 from digests.model import Digest
 from tests.bot.store.test_store_contract import BACKENDS
 from tests.support.newsroom import make_digest
 from tests.support.postgres import fresh_schema
-
-
-class _Renamed:
-    """One aggregate's protocol names on SQLite's `Storage`, until it is split into repositories."""
-
-    def __init__(self, target: Storage, **names: str) -> None:
-        self._target, self._names = target, names
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._target, self._names.get(name, name))
 
 
 @dataclass
@@ -79,26 +68,8 @@ async def repos(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
             yield Repos(store.feeds, store.entries, store.outbox, store.chats)
         return
     assert request.param == "sqlite"
-    async with Storage(tmp_path / "contract.db") as storage:
-        yield Repos(
-            _Renamed(
-                storage,
-                add="add_feed",
-                get="get_feed",
-                by_url="get_feed_by_url",
-                polled="polled_feeds",
-                due="due_feeds",
-                make_all_due="make_all_feeds_due",
-                set_status="set_feed_status",
-                stop="stop_feed",
-                move="move_feed",
-            ),
-            _Renamed(storage, add="add_entries", pending="pending_entries", mark_failed="mark_entry_failed",
-                     digest="get_digest"),
-            _Renamed(storage, queue="queue_delivery", claim="claim_deliveries", pending_count="pending_delivery_count"),
-            _Renamed(storage, upsert="upsert_chat", get="get_chat", by_id="get_chat_by_id",
-                     set_active="set_chat_active", move="move_chat", update="update_chat"),
-        )
+    async with SqliteStore(tmp_path / "contract.db") as sqlite:
+        yield Repos(sqlite.feeds, sqlite.entries, sqlite.outbox, sqlite.chats)
 
 
 LATER = timedelta(minutes=30)
