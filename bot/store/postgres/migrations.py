@@ -4,7 +4,7 @@ The tables mirror the final SQLite schema (`bot.store.sqlite.migrations`, versio
 types: `bigserial` ids, `timestamptz` times, `boolean` flags, `jsonb` where SQLite keeps JSON
 text (a digest, an outbox message, a story signature). Search needs no side index: each
 `search_docs` row carries its `tsvector`, built in `veille_french` (unaccent, then the French
-Snowball stemmer) and indexed with GIN. Append new migrations at the end; never edit one that
+Snowball stemmer without stop words) and indexed with GIN. Append new migrations at the end; never edit one that
 has shipped.
 """
 
@@ -14,10 +14,13 @@ MIGRATIONS: list[str] = [
     # 1: the final SQLite schema (its migrations 1-5), and the search configuration.
     """
     CREATE EXTENSION IF NOT EXISTS unaccent;
+    -- French Snowball without PostgreSQL's stop-word list: bot.french alone decides what a stop
+    -- word is, on both backends ("AS Monaco" is found although "as" is on PostgreSQL's list).
+    CREATE TEXT SEARCH DICTIONARY veille_french_stem (TEMPLATE = snowball, Language = french);
     CREATE TEXT SEARCH CONFIGURATION veille_french (COPY = pg_catalog.french);
     ALTER TEXT SEARCH CONFIGURATION veille_french
         ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part
-        WITH unaccent, french_stem;
+        WITH unaccent, veille_french_stem;
 
     CREATE TABLE feeds (
         id bigserial PRIMARY KEY,

@@ -2,9 +2,10 @@
 
 Both sides of a match go through `bot.french.content_stems` first, as on SQLite, so the two
 backends find the same digests for the same query ("condamnée" finds "condamnés": Python's
-pipeline folds accents and trims what Snowball leaves of a past participle). PostgreSQL then
-turns those stems into lexemes with `veille_french` (unaccent, then `french_stem`), the same
-configuration for documents and queries, so the two meet whatever the stems hold.
+pipeline folds accents and trims what Snowball leaves of a past participle, and it alone
+drops stop words). PostgreSQL then turns those stems into lexemes with `veille_french`
+(unaccent, then French Snowball with no stop-word list), the same configuration for documents
+and queries, so the two meet whatever the stems hold.
 
 A document is one `tsvector` of five fields, weighted A title, B actors, C summary and legal
 stakes, D source; a gap of `FIELD_GAP` positions between fields keeps a phrase from matching

@@ -29,12 +29,14 @@ async def test_a_new_database_is_migrated_once_even_when_several_processes_open_
         assert await again.database.schema_version() == len(MIGRATIONS)
 
 
-async def test_the_search_configuration_folds_accents_before_stemming(postgres_url: str) -> None:
+async def test_the_search_configuration_folds_accents_before_stemming_and_keeps_every_word(
+    postgres_url: str,
+) -> None:
     async with PostgresStore(postgres_url) as store:
         lexemes = await store.database.pool.fetchval(
-            "SELECT to_tsvector('veille_french', 'Société Générale condamnée')::text"
+            "SELECT to_tsvector('veille_french', 'Société Générale soit condamnée')::text"
         )
-    assert lexemes == "'condamne':3 'general':2 'societ':1"
+    assert lexemes == "'condamne':4 'general':2 'societ':1 'soit':3"  # 'soit' is on PostgreSQL's stop list
 
 
 async def test_each_call_is_planned_for_its_own_values(postgres_url: str) -> None:
