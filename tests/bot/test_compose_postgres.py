@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.app import make_store
+from bot.compose import open_store
+from bot.config import load_settings
 from bot.store.postgres import PostgresStore
 from bot.store.sqlite import SqliteStore
 from tests.support.core import Item, legal_body, rss, running_core
@@ -24,8 +25,8 @@ SECOND = Item(
 
 
 def test_veille_db_picks_the_backend_a_path_keeps_sqlite(tmp_path: Path) -> None:
-    assert isinstance(make_store(tmp_path / "veille.db"), SqliteStore)
-    assert isinstance(make_store("postgresql://veille@127.0.0.1:5432/veille"), PostgresStore)
+    assert isinstance(open_store(load_settings(VEILLE_DB=str(tmp_path / "veille.db"))), SqliteStore)
+    assert isinstance(open_store(load_settings(VEILLE_DB="postgresql://veille@127.0.0.1:5432/veille")), PostgresStore)
 
 
 async def test_the_core_on_postgresql_delivers_searches_and_survives_a_restart(
