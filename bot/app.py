@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from types import TracebackType
@@ -20,6 +21,7 @@ import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot import __version__
+from bot.chat.stats import RunTimes
 from bot.commands import Commands
 from bot.config import Settings
 from bot.dispatch import Dispatcher
@@ -62,6 +64,7 @@ class Veille:
         self.digest_hooks: list[DigestHook] = []
         self.queue_hooks: list[QueueHook] = []
         self.dispatcher = Dispatcher(self.storage, self.platforms)
+        self.times = RunTimes()  # digest and poll-cycle durations, for /stats
         self.pipeline = Pipeline(
             self.storage,
             self.fetcher,
@@ -70,6 +73,7 @@ class Veille:
             queued=self.dispatcher.poke,
             queue_with_digest=self.queue_hooks,
             on_digest=self._digest_made,
+            digest_timed=self.times.digest_made,
         )
         self.subscriptions = SubscriptionService(self.storage, self.fetcher, self.pipeline, on_subscribed=self.wake)
         self.commands = Commands(self.storage, self.subscriptions)
@@ -122,11 +126,14 @@ class Veille:
         """Poll due feeds, digest what is new (or left by a crash), then send what is queued."""
         async with self._cycle_lock:
             outcomes: list[PollOutcome] = []
+            started = time.perf_counter()
             try:
                 feeds = await self.storage.due_feeds(utcnow())
                 outcomes = await self.pipeline.poll_many(feeds)
             except Exception as exc:  # noqa: BLE001  # entries already stored still get digests
                 log.error("poll.failed", error=repr(exc)[:300])
+            if outcomes:  # a tick with no feed due is not a cycle worth reporting
+                self.times.cycle_done(utcnow(), time.perf_counter() - started, len(outcomes))
             await self.pipeline.digest_pending()
         await self.deliver()
         return outcomes

@@ -11,11 +11,17 @@ from typing import TYPE_CHECKING
 
 import structlog
 
+from bot.arguments import load_zone
+from bot.chat.options import OPTION_SPECS, SubscriptionOptionsService
+from bot.chat.stats import STATS_SPEC, StatsCommand
 from bot.commands import CommandSpec, Handler
 from bot.daily import DailyDigests
 from bot.follows import Follows
 from bot.search import SearchCommand, SearchIndex
+from bot.storage import utcnow
 from bot.store.sqlite import SqliteDailySchedule, SqliteFollowStore, SqliteSearchStore
+from bot.store.sqlite.options import SqliteSubscriptionOptions
+from bot.store.sqlite.stats import SqliteStatsStore
 
 if TYPE_CHECKING:
     from bot.app import Veille
@@ -92,6 +98,8 @@ SPECS = {
         option_description_en="Number from /following, or the followed name",
         option_required=True,
     ),
+    **OPTION_SPECS,
+    "stats": STATS_SPEC,
 }
 
 
@@ -107,6 +115,22 @@ def install_features(app: Veille) -> None:
         max_items=app.settings.daily_max_items,
     )
     search = SearchCommand(app.storage, index)
+    options = SubscriptionOptionsService(
+        app.storage,
+        SqliteSubscriptionOptions(app.storage),
+        default_interval=app.settings.poll_interval,
+        min_interval=app.settings.min_interval,
+    )
+    daily.filters = options.filters_of
+    app.commands.feed_notes = options.notes
+    app.pipeline.asked_intervals = options.store.asked_intervals
+    stats = StatsCommand(
+        SqliteStatsStore(app.storage),
+        app.times,
+        app.settings.admin_ids,
+        zone=load_zone(app.settings.timezone),
+        clock=utcnow,
+    )
 
     handlers: dict[str, Handler] = {
         "recherche": search,
@@ -116,12 +140,18 @@ def install_features(app: Veille) -> None:
         "suivre": follows.follow,
         "suivis": follows.following,
         "nepassuivre": follows.unfollow,
+        "filtre": options.filter_command,
+        "intervalle": options.interval_command,
+        "stats": stats,
     }
     for name, handler in handlers.items():
         app.commands.register(SPECS[name], handler)
 
     app.digest_hooks.append(index.on_digest)
-    app.queue_hooks.append(follows.queue_alerts)  # in the digest's transaction: no alert lost
+    # Both in the digest's transaction: filtered instant rows never reach the outbox's readers,
+    # and no alert is lost.
+    app.queue_hooks.append(options.drop_filtered)
+    app.queue_hooks.append(follows.queue_alerts)
 
     async def start() -> None:
         """Catch the index up, then rebuild daily jobs and queue a missed digest."""

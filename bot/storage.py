@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -67,6 +67,7 @@ class PollSuccess:
     last_modified: str | None
     title: str | None = None
     body_hash: str | None = None
+    hint_seconds: int | None = None  # the feed's polling hint read from this answer (0: none); None: keep
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +130,7 @@ def _feed(row: aiosqlite.Row) -> FeedRecord:
         next_poll_at=from_db_time(row["next_poll_at"]),
         first_error_at=from_db_time(row["first_error_at"]),
         body_hash=row["body_hash"],
+        hint=timedelta(seconds=row["hint_seconds"]) if row["hint_seconds"] else None,
     )
 
 
@@ -780,7 +782,8 @@ async def _in_savepoint(db: aiosqlite.Connection, hook: QueueHook, digest_id: in
 
 
 _RECORD_POLL_SQL = """UPDATE feeds SET etag = ?, last_modified = ?, title = COALESCE(NULLIF(?, ''), title),
-    body_hash = COALESCE(?, body_hash), consecutive_errors = 0, last_error = NULL, first_error_at = NULL,
+    body_hash = COALESCE(?, body_hash), hint_seconds = COALESCE(?, hint_seconds),
+    consecutive_errors = 0, last_error = NULL, first_error_at = NULL,
     next_poll_at = ?, last_polled_at = ? WHERE id = ?"""
 _RECORD_ERROR_SQL = """UPDATE feeds SET consecutive_errors = consecutive_errors + 1, last_error = ?,
     first_error_at = COALESCE(first_error_at, ?), next_poll_at = ?, last_polled_at = ? WHERE id = ?"""
@@ -792,6 +795,7 @@ def _poll_row(feed_id: int, poll: PollSuccess, polled_at: datetime) -> tuple[Any
         poll.last_modified,
         poll.title or "",
         poll.body_hash,
+        poll.hint_seconds,
         to_db_time(poll.next_poll_at),
         to_db_time(polled_at),
         feed_id,

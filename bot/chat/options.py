@@ -19,6 +19,7 @@ from functools import lru_cache
 import structlog
 
 from bot.arguments import looks_like_number, parse_number
+from bot.commands import CommandSpec
 from bot.delivery.filters import Filter, parse_filter
 from bot.errors import InputError
 from bot.feeds.intervals import DEFAULT_MIN_INTERVAL, format_interval, is_off, parse_interval
@@ -32,6 +33,41 @@ from digests.model import Digest
 log = structlog.get_logger(__name__)
 
 _OFF = {"off", "aucun", "non", "stop", "none"}
+
+OPTION_SPECS = {
+    "filtre": CommandSpec(
+        "filtre",
+        "filter",
+        "Filtrer un abonnement : +mot -mot acteur:CNIL juridique (ou off)",
+        "Filter a subscription: +word -word acteur:CNIL juridique (or off)",
+        admin_only=True,
+        argument_fr="N +mot -mot acteur:… juridique|off",
+        option="flux",
+        option_description_fr="Le flux à filtrer",
+        option_description_en="The feed to filter",
+        option_required=True,
+        autocomplete_feeds=True,
+        second_option="filtre",
+        second_option_description_fr="+mot -mot +\"expression\" acteur:CNIL juridique, ou off ; vide : voir",
+        second_option_description_en="+word -word +\"phrase\" acteur:CNIL juridique, or off; empty: show",
+    ),
+    "intervalle": CommandSpec(
+        "intervalle",
+        "interval",
+        "Relever un abonnement toutes les 30min, 2h, 1j… (ou off)",
+        "Poll a subscription every 30min, 2h, 1d… (or off)",
+        admin_only=True,
+        argument_fr="N 30min|2h|1j|off",
+        option="flux",
+        option_description_fr="Le flux concerné",
+        option_description_en="The feed",
+        option_required=True,
+        autocomplete_feeds=True,
+        second_option="intervalle",
+        second_option_description_fr="30min, 2h, 1h30, 1j, ou off ; vide : voir",
+        second_option_description_en="30min, 2h, 1h30, 1d, or off; empty: show",
+    ),
+}
 
 
 @lru_cache(maxsize=4096)
@@ -169,7 +205,9 @@ class SubscriptionOptionsService:
         if number is not None and 1 <= number <= len(feeds):
             return feeds[number - 1], rest.strip()
         if number is not None or looks_like_number(first):
-            known = f" (de 1 à {len(feeds)})" if feeds else " : cette discussion n'a aucun abonnement"
+            known = {0: " : cette discussion n'a aucun abonnement", 1: " : seul le n° 1 existe"}.get(
+                len(feeds), f" : numéros de 1 à {len(feeds)}"
+            )
             raise InputError("bad number", french=f"Pas d'abonnement n° {first[:12]}{known}. Voir /abonnements.")
         try:
             url = normalize_url(first) if "://" in first else first

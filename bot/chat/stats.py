@@ -22,12 +22,14 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
+from bot.commands import CommandSpec
 from bot.models import ChatRecord, CommandContext, Reply
 from bot.store.protocols import StatsSnapshot, StatsStore
 
 log = structlog.get_logger(__name__)
 
 KEEP = 1000
+STATS_SPEC = CommandSpec("stats", "stats", "Statistiques (opérateurs de Veille)", "Statistics (Veille operators)")
 REFUSAL = "Désolé, /stats est réservé aux opérateurs de Veille (réglage VEILLE_ADMINS)."
 STATES = (("sent", "envoyés"), ("pending", "en attente"), ("sending", "en cours"), ("failed", "en échec"),
           ("dropped", "abandonnés"))  # fmt: skip

@@ -142,8 +142,7 @@ def parse_filter(text: str) -> Filter:
             value = match["value"].strip('"').strip()
             if key not in _ACTOR_KEYS:
                 raise _hint("unknown key", f"« {match['key'][:20]}: » est inconnu (seul acteur: existe).")
-            term = _actor_term(value)
-            (excluded_actors if negative else actors).append(term)
+            (excluded_actors if negative else actors).append(_actor_term(value))
             shown.append(f"{'-' if negative else ''}acteur:{_quoted(value)}")
         elif match["word"] is not None and fold(match["word"]) in _LEGAL_WORDS:
             if legal is not None and legal == negative:

@@ -129,6 +129,11 @@ def feed_hint(
     return min(timedelta(seconds=max(found)), MAX_INTERVAL)
 
 
+def longest(*hints: timedelta | None) -> timedelta | None:
+    """Return the longest of the hints given, or None when there is none."""
+    return max((h for h in hints if h is not None), default=None)
+
+
 def poll_interval(
     default: timedelta, *, hint: timedelta | None = None, asked: Iterable[timedelta | None] = ()
 ) -> timedelta:

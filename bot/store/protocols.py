@@ -162,6 +162,7 @@ class DailyItem:
     created_at: datetime | None
     story_id: int
     feed_title: str | None
+    feed_id: int | None = None  # whose subscription filter applies
 
 
 class DailySchedule(Protocol):

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.chat.stats import REFUSAL, RunTimes, StatsCommand, percentile, render
 from bot.models import CommandContext
 from bot.store.protocols import FailedReason, StatsSnapshot
+from tests.support.core import Item, legal_body, rss, running_core
+from tests.support.http import FeedServer
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 12, 2, 9, 30, tzinfo=UTC)
+ITEM = Item("s1", "Fuite de données chez Assurix : enquête du parquet", legal_body("la société Assurix"))
 
 
 def snapshot(**overrides: object) -> StatsSnapshot:
@@ -82,3 +86,23 @@ async def test_only_listed_operators_get_the_figures_counted_from_local_midnight
     assert answer.ephemeral
     assert store.since == datetime(2026, 12, 2, 0, 0, tzinfo=PARIS)
     assert store.since.astimezone(UTC) == NOW.replace(hour=0, minute=0) - timedelta(hours=1)
+
+
+async def test_stats_through_the_console_after_a_real_cycle(tmp_path: Path, feed_server: FeedServer) -> None:
+    url = feed_server.set("/feed.xml", rss([ITEM]), content_type="application/rss+xml")
+    async with running_core(tmp_path, VEILLE_ADMINS="console:console-user, telegram:1") as (app, console):
+        assert (await console.command(f"/abonner {url}")) is not None
+        await app.settle()  # the first item is digested and sent
+        await app.storage.make_all_feeds_due()
+        await app.poll_once()
+        reply = await console.command("/stats")
+        assert reply is not None
+        text = reply.text
+        assert "Flux : 1 actifs (dont 0 en erreur, relevés plus espacés) · 0 en pause · 0 disparus" in text
+        assert "Discussions : 1 actives (console 1) · 0 inactives" in text
+        assert "Envois du jour : 1 envoyés · 0 en attente" in text
+        assert "File d'attente : 0 message" in text
+        assert "Résumés du jour : 1 · durée p50 " in text and "(sur les 1 derniers)" in text
+        assert "Dernier cycle de relève : " in text and " pour 1 flux, terminé à " in text
+        refused = await console.command("/stats", user_id="quelqu-un")
+        assert refused is not None and refused.text == REFUSAL
