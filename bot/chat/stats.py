@@ -104,21 +104,22 @@ class StatsCommand:
 def render(snap: StatsSnapshot, times: RunTimes, *, now: datetime) -> str:
     """Write the report in French, one subject per line."""
     feeds = snap.feeds
+    active_feeds = feeds.get("active", 0)
     lines = [
         f"Statistiques de Veille — {now:%d/%m/%Y %H:%M}",
-        f"Flux : {feeds.get('active', 0)} actifs (dont {feeds.get('backing_off', 0)} en erreur, relevés "
-        f"plus espacés) · {feeds.get('paused', 0)} en pause · {feeds.get('gone', 0)} disparus",
+        f"Flux : {_n(active_feeds, 'actif', 'actifs')} (dont {feeds.get('backing_off', 0)} en erreur, relevés "
+        f"plus espacés) · {feeds.get('paused', 0)} en pause · {_n(feeds.get('gone', 0), 'disparu', 'disparus')}",
     ]
     active = {p: n for p, n in snap.chats.items() if not p.endswith(":inactive")}
     inactive = sum(n for p, n in snap.chats.items() if p.endswith(":inactive"))
     by_platform = ", ".join(f"{p} {n}" for p, n in active.items())
     lines.append(
-        f"Discussions : {sum(active.values())} actives" + (f" ({by_platform})" if by_platform else "")
-        + f" · {inactive} inactives"
+        f"Discussions : {_n(sum(active.values()), 'active', 'actives')}" + (f" ({by_platform})" if by_platform else "")
+        + f" · {_n(inactive, 'inactive', 'inactives')}"
     )  # fmt: skip
     counts = " · ".join(f"{snap.deliveries.get(state, 0)} {label}" for state, label in STATES)
     lines.append(f"Envois du jour : {counts}")
-    lines.append(f"File d'attente : {snap.outbox} message{'s' if snap.outbox != 1 else ''}")
+    lines.append(f"File d'attente : {_n(snap.outbox, 'message', 'messages')}")
     if snap.failures:
         lines.append("Échecs du jour, par raison :")
         for failure in snap.failures:
@@ -144,6 +145,11 @@ def render(snap: StatsSnapshot, times: RunTimes, *, now: datetime) -> str:
             f"terminé à {cycle.ended.astimezone(now.tzinfo):%H:%M:%S}"
         )
     return "\n".join(lines)
+
+
+def _n(count: int, singular: str, plural: str) -> str:
+    """Write a count with its word, singular for 0 and 1 as French does ("0 message", "2 messages")."""
+    return f"{count} {singular if count < 2 else plural}"
 
 
 def _seconds(value: float) -> str:

@@ -44,8 +44,8 @@ def test_the_report_names_every_figure_in_french() -> None:
     times.cycle_done(NOW, 3.25, 12)
     text = render(snapshot(), times, now=NOW.astimezone(PARIS))
     assert "Statistiques de Veille — 02/12/2026 10:30" in text
-    assert "Flux : 12 actifs (dont 2 en erreur, relevés plus espacés) · 1 en pause · 0 disparus" in text
-    assert "Discussions : 5 actives (discord 2, telegram 3) · 1 inactives" in text
+    assert "Flux : 12 actifs (dont 2 en erreur, relevés plus espacés) · 1 en pause · 0 disparu" in text
+    assert "Discussions : 5 actives (discord 2, telegram 3) · 1 inactive" in text
     assert "Envois du jour : 40 envoyés · 2 en attente · 0 en cours · 1 en échec · 0 abandonnés" in text
     assert "File d'attente : 2 messages" in text
     assert "  • 1 × Forbidden: bot was blocked by the user (dernier à 10:30)" in text
@@ -98,8 +98,8 @@ async def test_stats_through_the_console_after_a_real_cycle(tmp_path: Path, feed
         reply = await console.command("/stats")
         assert reply is not None
         text = reply.text
-        assert "Flux : 1 actifs (dont 0 en erreur, relevés plus espacés) · 0 en pause · 0 disparus" in text
-        assert "Discussions : 1 actives (console 1) · 0 inactives" in text
+        assert "Flux : 1 actif (dont 0 en erreur, relevés plus espacés) · 0 en pause · 0 disparu" in text
+        assert "Discussions : 1 active (console 1) · 0 inactive" in text
         assert "Envois du jour : 1 envoyés · 0 en attente" in text
         assert "File d'attente : 0 message" in text
         assert "Résumés du jour : 1 · durée p50 " in text and "(sur les 1 derniers)" in text
