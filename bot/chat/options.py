@@ -19,15 +19,15 @@ from functools import lru_cache
 import structlog
 
 from bot.arguments import looks_like_number, parse_number
-from bot.commands import CommandSpec
+from bot.chat.commands import CommandSpec
 from bot.delivery.filters import Filter, parse_filter
 from bot.errors import InputError
 from bot.feeds.intervals import DEFAULT_MIN_INTERVAL, format_interval, is_off, parse_interval
+from bot.feeds.urls import normalize_url
 from bot.french import of_name
 from bot.models import ChatRecord, CommandContext, FeedRecord, Reply
-from bot.storage import Storage, utcnow
 from bot.store.protocols import SubscriptionOptions, SubscriptionOptionStore, Transaction
-from bot.urls import normalize_url
+from bot.store.sqlite.storage import Storage, utcnow
 from digests.model import Digest
 
 log = structlog.get_logger(__name__)

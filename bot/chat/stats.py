@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
-from bot.commands import CommandSpec
+from bot.chat.commands import CommandSpec
 from bot.models import ChatRecord, CommandContext, Reply
 from bot.store.protocols import StatsSnapshot, StatsStore
 

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 
 import aiosqlite
 
-from bot.storage import Storage, from_db_time, to_db_time
 from bot.store.protocols import FilteredChat, SubscriptionOptions
+from bot.store.sqlite.storage import Storage, from_db_time, to_db_time
 
 
 class SqliteSubscriptionOptions:

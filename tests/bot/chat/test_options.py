@@ -9,7 +9,7 @@ import pytest
 
 from adapters.console import ConsoleAdapter
 from bot.app import Veille
-from bot.commands import FloodGuard
+from bot.chat.commands import FloodGuard
 from bot.models import ChatRecord, FeedRecord, Reply
 from tests.support.core import Item, legal_body, rss, running_core
 from tests.support.http import FeedServer
@@ -103,7 +103,7 @@ async def test_the_daily_digest_keeps_only_what_each_feeds_filter_accepts(
     daily = app.scheduler.get_job(f"daily:{chat.id}")
     assert daily is not None
     fire = daily.trigger.get_next_fire_time(None, now)
-    monkeypatch.setattr("bot.daily.utcnow", lambda: fire.astimezone(UTC) + timedelta(seconds=2))
+    monkeypatch.setattr("bot.delivery.daily.utcnow", lambda: fire.astimezone(UTC) + timedelta(seconds=2))
     await daily.func(*daily.args)
     [digest_message] = [m for m in console.messages if m.text.startswith("Digest quotidien du")]
     titles = [item.title for item in digest_message.reply.items] if digest_message.reply else []

@@ -6,9 +6,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.models import Entry
-from bot.storage import Storage, from_db_time, to_db_time, utcnow
 from bot.store.sqlite.options import SqliteSubscriptionOptions
 from bot.store.sqlite.stats import SqliteStatsStore
+from bot.store.sqlite.storage import Storage, from_db_time, to_db_time, utcnow
 from tests.support.newsroom import make_digest
 
 
