@@ -265,3 +265,35 @@ async def test_filters_and_intervals_survive_a_restart(tmp_path: Path) -> None:
     async with running_core(tmp_path) as (app, console):
         listed = await ask(console, "/abonnements")
         assert listed.items[0].detail == "filtre : +cnil · relevé toutes les 45 min"
+
+
+async def test_a_story_turned_away_by_one_feeds_filter_still_comes_from_another_feed(
+    core: Core, chat: ChatRecord
+) -> None:
+    app, console = core
+    strict, plain = await add_feed(app, "strict"), await add_feed(app, "plain")
+    await subscribe(app, chat, strict, plain)
+    await ask(console, "/filtre 1 juridique")
+    story = "Le parquet de Paris ouvre une enquête sur la fuite de données de Mutualis"
+    first = make_digest(story, actors=[("parquet de Paris",), ("Mutualis",)])
+    second = make_digest(story, actors=[("parquet de Paris",), ("Mutualis",)])
+    await publish(app, strict, first)
+    await publish(app, plain, second)
+    rows = await app.storage.fetchall("SELECT COUNT(DISTINCT story_id) FROM stories")
+    assert rows[0][0] == 1  # one story told by both feeds
+    await app.dispatcher.run_once()
+    # the first copy was filtered out, so it does not count as "already sent" for the second
+    assert [d.url for d in console.digests_for("console")] == [second.url]
+
+
+async def test_a_follow_does_not_bring_back_what_a_subscribed_feeds_filter_turned_away(
+    core: Core, chat: ChatRecord
+) -> None:
+    app, console = core
+    journal = await add_feed(app, "journal")
+    await subscribe(app, chat, journal)
+    await ask(console, "/filtre 1 +sport")
+    await ask(console, "/suivre CNIL")
+    await publish(app, journal, make_digest("La CNIL sanctionne Datalix", actors=[CNIL]))
+    await app.dispatcher.run_once()
+    assert console.digests_for("console") == []
