@@ -20,7 +20,7 @@ import structlog
 
 from bot.arguments import looks_like_number, parse_number
 from bot.chat.commands import CommandSpec
-from bot.delivery.filters import Filter, parse_filter
+from bot.delivery.filters import DigestText, Filter, parse_filter
 from bot.errors import InputError
 from bot.feeds.intervals import DEFAULT_MIN_INTERVAL, format_interval, is_off, parse_interval
 from bot.feeds.urls import normalize_url
@@ -48,8 +48,8 @@ OPTION_SPECS = {
         option_required=True,
         autocomplete_feeds=True,
         second_option="filtre",
-        second_option_description_fr="+mot -mot +\"expression\" acteur:CNIL juridique, ou off ; vide : voir",
-        second_option_description_en="+word -word +\"phrase\" acteur:CNIL juridique, or off; empty: show",
+        second_option_description_fr='+mot -mot +"expression" acteur:CNIL juridique, ou off ; vide : voir',
+        second_option_description_en='+word -word +"phrase" acteur:CNIL juridique, or off; empty: show',
     ),
     "intervalle": CommandSpec(
         "intervalle",
@@ -108,7 +108,10 @@ class SubscriptionOptionsService:
         Returns 0: it queues nothing (the count is of deliveries queued).
         """
         chats = await self.store.filtered_chats(tx, digest_id)
-        rejected = [c.chat_id for c in chats if not _accepts(c.filter, digest)]
+        if not chats:
+            return 0
+        text = DigestText.of(digest)  # once, however many chats filter this feed
+        rejected = [c.chat_id for c in chats if not _accepts(c.filter, text)]
         if rejected:
             dropped = await self.store.drop_instant(tx, digest_id, rejected)
             log.info("filter.dropped", digest_id=digest_id, chats=dropped)
@@ -225,6 +228,6 @@ class SubscriptionOptionsService:
         return (await self.store.of_chat(chat.id)).get(feed.id) or SubscriptionOptions(feed.id)
 
 
-def _accepts(text: str, digest: Digest) -> bool:
-    parsed = stored_filter(text)
-    return parsed is None or parsed.accepts(digest)
+def _accepts(stored: str, text: DigestText) -> bool:
+    parsed = stored_filter(stored)
+    return parsed is None or parsed.accepts(text)

@@ -76,6 +76,25 @@ class ActorTerm:
 
 
 @dataclass(frozen=True, slots=True)
+class DigestText:
+    """A digest's words as filters read them, prepared once per digest."""
+
+    fields: tuple[tuple[str, ...], ...]  # content stems of title, summary, each legal item, each actor name
+    words: tuple[frozenset[str], ...]  # the same, as sets (a word's stems must meet in one field)
+    actor_names: tuple[str, ...]  # folded, padded with spaces for whole-word tests
+    legal: bool
+
+    @classmethod
+    def of(cls, digest: Digest) -> DigestText:
+        """Prepare a digest's title, summary, legal stakes and actor names."""
+        texts = [digest.title, digest.summary, *(i.text for i in digest.legal)]
+        texts += [n for a in digest.actors for n in (a.name, *a.aliases)]
+        fields = tuple(tuple(content_stems(t)) for t in texts)
+        names = tuple(f" {' '.join(folded_words(n))} " for a in digest.actors for n in (a.name, *a.aliases))
+        return cls(fields, tuple(frozenset(f) for f in fields), names, bool(digest.legal))
+
+
+@dataclass(frozen=True, slots=True)
 class Filter:
     """A parsed filter; `text` is the normalised form stored and shown back."""
 
@@ -86,19 +105,21 @@ class Filter:
     excluded_actors: tuple[ActorTerm, ...] = ()
     legal: bool | None = None  # True: at least one legal stake; False: none; None: either
 
-    def accepts(self, digest: Digest) -> bool:
-        """Say whether the digest passes every condition of the filter."""
-        if self.legal is not None and bool(digest.legal) != self.legal:
+    def accepts(self, digest: Digest | DigestText) -> bool:
+        """Say whether the digest passes every condition of the filter.
+
+        Pass a `DigestText` when several filters judge one digest: it is prepared once.
+        """
+        text = digest if isinstance(digest, DigestText) else DigestText.of(digest)
+        if self.legal is not None and text.legal != self.legal:
             return False
-        fields = _fields(digest)
-        if not all(_term_in(term, fields) for term in self.required):
+        if not all(_term_in(term, text) for term in self.required):
             return False
-        if any(_term_in(term, fields) for term in self.excluded):
+        if any(_term_in(term, text) for term in self.excluded):
             return False
-        names = _actor_names(digest)
-        if not all(_actor_in(term, names) for term in self.actors):
+        if not all(_actor_in(term, text.actor_names) for term in self.actors):
             return False
-        return not any(_actor_in(term, names) for term in self.excluded_actors)
+        return not any(_actor_in(term, text.actor_names) for term in self.excluded_actors)
 
     def describe(self) -> str:
         """Say in French what the filter keeps, one condition per clause."""
@@ -213,27 +234,15 @@ def _gazetteer_names() -> dict[str, tuple[str, ...]]:
     return found
 
 
-def _fields(digest: Digest) -> tuple[list[str], ...]:
-    """Return the content stems of each searchable field: title, summary, each legal item, each actor."""
-    texts = [digest.title, digest.summary, *(i.text for i in digest.legal)]
-    texts += [n for a in digest.actors for n in (a.name, *a.aliases)]
-    return tuple(content_stems(t) for t in texts)
+def _term_in(term: Term, text: DigestText) -> bool:
+    if not term.phrase:
+        return any(all(s in words for s in stems) for stems in term.alternatives for words in text.words)
+    return any(_has_phrase(field, stems) for stems in term.alternatives for field in text.fields)
 
 
-def _term_in(term: Term, fields: tuple[list[str], ...]) -> bool:
-    return any(_field_has(field, stems, phrase=term.phrase) for stems in term.alternatives for field in fields)
-
-
-def _field_has(field: list[str], stems: tuple[str, ...], *, phrase: bool) -> bool:
-    if not phrase:
-        return all(s in field for s in stems)
+def _has_phrase(field: tuple[str, ...], stems: tuple[str, ...]) -> bool:
     size = len(stems)
-    return any(tuple(field[i : i + size]) == stems for i in range(len(field) - size + 1))
-
-
-def _actor_names(digest: Digest) -> tuple[str, ...]:
-    """Return the digest's actor names and aliases, folded and padded for whole-word tests."""
-    return tuple(f" {' '.join(folded_words(n))} " for a in digest.actors for n in (a.name, *a.aliases))
+    return any(field[i : i + size] == stems for i in range(len(field) - size + 1))
 
 
 def _actor_in(term: ActorTerm, names: tuple[str, ...]) -> bool:
