@@ -17,11 +17,8 @@ from bot.chat.follows import Follows
 from bot.chat.options import OPTION_SPECS, SubscriptionOptionsService
 from bot.chat.stats import STATS_SPEC, StatsCommand
 from bot.delivery.daily import DailyDigests
+from bot.models import utcnow
 from bot.search.search import SearchCommand, SearchIndex
-from bot.store.sqlite import SqliteDailySchedule, SqliteFollowStore, SqliteSearchStore
-from bot.store.sqlite.options import SqliteSubscriptionOptions
-from bot.store.sqlite.stats import SqliteStatsStore
-from bot.store.sqlite.storage import utcnow
 
 if TYPE_CHECKING:
     from bot.app import Veille
@@ -105,19 +102,19 @@ SPECS = {
 
 def install_features(app: Veille) -> None:
     """Register the feature commands, the digest hooks and the start-time work on `app`."""
-    index = SearchIndex(SqliteSearchStore(app.storage))
-    follows = Follows(SqliteFollowStore(app.storage))
+    index = SearchIndex(app.storage.search)
+    follows = Follows(app.storage.follows)
     daily = DailyDigests(
         app.storage,
-        SqliteDailySchedule(app.storage),
+        app.storage.daily,
         app.scheduler,
         app.deliver,
         max_items=app.settings.daily_max_items,
     )
     search = SearchCommand(app.storage, index)
     options = SubscriptionOptionsService(
-        app.storage,
-        SqliteSubscriptionOptions(app.storage),
+        app.storage.chats,
+        app.storage.options,
         default_interval=app.settings.poll_interval,
         min_interval=app.settings.min_interval,
     )
@@ -125,7 +122,7 @@ def install_features(app: Veille) -> None:
     app.commands.feed_notes = options.notes
     app.pipeline.asked_intervals = options.store.asked_intervals
     stats = StatsCommand(
-        SqliteStatsStore(app.storage),
+        app.storage.stats,
         app.times,
         app.settings.admin_ids,
         zone=load_zone(app.settings.timezone),

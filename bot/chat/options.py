@@ -25,9 +25,8 @@ from bot.errors import InputError
 from bot.feeds.intervals import DEFAULT_MIN_INTERVAL, format_interval, is_off, parse_interval
 from bot.feeds.urls import normalize_url
 from bot.french import of_name
-from bot.models import ChatRecord, CommandContext, FeedRecord, Reply
-from bot.store.protocols import SubscriptionOptions, SubscriptionOptionStore, Transaction
-from bot.store.sqlite.storage import Storage, utcnow
+from bot.models import ChatRecord, CommandContext, FeedRecord, Reply, utcnow
+from bot.store.protocols import ChatRepository, SubscriptionOptions, SubscriptionOptionStore, Transaction
 from digests.model import Digest
 
 log = structlog.get_logger(__name__)
@@ -89,13 +88,13 @@ class SubscriptionOptionsService:
 
     def __init__(
         self,
-        storage: Storage,
+        chats: ChatRepository,
         store: SubscriptionOptionStore,
         *,
         default_interval: timedelta,
         min_interval: timedelta = DEFAULT_MIN_INTERVAL,
     ) -> None:
-        self.storage = storage  # the chat's subscriptions, numbered as /abonnements shows them
+        self.chats = chats  # the chat's subscriptions, numbered as /abonnements shows them
         self.store = store
         self.default_interval = default_interval
         self.min_interval = min_interval
@@ -203,7 +202,7 @@ class SubscriptionOptionsService:
             raise InputError(
                 "missing feed", french=f"Précisez le numéro de l'abonnement : {usage} (voir /abonnements)."
             )
-        feeds = await self.storage.subscriptions(chat.id)
+        feeds = await self.chats.subscriptions(chat.id)
         number = parse_number(first)
         if number is not None and 1 <= number <= len(feeds):
             return feeds[number - 1], rest.strip()

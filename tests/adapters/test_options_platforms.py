@@ -48,7 +48,7 @@ async def test_a_telegram_filter_keeps_only_matching_articles(telegram: tuple[Ve
     app, api = telegram
     api.command("/abonnements", chat_id=ALICE)  # creates the chat
     await api.wait_sent(1, chat_id=ALICE)
-    chat = await app.storage.get_chat("telegram", str(ALICE))
+    chat = await app.storage.chats.get("telegram", str(ALICE))
     assert chat is not None
     await subscribe(app, chat, await add_feed(app, "journal"))
     assert (await say(api, "/filtre 1 +rançongiciel -sport")).startswith(
@@ -57,7 +57,7 @@ async def test_a_telegram_filter_keeps_only_matching_articles(telegram: tuple[Ve
     assert await say(api, "/filtre 9 +cnil") == "Pas d'abonnement n° 9 : seul le n° 1 existe. Voir /abonnements."
     malformed = await say(api, '/filter 1 +"mise en examen')
     assert malformed.startswith("Filtre non compris : il manque un guillemet fermant.")
-    feed = (await app.storage.subscriptions(chat.id))[0]
+    feed = (await app.storage.chats.subscriptions(chat.id))[0]
     await publish(app, feed, make_digest("Un rançongiciel frappe Hospitalix"))
     await publish(app, feed, make_digest("Fuite de données chez Datalix"))
     await app.dispatcher.run_once()
@@ -71,7 +71,7 @@ async def test_a_telegram_interval_and_its_errors(telegram: tuple[Veille, FakeBo
     app, api = telegram
     api.command("/abonnements", chat_id=ALICE)
     await api.wait_sent(1, chat_id=ALICE)
-    chat = await app.storage.get_chat("telegram", str(ALICE))
+    chat = await app.storage.chats.get("telegram", str(ALICE))
     assert chat is not None
     await subscribe(app, chat, await add_feed(app, "journal"))
     assert (await say(api, "/intervalle 1 30min")).startswith("journal sera relevé toutes les 30 min.")
@@ -79,7 +79,7 @@ async def test_a_telegram_interval_and_its_errors(telegram: tuple[Veille, FakeBo
         await say(api, "/interval 1 1min") == "Intervalle hors limites : entre 5 min et 24 h (vous avez demandé 1 min)."
     )
     assert (await say(api, "/intervalle 2 2h")).startswith("Pas d'abonnement n° 2")
-    row = await app.storage.fetchone("SELECT interval_seconds FROM subscriptions")
+    row = await app.storage.connection.fetchone("SELECT interval_seconds FROM subscriptions")
     assert row is not None and row[0] == 1800
 
 
@@ -136,7 +136,7 @@ async def test_discord_filter_and_interval_are_slash_commands_with_two_options(
 async def test_discord_filter_with_autocomplete_applies_to_deliveries(discord: tuple[Veille, FakeDiscord]) -> None:
     app, fake = discord
     await fake.wait_for_callback(await fake.slash("abonnements"))  # creates the channel's chat
-    chat = await app.storage.get_chat("discord", str(CHANNEL_ID))
+    chat = await app.storage.chats.get("discord", str(CHANNEL_ID))
     assert chat is not None
     feed = await add_feed(app, "Droit et Cyber")
     await subscribe(app, chat, feed)

@@ -8,18 +8,18 @@ from datetime import datetime, timedelta
 import aiosqlite
 
 from bot.store.protocols import FilteredChat, SubscriptionOptions
-from bot.store.sqlite.storage import Storage, from_db_time, to_db_time
+from bot.store.sqlite.connection import Connection, from_db_time, to_db_time
 
 
 class SqliteSubscriptionOptions:
     """`bot.store.protocols.SubscriptionOptionStore` on SQLite."""
 
-    def __init__(self, storage: Storage) -> None:
-        self.storage = storage
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
 
     async def of_chat(self, chat_id: int) -> dict[int, SubscriptionOptions]:
         """See `SubscriptionOptionStore.of_chat`."""
-        rows = await self.storage.fetchall(
+        rows = await self.conn.fetchall(
             """SELECT feed_id, filter, interval_seconds FROM subscriptions
                WHERE chat_id = ? AND (filter IS NOT NULL OR interval_seconds IS NOT NULL)""",
             (chat_id,),
@@ -30,14 +30,14 @@ class SqliteSubscriptionOptions:
 
     async def set_filter(self, chat_id: int, feed_id: int, text: str | None) -> None:
         """See `SubscriptionOptionStore.set_filter`."""
-        await self.storage.execute(
+        await self.conn.execute(
             "UPDATE subscriptions SET filter = ? WHERE chat_id = ? AND feed_id = ?", (text, chat_id, feed_id)
         )
 
     async def set_interval(self, chat_id: int, feed_id: int, interval: timedelta | None, *, now: datetime) -> None:
         """See `SubscriptionOptionStore.set_interval`: a feed last polled longer ago than it is due now."""
         seconds = int(interval.total_seconds()) if interval else None
-        async with self.storage.transaction() as db:
+        async with self.conn.transaction() as db:
             await db.execute(
                 "UPDATE subscriptions SET interval_seconds = ? WHERE chat_id = ? AND feed_id = ?",
                 (seconds, chat_id, feed_id),
@@ -54,7 +54,7 @@ class SqliteSubscriptionOptions:
 
     async def asked_intervals(self) -> dict[int, tuple[timedelta | None, ...]]:
         """See `SubscriptionOptionStore.asked_intervals`: only feeds with an interval set, few."""
-        rows = await self.storage.fetchall(
+        rows = await self.conn.fetchall(
             """SELECT s.feed_id, s.interval_seconds FROM subscriptions s
                JOIN chats c ON c.id = s.chat_id AND c.active = 1
                WHERE s.feed_id IN (SELECT feed_id FROM subscriptions WHERE interval_seconds IS NOT NULL)

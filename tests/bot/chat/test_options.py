@@ -26,7 +26,9 @@ async def ask(console: ConsoleAdapter, line: str, **kwargs: str) -> Reply:
 
 
 async def stored_filters(app: Veille) -> list[tuple[int, int, str | None]]:
-    rows = await app.storage.fetchall("SELECT chat_id, feed_id, filter FROM subscriptions ORDER BY chat_id, feed_id")
+    rows = await app.storage.connection.fetchall(
+        "SELECT chat_id, feed_id, filter FROM subscriptions ORDER BY chat_id, feed_id"
+    )
     return [tuple(r) for r in rows]  # type: ignore[misc]
 
 
@@ -74,7 +76,7 @@ async def test_bad_filter_input_gets_a_french_answer_and_keeps_the_filter_in_pla
 async def test_instant_deliveries_skip_what_the_subscription_filter_rejects(core: Core, chat: ChatRecord) -> None:
     app, console = core
     journal = await add_feed(app, "journal")
-    other = await app.storage.upsert_chat("console", "autre", "Autre")
+    other = await app.storage.chats.upsert("console", "autre", "Autre")
     await subscribe(app, chat, journal)
     await subscribe(app, other, journal)
     await ask(console, "/filtre 1 acteur:CNIL -sport")
@@ -84,7 +86,9 @@ async def test_instant_deliveries_skip_what_the_subscription_filter_rejects(core
     await app.dispatcher.run_once()
     assert [d.title for d in console.digests_for("console")] == ["La CNIL sanctionne Datalix"]
     assert len(console.digests_for("autre")) == 3  # the other chat set no filter
-    rows = await app.storage.fetchall("SELECT chat_id, COUNT(*) FROM deliveries GROUP BY chat_id ORDER BY chat_id")
+    rows = await app.storage.connection.fetchall(
+        "SELECT chat_id, COUNT(*) FROM deliveries GROUP BY chat_id ORDER BY chat_id"
+    )
     assert [tuple(r) for r in rows] == [(chat.id, 1), (other.id, 3)]  # rejected rows left no trace
 
 
@@ -121,7 +125,7 @@ async def test_an_interval_is_set_shown_listed_and_cleared(core: Core, chat: Cha
     await ask(console, "/filtre 1 +cnil")
     assert (await ask(console, "/abonnements")).items[0].detail == "filtre : +cnil · relevé toutes les 1 h 30"
     assert (await ask(console, "/intervalle 1 off")).text.startswith("journal revient à l'intervalle par défaut")
-    row = await app.storage.fetchone("SELECT interval_seconds FROM subscriptions")
+    row = await app.storage.connection.fetchone("SELECT interval_seconds FROM subscriptions")
     assert row is not None and row[0] is None
 
 
@@ -142,13 +146,13 @@ async def test_bad_interval_input_gets_a_french_answer_and_changes_nothing(
     await subscribe(app, chat, await add_feed(app, "journal"))
     await ask(console, "/intervalle 1 2h")
     assert says in (await ask(console, line)).text
-    row = await app.storage.fetchone("SELECT interval_seconds FROM subscriptions")
+    row = await app.storage.connection.fetchone("SELECT interval_seconds FROM subscriptions")
     assert row is not None and row[0] == 7200
 
 
 async def test_the_minimum_interval_is_a_setting(tmp_path: Path) -> None:
     async with running_core(tmp_path, VEILLE_MIN_INTERVAL="60") as (app, console):
-        chat = await app.storage.upsert_chat("console", "console")
+        chat = await app.storage.chats.upsert("console", "console")
         await subscribe(app, chat, await add_feed(app, "journal"))
         assert (await ask(console, "/intervalle 1 2min")).text.startswith("journal sera relevé toutes les 2 min")
         assert "entre 1 min et 24 h" in (await ask(console, "/intervalle 1 30s")).text
@@ -168,11 +172,11 @@ def feed_with(ttl: str = "") -> bytes:
 
 async def next_poll_in(app: Veille, feed: FeedRecord) -> timedelta:
     """Poll the feed once (no digest made) and return how long until its next poll."""
-    fresh = await app.storage.get_feed(feed.id)
+    fresh = await app.storage.feeds.get(feed.id)
     assert fresh is not None
     before = datetime.now(UTC)
     await app.pipeline.poll_many([fresh])
-    polled = await app.storage.get_feed(feed.id)
+    polled = await app.storage.feeds.get(feed.id)
     assert polled is not None and polled.next_poll_at is not None
     return polled.next_poll_at - before
 
@@ -184,7 +188,7 @@ def about(value: timedelta, expected: timedelta) -> bool:
 
 async def feed_at(app: Veille, feed_server: FeedServer, body: bytes, **headers: str) -> FeedRecord:
     url = feed_server.set("/feed.xml", body, content_type="application/rss+xml", headers=headers)
-    feed, _ = await app.storage.add_feed(url, "journal")
+    feed, _ = await app.storage.feeds.add(url, "journal")
     return feed
 
 
@@ -220,7 +224,7 @@ async def test_the_feeds_own_hint_is_honoured_when_longer_than_the_global_interv
     feed = await feed_at(app, feed_server, feed_with(ttl), **headers)
     await subscribe(app, chat, feed)
     assert about(await next_poll_in(app, feed), expected)
-    stored = await app.storage.get_feed(feed.id)
+    stored = await app.storage.feeds.get(feed.id)
     assert stored is not None and stored.hint is not None  # kept for the 304s to come
     assert about(await next_poll_in(app, feed), expected)  # the second poll answers 304 (no ETag: 200 same body)
 
@@ -230,7 +234,7 @@ async def test_a_shared_feed_is_polled_at_the_shortest_interval_wanted(
 ) -> None:
     app, console = core
     feed = await feed_at(app, feed_server, feed_with("<ttl>60</ttl>"))
-    other = await app.storage.upsert_chat("console", "autre", "Autre")
+    other = await app.storage.chats.upsert("console", "autre", "Autre")
     await subscribe(app, chat, feed)
     await subscribe(app, other, feed)
     await ask(console, "/intervalle 1 3h")
@@ -249,16 +253,16 @@ async def test_setting_a_shorter_interval_brings_the_next_poll_forward(
     await subscribe(app, chat, feed)
     assert about(await next_poll_in(app, feed), timedelta(hours=10))
     await ask(console, "/intervalle 1 5min")
-    polled = await app.storage.get_feed(feed.id)
+    polled = await app.storage.feeds.get(feed.id)
     assert polled is not None and polled.next_poll_at is not None
     assert polled.next_poll_at - datetime.now(UTC) <= timedelta(minutes=5)
-    assert [f.id for f in await app.storage.due_feeds(datetime.now(UTC) + timedelta(minutes=5, seconds=1))] == [feed.id]
+    assert [f.id for f in await app.storage.feeds.due(datetime.now(UTC) + timedelta(minutes=5, seconds=1))] == [feed.id]
 
 
 async def test_filters_and_intervals_survive_a_restart(tmp_path: Path) -> None:
     async with running_core(tmp_path) as (app, console):
         app.commands.flood = FloodGuard(limit=1000)
-        chat = await app.storage.upsert_chat("console", "console")
+        chat = await app.storage.chats.upsert("console", "console")
         await subscribe(app, chat, await add_feed(app, "journal"))
         await ask(console, "/filtre 1 +cnil")
         await ask(console, "/intervalle 1 45min")
@@ -279,7 +283,7 @@ async def test_a_story_turned_away_by_one_feeds_filter_still_comes_from_another_
     second = make_digest(story, actors=[("parquet de Paris",), ("Mutualis",)])
     await publish(app, strict, first)
     await publish(app, plain, second)
-    rows = await app.storage.fetchall("SELECT COUNT(DISTINCT story_id) FROM stories")
+    rows = await app.storage.connection.fetchall("SELECT COUNT(DISTINCT story_id) FROM stories")
     assert rows[0][0] == 1  # one story told by both feeds
     await app.dispatcher.run_once()
     # the first copy was filtered out, so it does not count as "already sent" for the second

@@ -93,7 +93,7 @@ async def test_stats_through_the_console_after_a_real_cycle(tmp_path: Path, feed
     async with running_core(tmp_path, VEILLE_ADMINS="console:console-user, telegram:1") as (app, console):
         assert (await console.command(f"/abonner {url}")) is not None
         await app.settle()  # the first item is digested and sent
-        await app.storage.make_all_feeds_due()
+        await app.storage.feeds.make_all_due()
         await app.poll_once()
         reply = await console.command("/stats")
         assert reply is not None
