@@ -1,29 +1,17 @@
-"""Wire search, daily digests and follows into a `Veille` core: commands, hooks, jobs.
+"""The feature commands (search, daily digests, follows, subscription options, stats): specs and handlers.
 
-Called once by `Veille.__init__` (nothing async there); the start-time work — indexing digests
-stored while the index was behind, rebuilding the daily jobs, sending a missed daily digest —
-runs from `Veille.__aenter__` through `app.start_hooks`.
+`bot.compose.build` registers them on `Commands` and wires the features' hooks and start-time
+work (index catch-up, daily jobs); this module only says which command each handler answers.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-import structlog
-
-from bot.arguments import load_zone
 from bot.chat.commands import CommandSpec, Handler
 from bot.chat.follows import Follows
 from bot.chat.options import OPTION_SPECS, SubscriptionOptionsService
 from bot.chat.stats import STATS_SPEC, StatsCommand
 from bot.delivery.daily import DailyDigests
-from bot.models import utcnow
-from bot.search.search import SearchCommand, SearchIndex
-
-if TYPE_CHECKING:
-    from bot.app import Veille
-
-log = structlog.get_logger(__name__)
+from bot.search.search import SearchCommand
 
 SPECS = {
     "recherche": CommandSpec(
@@ -100,36 +88,15 @@ SPECS = {
 }
 
 
-def install_features(app: Veille) -> None:
-    """Register the feature commands, the digest hooks and the start-time work on `app`."""
-    index = SearchIndex(app.storage.search)
-    follows = Follows(app.storage.follows)
-    daily = DailyDigests(
-        app.storage,
-        app.storage.daily,
-        app.scheduler,
-        app.deliver,
-        max_items=app.settings.daily_max_items,
-    )
-    search = SearchCommand(app.storage, index)
-    options = SubscriptionOptionsService(
-        app.storage.chats,
-        app.storage.options,
-        default_interval=app.settings.poll_interval,
-        min_interval=app.settings.min_interval,
-    )
-    daily.filters = options.filters_of
-    app.commands.feed_notes = options.notes
-    app.pipeline.asked_intervals = options.store.asked_intervals
-    stats = StatsCommand(
-        app.storage.stats,
-        app.times,
-        app.settings.admin_ids,
-        zone=load_zone(app.settings.timezone),
-        clock=utcnow,
-    )
-
-    handlers: dict[str, Handler] = {
+def feature_handlers(
+    search: SearchCommand,
+    daily: DailyDigests,
+    follows: Follows,
+    options: SubscriptionOptionsService,
+    stats: StatsCommand,
+) -> dict[str, Handler]:
+    """Map each feature command of `SPECS` to the handler that answers it."""
+    return {
         "recherche": search,
         "quotidien": daily.daily_command,
         "fuseau": daily.timezone_command,
@@ -141,18 +108,3 @@ def install_features(app: Veille) -> None:
         "intervalle": options.interval_command,
         "stats": stats,
     }
-    for name, handler in handlers.items():
-        app.commands.register(SPECS[name], handler)
-
-    app.digest_hooks.append(index.on_digest)
-    # Both in the digest's transaction: filtered instant rows never reach the outbox's readers,
-    # and no alert is lost.
-    app.queue_hooks.append(options.drop_filtered)
-    app.queue_hooks.append(follows.queue_alerts)
-
-    async def start() -> None:
-        """Catch the index up, then rebuild daily jobs and queue a missed digest."""
-        await index.catch_up()
-        await daily.start()
-
-    app.start_hooks.append(start)

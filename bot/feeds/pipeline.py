@@ -35,8 +35,8 @@ from bot.feeds.intervals import feed_hint, longest, poll_interval
 from bot.feeds.parse import clean_text, parse_feed
 from bot.feeds.pollbatch import PollBatch
 from bot.models import FeedRecord, ParsedFeed, utcnow
+from bot.ports import Summarizer
 from bot.store.protocols import PendingEntry, PollFailure, PollRecord, PollSuccess, QueueHook, Store
-from digests.engine import get_engine
 from digests.extract import article_from_feed_item, article_from_html, is_full_article
 from digests.model import Article, Digest
 
@@ -87,6 +87,7 @@ class Pipeline:
         storage: Store,
         fetcher: Fetcher,
         *,
+        engine: Summarizer,
         poll_interval: timedelta,
         max_new_entries: int = 50,
         queued: Queued | None = None,
@@ -96,10 +97,10 @@ class Pipeline:
     ) -> None:
         self.storage = storage
         self.fetcher = fetcher
+        self.engine = engine
         self.poll_interval = poll_interval
         self.max_new_entries = max_new_entries
         self.queued = queued
-        # Read at each digest: features add their hooks after the pipeline is built.
         self.queue_with_digest = queue_with_digest
         self.on_digest = on_digest
         self.digest_timed = digest_timed  # told how long the engine took on each article
@@ -250,7 +251,7 @@ class Pipeline:
             article = await self.article_for(pending)
             loop = asyncio.get_running_loop()
             started = time.perf_counter()
-            digest = await loop.run_in_executor(self._nlp_thread, get_engine().summarize, article)
+            digest = await loop.run_in_executor(self._nlp_thread, self.engine.summarize, article)
             if self.digest_timed is not None:
                 self.digest_timed(time.perf_counter() - started)
         except Exception as exc:  # noqa: BLE001  # one bad article must not stop the others

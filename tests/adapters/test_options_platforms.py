@@ -13,6 +13,7 @@ from adapters.discord import DiscordAdapter
 from adapters.telegram import TelegramAdapter
 from adapters.telegram_pacing import Limits
 from bot.app import Veille
+from bot.compose import build
 from tests.support.core import make_settings
 from tests.support.discord_fake import ADMIN_ID, CHANNEL_ID, MEMBER_ID, FakeDiscord
 from tests.support.discord_fake import TOKEN as DISCORD_TOKEN
@@ -40,7 +41,7 @@ async def telegram(tmp_path: Path) -> AsyncIterator[tuple[Veille, FakeBotAPI]]:
             tmp_path, TELEGRAM_BOT_TOKEN=TELEGRAM_TOKEN, TELEGRAM_API_URL=api.api_url, VEILLE_ADMINS=f"telegram:{ALICE}"
         )
         adapter = TelegramAdapter.from_settings(settings, poll_timeout=1, limits=FAST)
-        async with Veille(settings, [adapter]) as app:
+        async with build(settings, [adapter]) as app:
             yield app, api
 
 
@@ -108,7 +109,7 @@ async def discord(tmp_path: Path) -> AsyncIterator[tuple[Veille, FakeDiscord]]:
             guild_ready_timeout=0.05,
             ready_timeout=10.0,
         )
-        async with Veille(make_settings(tmp_path, VEILLE_ADMINS=f"discord:{ADMIN_ID}"), [adapter]) as app:
+        async with build(make_settings(tmp_path, VEILLE_ADMINS=f"discord:{ADMIN_ID}"), [adapter]) as app:
             yield app, fake
 
 
