@@ -166,7 +166,6 @@ class Cycle:
             log.error("poll.cycle_failed", error=repr(exc)[:300])
 
 
-
 class Veille:
     """The core, built by `bot.compose.build`: ready to poll, digest, answer commands and deliver."""
 
