@@ -38,6 +38,7 @@ from bot.feeds.pipeline import Pipeline
 from bot.models import utcnow
 from bot.ports import Platform, Summarizer
 from bot.search.search import SearchCommand, SearchIndex
+from bot.store.postgres import PostgresStore
 from bot.store.protocols import Store
 from bot.store.sqlite import SqliteStore
 from digests.model import Article, Digest
@@ -52,7 +53,13 @@ DigestHook = Callable[[int, Digest], Awaitable[None]]
 
 
 def open_store(settings: Settings) -> Store:
-    """Return the store backend for `settings.db` (a SQLite file), not yet opened."""
+    """Return the store backend VEILLE_DB names, not yet opened.
+
+    A postgresql:// URL (kept as text by `bot.config`) gives PostgreSQL; a path keeps SQLite,
+    the default.
+    """
+    if isinstance(settings.db, str):
+        return PostgresStore(settings.db)
     return SqliteStore(settings.db)
 
 

@@ -29,9 +29,10 @@ from datetime import datetime, timedelta
 
 import structlog
 
-from bot.errors import FetchError, HTTPStatusError, VeilleError
+from bot.errors import FeedParseError, FetchError, HTTPStatusError, VeilleError
 from bot.feeds.fetch import Fetcher, looks_like_text
 from bot.feeds.intervals import feed_hint, longest, poll_interval
+from bot.feeds.itemdelta import ItemMemory, scan_items
 from bot.feeds.parse import clean_text, parse_feed
 from bot.feeds.pollbatch import PollBatch
 from bot.models import FeedRecord, ParsedFeed, utcnow
@@ -109,6 +110,8 @@ class Pipeline:
         self._asked: Mapping[int, tuple[timedelta | None, ...]] = {}
         # spaCy runs in one worker thread: the event loop keeps serving chats meanwhile.
         self._nlp_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="veille-nlp")
+        # which items of each feed are stored, so a changed feed parses its new items only
+        self.items = ItemMemory()
         self._digest_lock = asyncio.Lock()
 
     def close(self) -> None:
@@ -169,7 +172,14 @@ class Pipeline:
             await batch.add(PollRecord(feed.id, success, now))
             log.debug("feed.body_unchanged", feed_id=feed.id)
             return PollOutcome(feed.id, "unchanged")
-        parsed = parse_feed(result.body, url=result.url, content_type=result.content_type)
+        scan = scan_items(result.body, url=result.url, content_type=result.content_type)
+        unseen = self.items.unseen_only(feed.id, result.body, scan)
+        try:
+            parsed = parse_feed(unseen, url=result.url, content_type=result.content_type)
+        except FeedParseError:
+            if unseen is result.body:
+                raise
+            parsed = parse_feed(result.body, url=result.url, content_type=result.content_type)
         hint = longest(parsed.hint, header_hint)
         poll = PollSuccess(
             next_poll_at=next_poll_time(self.interval_for(feed, hint), now=now),
@@ -180,7 +190,8 @@ class Pipeline:
             hint_seconds=int(hint.total_seconds()) if hint else 0,
         )
         new_ids = await self.store_entries(feed, parsed, first_poll=False, poll=poll)
-        log.info("feed.polled", feed_id=feed.id, new=len(new_ids))
+        self.items.remember(feed.id, scan)  # only now: a failed store must not mark items seen
+        log.info("feed.polled", feed_id=feed.id, new=len(new_ids), parsed=len(parsed.entries))
         return PollOutcome(feed.id, "new" if new_ids else "unchanged", new_entries=len(new_ids))
 
     async def store_entries(
@@ -274,9 +285,7 @@ class Pipeline:
         body = entry.content or entry.summary
         source = pending.feed_title
         if is_full_article(body) or not entry.url.startswith(("http://", "https://")):
-            return article_from_feed_item(
-                entry.title, body, url=entry.url, published=entry.published, source=source
-            )
+            return article_from_feed_item(entry.title, body, url=entry.url, published=entry.published, source=source)
         try:
             page = await self.fetcher.fetch(entry.url)
             if not looks_like_text(page.body, page.content_type):
@@ -285,13 +294,9 @@ class Pipeline:
             article = article_from_html(html, url=entry.url)
         except (FetchError, ValueError) as exc:
             log.info("entry.page_unavailable", entry_id=pending.id, error=str(exc))
-            return article_from_feed_item(
-                entry.title, body, url=entry.url, published=entry.published, source=source
-            )
+            return article_from_feed_item(entry.title, body, url=entry.url, published=entry.published, source=source)
         if len(article.text) < len(body):
-            return article_from_feed_item(
-                entry.title, body, url=entry.url, published=entry.published, source=source
-            )
+            return article_from_feed_item(entry.title, body, url=entry.url, published=entry.published, source=source)
         return Article(
             title=entry.title or article.title,
             text=article.text,

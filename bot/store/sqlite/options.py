@@ -58,7 +58,7 @@ class SqliteSubscriptionOptions:
             """SELECT s.feed_id, s.interval_seconds FROM subscriptions s
                JOIN chats c ON c.id = s.chat_id AND c.active = 1
                WHERE s.feed_id IN (SELECT feed_id FROM subscriptions WHERE interval_seconds IS NOT NULL)
-               ORDER BY s.feed_id"""
+               ORDER BY s.feed_id, s.chat_id"""
         )
         asked: dict[int, list[timedelta | None]] = {}
         for feed_id, seconds in rows:
