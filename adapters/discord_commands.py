@@ -105,6 +105,8 @@ def slash_command(adapter: InteractionRunner, spec: CommandSpec) -> app_commands
 
     async def callback(interaction: discord.Interaction[Any], **options: str) -> None:
         args = (options.get(spec.option) or "").strip() if spec.option else ""
+        if spec.second_option and (options.get(spec.second_option) or "").strip():
+            args = f"{args} {options[spec.second_option].strip()}".strip()
         await adapter.run_interaction(interaction, spec.name, args, ephemeral_hint=spec.admin_only)
 
     parameters = [inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
@@ -123,6 +125,16 @@ def slash_command(adapter: InteractionRunner, spec: CommandSpec) -> app_commands
                 en=render.cut(spec.option_description_en or spec.option, 100),
             )
         }
+    if spec.option and spec.second_option:
+        parameters.append(
+            inspect.Parameter(
+                spec.second_option, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=str, default=""
+            )
+        )
+        callback.__discord_app_commands_param_description__[spec.second_option] = app_commands.locale_str(  # type: ignore[attr-defined]  # set just above
+            render.cut(spec.second_option_description_fr or spec.second_option, 100),
+            en=render.cut(spec.second_option_description_en or spec.second_option, 100),
+        )
     callback.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]  # read by inspect.signature
     names: dict[str, str] = {}
     alias = spec.alias.lower() if valid_name(spec.alias.lower()) else None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 from types import TracebackType
@@ -21,6 +22,7 @@ import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.chat.commands import Commands
+from bot.chat.stats import RunTimes
 from bot.chat.subscribe import SubscriptionService
 from bot.config import Settings
 from bot.delivery.dispatch import Dispatcher
@@ -51,12 +53,14 @@ class Cycle:
         scheduler: AsyncIOScheduler,
         *,
         tick: timedelta,
+        times: RunTimes | None = None,
     ) -> None:
         self.storage = storage
         self.pipeline = pipeline
         self.dispatcher = dispatcher
         self.scheduler = scheduler
         self.tick = tick
+        self.times = times or RunTimes()  # the last cycle's duration, for /stats
         self._tasks: list[asyncio.Task[None]] = []
         self._wake_task: asyncio.Task[None] | None = None
         self._wake_again = False
@@ -66,11 +70,14 @@ class Cycle:
         """Poll due feeds, digest what is new (or left by a crash), then send what is queued."""
         async with self._cycle_lock:
             outcomes: list[PollOutcome] = []
+            started = time.perf_counter()
             try:
                 feeds = await self.storage.feeds.due(utcnow())
                 outcomes = await self.pipeline.poll_many(feeds)
             except Exception as exc:  # noqa: BLE001  # entries already stored still get digests
                 log.error("poll.failed", error=repr(exc)[:300])
+            if outcomes:  # a tick with no feed due is not a cycle worth reporting
+                self.times.cycle_done(utcnow(), time.perf_counter() - started, len(outcomes))
             await self.pipeline.digest_pending()
         await self.deliver()
         return outcomes
@@ -157,7 +164,6 @@ class Cycle:
             log.info("poll.cycle_interrupted")
         except Exception as exc:  # noqa: BLE001  # a failed cycle must not stop the scheduler
             log.error("poll.cycle_failed", error=repr(exc)[:300])
-
 
 
 class Veille:

@@ -23,15 +23,19 @@ import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.app import Cycle, Veille, tick_for
+from bot.arguments import load_zone
 from bot.chat.commands import Commands
 from bot.chat.features import SPECS, feature_handlers
 from bot.chat.follows import Follows
+from bot.chat.options import SubscriptionOptionsService
+from bot.chat.stats import RunTimes, StatsCommand
 from bot.chat.subscribe import SubscriptionService
 from bot.config import Settings
 from bot.delivery.daily import DailyDigests
 from bot.delivery.dispatch import Dispatcher
 from bot.feeds.fetch import make_fetcher
 from bot.feeds.pipeline import Pipeline
+from bot.models import utcnow
 from bot.ports import Platform, Summarizer
 from bot.search.search import SearchCommand, SearchIndex
 from bot.store.postgres import PostgresStore
@@ -148,6 +152,10 @@ def build(
     dispatcher = Dispatcher(store, by_name)
     index = SearchIndex(store.search)
     follows = Follows(store.follows)
+    times = RunTimes()  # digest and poll-cycle durations, for /stats
+    options = SubscriptionOptionsService(
+        store.chats, store.options, default_interval=settings.poll_interval, min_interval=settings.min_interval
+    )
     pipeline = Pipeline(
         store,
         fetcher,
@@ -155,14 +163,22 @@ def build(
         poll_interval=settings.poll_interval,
         max_new_entries=settings.max_new_entries,
         queued=dispatcher.poke,
-        queue_with_digest=(follows.queue_alerts,),  # in the digest's transaction: no alert lost
+        # Both in the digest's transaction: filtered-out instant rows never reach the outbox's
+        # readers, and no alert is lost.
+        queue_with_digest=(options.drop_filtered, follows.queue_alerts),
         on_digest=_after_digest([index.on_digest], dispatcher),
+        digest_timed=times.digest_made,
     )
-    cycle = Cycle(store, pipeline, dispatcher, scheduler, tick=tick_for(settings, tick_seconds))
+    pipeline.asked_intervals = store.options.asked_intervals
+    cycle = Cycle(store, pipeline, dispatcher, scheduler, tick=tick_for(settings, tick_seconds), times=times)
     subscriptions = SubscriptionService(store, fetcher, pipeline, on_subscribed=cycle.wake)
-    daily = DailyDigests(store, store.daily, scheduler, cycle.deliver, max_items=settings.daily_max_items)
+    daily = DailyDigests(
+        store, store.daily, scheduler, cycle.deliver, max_items=settings.daily_max_items, filters=options.filters_of
+    )
     commands = Commands(store, subscriptions)
-    for name, handler in feature_handlers(SearchCommand(store, index), daily, follows).items():
+    commands.feed_notes = options.notes  # /abonnements shows each feed's filter and interval
+    stats = StatsCommand(store.stats, times, settings.admin_ids, zone=load_zone(settings.timezone), clock=utcnow)
+    for name, handler in feature_handlers(SearchCommand(store, index), daily, follows, options, stats).items():
         commands.register(SPECS[name], handler)
 
     async def catch_up() -> None:

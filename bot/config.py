@@ -31,6 +31,20 @@ def shown_db(db: Path | str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
+def parse_admins(text: str) -> frozenset[str]:
+    """Read "telegram:123, discord:456" into {"telegram:123", "discord:456"}; raise ValueError if malformed."""
+    found = set()
+    for part in text.replace(";", ",").split(","):
+        item = part.strip()
+        if not item:
+            continue
+        platform, _, user = item.partition(":")
+        if not platform.strip() or not user.strip() or " " in item:
+            raise ValueError(f"{item[:40]!r} is not platform:user_id (e.g. telegram:123456)")
+        found.add(f"{platform.strip().lower()}:{user.strip()}")
+    return frozenset(found)
+
+
 class Settings(BaseSettings):
     """Every setting Veille reads; `.env.example` documents each with its default."""
 
@@ -50,6 +64,12 @@ class Settings(BaseSettings):
     max_new_entries: int = Field(50, gt=0, validation_alias="VEILLE_MAX_NEW_ENTRIES")
     daily_max_items: int = Field(10, gt=0, le=50, validation_alias="VEILLE_DAILY_MAX_ITEMS")
     log_level: str = Field("INFO", validation_alias="VEILLE_LOG_LEVEL")
+    min_interval: timedelta = Field(
+        timedelta(minutes=5),
+        validation_alias="VEILLE_MIN_INTERVAL",
+        description="Shortest /intervalle a chat may ask for: seconds, or ISO 8601 (PT5M).",
+    )
+    admins: str = Field("", validation_alias="VEILLE_ADMINS", description="platform:user_id, comma-separated")
 
     telegram_bot_token: str | None = Field(None, validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_api_url: str = Field("https://api.telegram.org", validation_alias="TELEGRAM_API_URL")
@@ -61,9 +81,7 @@ class Settings(BaseSettings):
     discord_bot_token: str | None = Field(None, validation_alias="DISCORD_BOT_TOKEN")
     discord_api_url: str = Field("https://discord.com/api/v10", validation_alias="DISCORD_API_URL")
     discord_gateway_url: str | None = Field(None, validation_alias="DISCORD_GATEWAY_URL")
-    discord_guild_id: int | None = Field(
-        None, validation_alias=AliasChoices("DISCORD_GUILD_ID", "DISCORD_SYNC_GUILD")
-    )
+    discord_guild_id: int | None = Field(None, validation_alias=AliasChoices("DISCORD_GUILD_ID", "DISCORD_SYNC_GUILD"))
 
     @field_validator("db", mode="before")
     @classmethod
@@ -98,7 +116,18 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown log level {value!r}: use one of {', '.join(LOG_LEVELS)}")
         return level
 
-    @field_validator("poll_interval", mode="before")
+    @field_validator("admins")
+    @classmethod
+    def _admin_ids(cls, value: str) -> str:
+        parse_admins(value)  # raises ValueError naming the bad entry
+        return value
+
+    @property
+    def admin_ids(self) -> frozenset[str]:
+        """Return the operators allowed `/stats`, as "platform:user_id"."""
+        return parse_admins(self.admins)
+
+    @field_validator("poll_interval", "min_interval", mode="before")
     @classmethod
     def _seconds_as_number(cls, value: object) -> object:
         seconds = parse_number(value, max_digits=9) if isinstance(value, str) else None
@@ -111,6 +140,13 @@ class Settings(BaseSettings):
     def _sane_interval(cls, value: timedelta) -> timedelta:
         if value < timedelta(seconds=10):
             raise ValueError("must be at least 10 seconds")
+        return value
+
+    @field_validator("min_interval")
+    @classmethod
+    def _sane_minimum(cls, value: timedelta) -> timedelta:
+        if not timedelta(seconds=10) <= value <= timedelta(hours=24):
+            raise ValueError("must be between 10 seconds and 24 hours")
         return value
 
     @field_validator("telegram_api_url", "discord_api_url", "discord_gateway_url")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 
 def utcnow() -> datetime:
@@ -41,6 +41,7 @@ class ParsedFeed:
     title: str
     link: str
     entries: tuple[Entry, ...] = ()
+    hint: timedelta | None = None  # the interval the feed asks to be polled at (<ttl>, sy:…)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +59,7 @@ class FeedRecord:
     next_poll_at: datetime | None = None
     first_error_at: datetime | None = None
     body_hash: str | None = None  # fingerprint of the body its entries were last stored from
+    hint: timedelta | None = None  # the longest interval its last body or answer asked for
 
 
 @dataclass(frozen=True, slots=True)

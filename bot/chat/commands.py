@@ -49,6 +49,11 @@ class CommandSpec:
     option_description_en: str = ""
     option_required: bool = False
     autocomplete_feeds: bool = False
+    # A second, optional text option (Discord), joined after the first: "/filtre flux:2 filtre:+cnil"
+    # runs as "filtre 2 +cnil".
+    second_option: str = ""
+    second_option_description_fr: str = ""
+    second_option_description_en: str = ""
     # The French name with its accents ("désabonner"), when it differs from `name`: typed
     # names are compared accents folded, and Discord shows it to French-speaking users.
     written_fr: str = ""
@@ -147,6 +152,8 @@ class Commands:
         self.subscriptions = subscriptions
         self.flood = flood or FloodGuard()
         self.specs: list[CommandSpec] = list(BASE_COMMANDS)
+        # What a chat set on each feed ("filtre : +cnil"), by feed id, shown by /abonnements.
+        self.feed_notes: Callable[[int], Awaitable[dict[int, str]]] | None = None
         self.handlers: dict[str, Handler] = {
             "start": self.start,
             "aide": self.show_help,
@@ -262,9 +269,11 @@ class Commands:
             return Reply("Aucun abonnement pour l'instant. Ajoutez-en un : /abonner https://exemple.fr/rss")
         items = []
         buttons = []
+        notes = await self.feed_notes(chat.id) if self.feed_notes is not None else {}
         for number, feed in enumerate(feeds, start=1):
-            state = {"paused": " — en pause (/reprendre)", "gone": " — disparu"}.get(feed.status, "")
-            items.append(ReplyItem(f"{number}. {feed.title or feed.url}", feed.url, state.strip(" —")))
+            state = {"paused": "en pause (/reprendre)", "gone": "disparu"}.get(feed.status, "")
+            detail = " · ".join(part for part in (state, notes.get(feed.id, "")) if part)
+            items.append(ReplyItem(f"{number}. {feed.title or feed.url}", feed.url, detail))
             buttons.append(Button(f"Se désabonner du n° {number}", f"desabonner {number}"))
         return Reply(
             f"Abonnements de cette discussion ({len(feeds)}) :", items=tuple(items), buttons=tuple(buttons)

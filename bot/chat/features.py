@@ -1,4 +1,4 @@
-"""The feature commands (search, daily digests, follows): their specs and their handlers.
+"""The feature commands (search, daily digests, follows, subscription options, stats): specs and handlers.
 
 `bot.compose.build` registers them on `Commands` and wires the features' hooks and start-time
 work (index catch-up, daily jobs); this module only says which command each handler answers.
@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from bot.chat.commands import CommandSpec, Handler
 from bot.chat.follows import Follows
+from bot.chat.options import OPTION_SPECS, SubscriptionOptionsService
+from bot.chat.stats import STATS_SPEC, StatsCommand
 from bot.delivery.daily import DailyDigests
 from bot.search.search import SearchCommand
 
@@ -81,10 +83,18 @@ SPECS = {
         option_description_en="Number from /following, or the followed name",
         option_required=True,
     ),
+    **OPTION_SPECS,
+    "stats": STATS_SPEC,
 }
 
 
-def feature_handlers(search: SearchCommand, daily: DailyDigests, follows: Follows) -> dict[str, Handler]:
+def feature_handlers(
+    search: SearchCommand,
+    daily: DailyDigests,
+    follows: Follows,
+    options: SubscriptionOptionsService,
+    stats: StatsCommand,
+) -> dict[str, Handler]:
     """Map each feature command of `SPECS` to the handler that answers it."""
     return {
         "recherche": search,
@@ -94,4 +104,7 @@ def feature_handlers(search: SearchCommand, daily: DailyDigests, follows: Follow
         "suivre": follows.follow,
         "suivis": follows.following,
         "nepassuivre": follows.unfollow,
+        "filtre": options.filter_command,
+        "intervalle": options.interval_command,
+        "stats": stats,
     }

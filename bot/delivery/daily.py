@@ -20,7 +20,7 @@ outlets and recency, at most `max_items`, split over several replies without cut
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -30,6 +30,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.arguments import load_zone, parse_number, zone_name
+from bot.delivery.filters import Filter
 from bot.errors import InputError
 from bot.models import ChatRecord, CommandContext, Reply, ReplyItem, utcnow
 from bot.store.protocols import DailySchedule, Store
@@ -139,6 +140,7 @@ class DailyDigests:
         *,
         max_items: int = 10,
         clock: Callable[[], datetime] | None = None,
+        filters: Callable[[int], Awaitable[Mapping[int, Filter]]] | None = None,
     ) -> None:
         self.storage = storage  # the chats and the outbox
         self.store = schedule
@@ -146,6 +148,7 @@ class DailyDigests:
         self.deliver = deliver
         self.max_items = max_items
         self.clock = clock or (lambda: utcnow())
+        self.filters = filters  # a chat's subscription filters by feed id (`bot.chat.options`)
 
     # -- scheduling -----------------------------------------------------------------------------
 
@@ -240,8 +243,12 @@ class DailyDigests:
     async def stories(self, chat: ChatRecord, now: datetime) -> list[Story]:
         """Return the chat's stories of the last 24 h, best first, at most `max_items`."""
         stories: dict[int, Story] = {}
+        filters = await self.filters(chat.id) if self.filters is not None else {}
         for item in await self.store.digests_between(chat.id, now - WINDOW, now):
             digest = item.digest
+            wanted = filters.get(item.feed_id) if item.feed_id is not None else None
+            if wanted is not None and not wanted.accepts(digest):
+                continue
             story = stories.setdefault(item.story_id, Story())
             story.digests.append(digest)
             source = digest.source or item.feed_title or "?"

@@ -89,6 +89,7 @@ class FetchResult:
     not_modified: bool = False
     permanent_redirect: str | None = None
     retry_after: float | None = None
+    cache_control: str = ""  # read for the feed's polling hint (max-age)
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
@@ -418,6 +419,7 @@ class Fetcher:
                     last_modified=last_modified or headers.get("If-Modified-Since"),
                     content_type=response.headers.get("Content-Type", ""),
                     retry_after=retry_after,
+                    cache_control=response.headers.get("Cache-Control", ""),
                 )
             if not 200 <= status < 300:
                 raise FetchError(f"{url}: unexpected HTTP {status}")
@@ -430,6 +432,7 @@ class Fetcher:
                 last_modified=last_modified,
                 content_type=response.headers.get("Content-Type", ""),
                 retry_after=retry_after,
+                cache_control=response.headers.get("Cache-Control", ""),
             )
 
     async def _read_body(self, response: aiohttp.ClientResponse) -> bytes:

@@ -36,6 +36,7 @@ import feedparser
 import structlog
 
 from bot.errors import FeedParseError
+from bot.feeds.intervals import feed_hint
 from bot.models import Entry, ParsedFeed
 
 log = structlog.get_logger(__name__)
@@ -106,7 +107,7 @@ def parse_feed(
     entries = _dedupe(e for e in feed.entries if e.title or e.url or e.summary or e.content)
     if entries and all(e.published for e in entries):
         entries = sorted(entries, key=lambda e: e.published or EARLIEST_DATE, reverse=True)
-    return ParsedFeed(title=feed.title, link=feed.link, entries=tuple(entries[:max_entries]))
+    return ParsedFeed(title=feed.title, link=feed.link, entries=tuple(entries[:max_entries]), hint=feed.hint)
 
 
 def declares_entities(body: bytes) -> bool:
@@ -176,6 +177,11 @@ def _parse_xml_feed(body: bytes, *, url: str, content_type: str, now: datetime) 
         title=_text(meta.get("title", ""), MAX_TITLE_CHARS, meta.get("title_detail")),
         link=_clean_url(meta.get("link", ""), url),
         entries=tuple(entries),
+        hint=feed_hint(
+            ttl=str(meta.get("ttl") or ""),
+            update_period=str(meta.get("sy_updateperiod") or ""),
+            update_frequency=str(meta.get("sy_updatefrequency") or ""),
+        ),
     )
 
 

@@ -20,8 +20,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import random
+import time
 import traceback
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,6 +31,7 @@ import structlog
 
 from bot.errors import FeedParseError, FetchError, HTTPStatusError, VeilleError
 from bot.feeds.fetch import Fetcher, looks_like_text
+from bot.feeds.intervals import feed_hint, longest, poll_interval
 from bot.feeds.itemdelta import ItemMemory, scan_items
 from bot.feeds.parse import clean_text, parse_feed
 from bot.feeds.pollbatch import PollBatch
@@ -48,6 +50,9 @@ UNEXPECTED_FRENCH = "erreur inattendue en lisant ce flux"
 
 # Called when messages were queued in the outbox (feed paused notices): wake the dispatcher.
 Queued = Callable[[], None]
+# The intervals chats set on their feeds: feed id → one value per active subscription (None: the
+# default), for the feeds where at least one was set (`bot.feeds.intervals.poll_interval`).
+AskedIntervals = Callable[[], Awaitable[Mapping[int, tuple[timedelta | None, ...]]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +94,7 @@ class Pipeline:
         queued: Queued | None = None,
         queue_with_digest: Sequence[QueueHook] = (),
         on_digest: Callable[[int, Digest], Awaitable[None]] | None = None,
+        digest_timed: Callable[[float], None] | None = None,
     ) -> None:
         self.storage = storage
         self.fetcher = fetcher
@@ -98,6 +104,10 @@ class Pipeline:
         self.queued = queued
         self.queue_with_digest = queue_with_digest
         self.on_digest = on_digest
+        self.digest_timed = digest_timed  # told how long the engine took on each article
+        # Set by the subscription options feature; read once per cycle in `poll_many`.
+        self.asked_intervals: AskedIntervals | None = None
+        self._asked: Mapping[int, tuple[timedelta | None, ...]] = {}
         # spaCy runs in one worker thread: the event loop keeps serving chats meanwhile.
         self._nlp_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="veille-nlp")
         # which items of each feed are stored, so a changed feed parses its new items only
@@ -109,6 +119,10 @@ class Pipeline:
         self._nlp_thread.shutdown(wait=False, cancel_futures=True)
 
     # -- polling ---------------------------------------------------------------------------
+
+    def interval_for(self, feed: FeedRecord, hint: timedelta | None) -> timedelta:
+        """Return the feed's polling interval: what its chats asked, else the global one or its hint."""
+        return poll_interval(self.poll_interval, hint=hint, asked=self._asked.get(feed.id, ()))
 
     async def poll_feed(self, feed: FeedRecord, *, batch: PollBatch | None = None) -> PollOutcome:
         """Fetch one feed conditionally and store its new entries; never raises.
@@ -144,7 +158,8 @@ class Pipeline:
         if result.permanent_redirect and result.permanent_redirect != feed.url:
             await self.storage.feeds.move(feed.id, result.permanent_redirect)
             log.info("feed.moved", feed_id=feed.id, url=result.permanent_redirect)
-        next_poll = next_poll_time(self.poll_interval, now=now)
+        header_hint = feed_hint(cache_control=result.cache_control)
+        next_poll = next_poll_time(self.interval_for(feed, longest(feed.hint, header_hint)), now=now)
         if result.not_modified:
             success = PollSuccess(next_poll_at=next_poll, etag=feed.etag, last_modified=feed.last_modified)
             await batch.add(PollRecord(feed.id, success, now))
@@ -165,12 +180,14 @@ class Pipeline:
             if unseen is result.body:
                 raise
             parsed = parse_feed(result.body, url=result.url, content_type=result.content_type)
+        hint = longest(parsed.hint, header_hint)
         poll = PollSuccess(
-            next_poll_at=next_poll,
+            next_poll_at=next_poll_time(self.interval_for(feed, hint), now=now),
             etag=result.etag,
             last_modified=result.last_modified,
             title=parsed.title,
             body_hash=fingerprint,
+            hint_seconds=int(hint.total_seconds()) if hint else 0,
         )
         new_ids = await self.store_entries(feed, parsed, first_poll=False, poll=poll)
         self.items.remember(feed.id, scan)  # only now: a failed store must not mark items seen
@@ -202,7 +219,7 @@ class Pipeline:
             )
             return PollOutcome(feed.id, "gone", error=error)
         next_poll = next_poll_time(
-            self.poll_interval, now=now, errors=feed.consecutive_errors + 1, retry_after=retry_after
+            self.interval_for(feed, feed.hint), now=now, errors=feed.consecutive_errors + 1, retry_after=retry_after
         )
         if now - (feed.first_error_at or now) < PAUSE_AFTER:
             # cannot reach the pause yet: batched with the cycle's other results
@@ -244,7 +261,10 @@ class Pipeline:
         try:
             article = await self.article_for(pending)
             loop = asyncio.get_running_loop()
+            started = time.perf_counter()
             digest = await loop.run_in_executor(self._nlp_thread, self.engine.summarize, article)
+            if self.digest_timed is not None:
+                self.digest_timed(time.perf_counter() - started)
         except Exception as exc:  # noqa: BLE001  # one bad article must not stop the others
             log.error("entry.digest_failed", entry_id=pending.id, error=repr(exc)[:300])
             await self.storage.entries.mark_failed(pending.id, repr(exc))
@@ -265,9 +285,7 @@ class Pipeline:
         body = entry.content or entry.summary
         source = pending.feed_title
         if is_full_article(body) or not entry.url.startswith(("http://", "https://")):
-            return article_from_feed_item(
-                entry.title, body, url=entry.url, published=entry.published, source=source
-            )
+            return article_from_feed_item(entry.title, body, url=entry.url, published=entry.published, source=source)
         try:
             page = await self.fetcher.fetch(entry.url)
             if not looks_like_text(page.body, page.content_type):
@@ -276,13 +294,9 @@ class Pipeline:
             article = article_from_html(html, url=entry.url)
         except (FetchError, ValueError) as exc:
             log.info("entry.page_unavailable", entry_id=pending.id, error=str(exc))
-            return article_from_feed_item(
-                entry.title, body, url=entry.url, published=entry.published, source=source
-            )
+            return article_from_feed_item(entry.title, body, url=entry.url, published=entry.published, source=source)
         if len(article.text) < len(body):
-            return article_from_feed_item(
-                entry.title, body, url=entry.url, published=entry.published, source=source
-            )
+            return article_from_feed_item(entry.title, body, url=entry.url, published=entry.published, source=source)
         return Article(
             title=entry.title or article.title,
             text=article.text,
@@ -295,6 +309,8 @@ class Pipeline:
         """Poll several feeds concurrently (the fetcher limits each host on its own)."""
         gate = asyncio.Semaphore(concurrency)
         batch = PollBatch(self.storage)
+        if self.asked_intervals is not None:
+            self._asked = await self.asked_intervals()
 
         async def one(feed: FeedRecord) -> PollOutcome:
             async with gate:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol
 
@@ -52,6 +52,7 @@ class PollSuccess:
     last_modified: str | None
     title: str | None = None
     body_hash: str | None = None
+    hint_seconds: int | None = None  # the feed's polling hint read from this answer (0: none); None: keep
 
 
 @dataclass(frozen=True, slots=True)
@@ -441,6 +442,7 @@ class DailyItem:
     created_at: datetime | None
     story_id: int
     feed_title: str | None
+    feed_id: int | None = None  # whose subscription filter applies
 
 
 class DailySchedule(Protocol):
@@ -504,6 +506,15 @@ class Store(Protocol):
         """The DailySchedule of this backend."""
         ...
 
+    @property
+    def options(self) -> SubscriptionOptionStore:
+        """The SubscriptionOptionStore of this backend (filters, intervals)."""
+        ...
+
+    @property
+    def stats(self) -> StatsStore:
+        """The StatsStore of this backend (`/stats`)."""
+        ...
 
     async def open(self) -> None:
         """Connect and bring the schema to the latest version."""
@@ -522,3 +533,77 @@ class Store(Protocol):
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionOptions:
+    """What one chat set on one of its feeds: a filter (as stored) and a polling interval."""
+
+    feed_id: int
+    filter: str | None = None
+    interval: timedelta | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FilteredChat:
+    """A chat subscribed to a digest's feed with a filter, which decides its instant delivery."""
+
+    chat_id: int
+    filter: str
+
+
+class SubscriptionOptionStore(Protocol):
+    """Per-subscription filters and intervals, and what the poller and the fan-out read of them."""
+
+    async def of_chat(self, chat_id: int) -> dict[int, SubscriptionOptions]:
+        """Return the options a chat set, by feed id (feeds without any are left out)."""
+        ...
+
+    async def set_filter(self, chat_id: int, feed_id: int, text: str | None) -> None:
+        """Store (or clear, with None) a subscription's filter."""
+        ...
+
+    async def set_interval(self, chat_id: int, feed_id: int, interval: timedelta | None, *, now: datetime) -> None:
+        """Store (or clear) a subscription's interval, and bring the feed's next poll forward to it."""
+        ...
+
+    async def asked_intervals(self) -> dict[int, tuple[timedelta | None, ...]]:
+        """Return, for each feed some active chat set an interval on, every active subscription's one."""
+        ...
+
+    async def filtered_chats(self, tx: Transaction, digest_id: int) -> list[FilteredChat]:
+        """Return the chats subscribed with a filter to the feed of a digest being stored."""
+        ...
+
+    async def drop_instant(self, tx: Transaction, digest_id: int, chat_ids: Sequence[int]) -> int:
+        """Take a digest's queued instant deliveries to these chats back out of the outbox."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class FailedReason:
+    """Failed deliveries sharing one reason: how many, and when the last was queued."""
+
+    reason: str
+    count: int
+    last: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class StatsSnapshot:
+    """What `/stats` reports from storage: feeds, chats, the outbox, digests, since a cut-off."""
+
+    feeds: dict[str, int]  # active, backing_off (active with errors), paused, gone
+    chats: dict[str, int]  # active and inactive chats by platform: "telegram", "telegram:inactive"
+    deliveries: dict[str, int]  # deliveries queued since the cut-off, by state
+    outbox: int  # pending or sending, whenever queued
+    failures: tuple[FailedReason, ...]  # failed since the cut-off, commonest reason first
+    digests: int  # digests made since the cut-off
+
+
+class StatsStore(Protocol):
+    """The operator's figures (`/stats`)."""
+
+    async def snapshot(self, since: datetime) -> StatsSnapshot:
+        """Count feeds, chats and the outbox now, and deliveries, failures and digests since `since`."""
+        ...

@@ -43,7 +43,7 @@ class PostgresDailySchedule:
         """See `DailySchedule.digests_between`: a digest outside any story is its own story."""
         rows = await self.database.pool.fetch(
             """SELECT d.json::text AS json, d.created_at, COALESCE(s.story_id, d.id) AS story,
-                      f.title AS feed_title
+                      f.title AS feed_title, e.feed_id
                FROM digests d JOIN entries e ON e.id = d.entry_id
                JOIN subscriptions sub ON sub.feed_id = e.feed_id AND sub.chat_id = $1
                JOIN feeds f ON f.id = e.feed_id
@@ -54,4 +54,7 @@ class PostgresDailySchedule:
             db_time(start),
             db_time(end),
         )
-        return [DailyItem(Digest.from_json(r["json"]), r["created_at"], int(r["story"]), r["feed_title"]) for r in rows]
+        return [
+            DailyItem(Digest.from_json(r["json"]), r["created_at"], int(r["story"]), r["feed_title"], r["feed_id"])
+            for r in rows
+        ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -14,7 +14,7 @@ from bot.store.protocols import PollFailure, PollRecord, PollSuccess
 
 RECORD_POLL_SQL = """UPDATE feeds SET etag = $1, last_modified = $2, title = COALESCE(NULLIF($3, ''), title),
     body_hash = COALESCE($4, body_hash), consecutive_errors = 0, last_error = NULL, first_error_at = NULL,
-    next_poll_at = $5, last_polled_at = $6 WHERE id = $7"""
+    next_poll_at = $5, last_polled_at = $6, hint_seconds = COALESCE($8, hint_seconds) WHERE id = $7"""
 RECORD_ERROR_SQL = """UPDATE feeds SET consecutive_errors = consecutive_errors + 1, last_error = $1,
     first_error_at = COALESCE(first_error_at, $2), next_poll_at = $3, last_polled_at = $4 WHERE id = $5"""
 
@@ -33,6 +33,7 @@ def feed_record(row: asyncpg.Record) -> FeedRecord:
         next_poll_at=row["next_poll_at"],
         first_error_at=row["first_error_at"],
         body_hash=row["body_hash"],
+        hint=timedelta(seconds=row["hint_seconds"]) if row["hint_seconds"] else None,
     )
 
 
@@ -46,6 +47,7 @@ def poll_row(feed_id: int, poll: PollSuccess, polled_at: datetime) -> tuple[Any,
         db_time(poll.next_poll_at),
         db_time(polled_at),
         feed_id,
+        poll.hint_seconds,
     )
 
 

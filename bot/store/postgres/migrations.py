@@ -154,4 +154,10 @@ MIGRATIONS: list[str] = [
         last_sent_at timestamptz
     );
     """,
+    # 2: per-subscription filter and interval, and the feed's own polling hint (SQLite's 6).
+    """
+    ALTER TABLE subscriptions ADD COLUMN filter text;
+    ALTER TABLE subscriptions ADD COLUMN interval_seconds integer CHECK (interval_seconds > 0);
+    ALTER TABLE feeds ADD COLUMN hint_seconds integer CHECK (hint_seconds >= 0);
+    """,
 ]

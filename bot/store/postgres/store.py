@@ -16,8 +16,10 @@ from bot.store.postgres.entries import PostgresEntries
 from bot.store.postgres.feeds import PostgresFeeds
 from bot.store.postgres.follows import PostgresFollowStore
 from bot.store.postgres.migrations import MIGRATIONS
+from bot.store.postgres.options import PostgresSubscriptionOptions
 from bot.store.postgres.outbox import PostgresOutbox
 from bot.store.postgres.search import PostgresSearchStore
+from bot.store.postgres.stats import PostgresStatsStore
 from bot.store.protocols import (
     ChatRepository,
     DailySchedule,
@@ -41,6 +43,8 @@ class PostgresStore:
         self.search = PostgresSearchStore(self.database)
         self.follows = PostgresFollowStore(self.database)
         self.daily = PostgresDailySchedule(self.database)
+        self.options = PostgresSubscriptionOptions(self.database)
+        self.stats = PostgresStatsStore(self.database)
 
     async def open(self) -> None:
         """Connect the pool and bring the schema to the latest version."""

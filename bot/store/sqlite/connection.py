@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,7 @@ def feed_from_row(row: aiosqlite.Row) -> FeedRecord:
         next_poll_at=from_db_time(row["next_poll_at"]),
         first_error_at=from_db_time(row["first_error_at"]),
         body_hash=row["body_hash"],
+        hint=timedelta(seconds=row["hint_seconds"]) if row["hint_seconds"] else None,
     )
 
 

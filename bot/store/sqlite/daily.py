@@ -39,7 +39,7 @@ class SqliteDailySchedule:
     async def digests_between(self, chat_id: int, start: datetime, end: datetime) -> list[DailyItem]:
         """See `DailySchedule.digests_between`: a digest outside any story is its own story."""
         rows = await self.conn.fetchall(
-            """SELECT d.json, d.created_at, COALESCE(s.story_id, d.id) AS story, f.title AS feed_title
+            """SELECT d.json, d.created_at, COALESCE(s.story_id, d.id) AS story, f.title AS feed_title, e.feed_id
                FROM digests d JOIN entries e ON e.id = d.entry_id
                JOIN subscriptions sub ON sub.feed_id = e.feed_id AND sub.chat_id = ?
                JOIN feeds f ON f.id = e.feed_id
@@ -49,6 +49,12 @@ class SqliteDailySchedule:
             (chat_id, to_db_time(start), to_db_time(end)),
         )
         return [
-            DailyItem(Digest.from_json(r["json"]), from_db_time(r["created_at"]), int(r["story"]), r["feed_title"])
+            DailyItem(
+                Digest.from_json(r["json"]),
+                from_db_time(r["created_at"]),
+                int(r["story"]),
+                r["feed_title"],
+                r["feed_id"],
+            )
             for r in rows
         ]

@@ -13,7 +13,8 @@ from bot.store.protocols import PollFailure, PollRecord, PollSuccess
 from bot.store.sqlite.connection import Connection, feed_from_row, to_db_time
 
 _RECORD_POLL_SQL = """UPDATE feeds SET etag = ?, last_modified = ?, title = COALESCE(NULLIF(?, ''), title),
-    body_hash = COALESCE(?, body_hash), consecutive_errors = 0, last_error = NULL, first_error_at = NULL,
+    body_hash = COALESCE(?, body_hash), hint_seconds = COALESCE(?, hint_seconds),
+    consecutive_errors = 0, last_error = NULL, first_error_at = NULL,
     next_poll_at = ?, last_polled_at = ? WHERE id = ?"""
 _RECORD_ERROR_SQL = """UPDATE feeds SET consecutive_errors = consecutive_errors + 1, last_error = ?,
     first_error_at = COALESCE(first_error_at, ?), next_poll_at = ?, last_polled_at = ? WHERE id = ?"""
@@ -25,6 +26,7 @@ def _poll_row(feed_id: int, poll: PollSuccess, polled_at: datetime) -> tuple[Any
         poll.last_modified,
         poll.title or "",
         poll.body_hash,
+        poll.hint_seconds,
         to_db_time(poll.next_poll_at),
         to_db_time(polled_at),
         feed_id,

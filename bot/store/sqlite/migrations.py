@@ -170,4 +170,13 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE feeds ADD COLUMN body_hash TEXT;
     """,
+    # 6: per-subscription options and the feed's own hint. `filter` is the filter as stored by
+    # /filtre (NULL: every digest); `interval_seconds` the interval set by /intervalle (NULL: the
+    # default); `hint_seconds` the longest interval the feed asks for (<ttl>, sy:updatePeriod,
+    # Cache-Control max-age): 0 when its last body asked none, NULL before one was read.
+    """
+    ALTER TABLE subscriptions ADD COLUMN filter TEXT;
+    ALTER TABLE subscriptions ADD COLUMN interval_seconds INTEGER CHECK (interval_seconds > 0);
+    ALTER TABLE feeds ADD COLUMN hint_seconds INTEGER CHECK (hint_seconds >= 0);
+    """,
 ]

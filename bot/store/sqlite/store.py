@@ -17,8 +17,10 @@ from bot.store.sqlite.daily import SqliteDailySchedule
 from bot.store.sqlite.entries import SqliteEntries
 from bot.store.sqlite.feeds import SqliteFeeds
 from bot.store.sqlite.follows import SqliteFollowStore
+from bot.store.sqlite.options import SqliteSubscriptionOptions
 from bot.store.sqlite.outbox import SqliteOutbox
 from bot.store.sqlite.search import SqliteSearchStore
+from bot.store.sqlite.stats import SqliteStatsStore
 
 
 class SqliteStore:
@@ -34,6 +36,8 @@ class SqliteStore:
         self.search = SqliteSearchStore(self.connection)
         self.follows = SqliteFollowStore(self.connection)
         self.daily = SqliteDailySchedule(self.connection)
+        self.options = SqliteSubscriptionOptions(self.connection)
+        self.stats = SqliteStatsStore(self.connection)
 
     async def open(self) -> None:
         """Connect, switch to WAL and bring the schema to the latest version."""
