@@ -14,6 +14,7 @@ import structlog
 from bot.commands import CommandSpec, Handler
 from bot.daily import DailyDigests
 from bot.follows import Follows
+from bot.opml.commands import OpmlCommands
 from bot.search import SearchCommand, SearchIndex
 from bot.store.sqlite import SqliteDailySchedule, SqliteFollowStore, SqliteSearchStore
 
@@ -119,6 +120,8 @@ def install_features(app: Veille) -> None:
     }
     for name, handler in handlers.items():
         app.commands.register(SPECS[name], handler)
+    for spec, handler in OpmlCommands(app.storage, app.subscriptions).handlers():
+        app.commands.register(spec, handler)
 
     app.digest_hooks.append(index.on_digest)
     app.queue_hooks.append(follows.queue_alerts)  # in the digest's transaction: no alert lost

@@ -166,13 +166,20 @@ class Pipeline:
         return PollOutcome(feed.id, "new" if new_ids else "unchanged", new_entries=len(new_ids))
 
     async def store_entries(
-        self, feed: FeedRecord, parsed: ParsedFeed, *, first_poll: bool, poll: PollSuccess | None = None
+        self,
+        feed: FeedRecord,
+        parsed: ParsedFeed,
+        *,
+        first_poll: bool,
+        poll: PollSuccess | None = None,
+        announce: bool = True,
     ) -> list[int]:
         """Store a parsed feed's entries; on a first poll only the newest one gets a digest.
 
         `poll` (validators, next poll time) is recorded in the same transaction as the entries.
+        Without `announce`, a first poll digests none: the feed starts with its next item.
         """
-        limit = 1 if first_poll else self.max_new_entries
+        limit = (1 if announce else 0) if first_poll else self.max_new_entries
         return await self.storage.add_entries(feed.id, parsed.entries, digest_limit=limit, poll=poll)
 
     async def _record_error(self, feed: FeedRecord, exc: Exception, now: datetime, batch: PollBatch) -> PollOutcome:
