@@ -1,4 +1,4 @@
-"""The `veille` command: `run`, `demo` and `digest`. Also the composition root.
+"""The `veille` command: `run`, `demo`, `digest` and `opml`. Also the composition root.
 
 This is the one module of the core that imports `adapters`: it picks the chat platforms to
 run from the settings (a plain `if` per platform) and hands them to `bot.app.Veille`.
@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import structlog
 
@@ -108,6 +109,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "source", nargs="+", help=".html, .txt (title first), .xml/.json feed, or http(s) URL"
     )
     digest.add_argument("--json", action="store_true", help="one JSON object per article, one per line")
+    opml = sub.add_parser("opml", help="import or export a chat's subscriptions as OPML")
+    opml_sub = opml.add_subparsers(dest="opml_command", required=True)
+    opml_import = opml_sub.add_parser("import", help="subscribe a chat to the feeds of an OPML file")
+    opml_import.add_argument("file", type=Path, help="the .opml file")
+    opml_export = opml_sub.add_parser("export", help="print (or write) a chat's subscriptions as OPML 2.0")
+    opml_export.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")
+    for opml_command in (opml_import, opml_export):
+        opml_command.add_argument("--chat", required=True, help="platform:id, e.g. telegram:-1001234 or console")
     args = parser.parse_args(argv)
 
     try:
@@ -126,6 +135,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.demo import run_demo
 
             return asyncio.run(run_demo(interactive=args.interactive))
+        if args.command == "opml":
+            from bot.opml import operator
+
+            if args.opml_command == "import":
+                return asyncio.run(operator.import_file(settings, args.file, args.chat))
+            return asyncio.run(operator.export_file(settings, args.chat, args.output))
         # trafilatura logs its parser's complaints about odd pages; the CLI's one line says enough.
         logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
         return asyncio.run(print_digests(settings, args.source, as_json=args.json))
