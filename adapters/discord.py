@@ -138,8 +138,11 @@ class DiscordAdapter(ChatAdapter):
         ready_timeout: float = 60.0,
         pacer: ChannelPacer | None = None,
         client_options: dict[str, Any] | None = None,
+        on_rate_limited: Callable[[], None] | None = None,
     ) -> None:
         self.token = token
+        # Told of each 429 Discord answers, including those discord.py waits out itself.
+        self.on_rate_limited = on_rate_limited
         self.api_url = api_url.rstrip("/")
         self.gateway_url = gateway_url
         self.guild_id = guild_id
@@ -155,8 +158,8 @@ class DiscordAdapter(ChatAdapter):
         self._told_admin: set[int] = set()
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> DiscordAdapter:
-        """Build the adapter from `DISCORD_*` settings."""
+    def from_settings(cls, settings: Settings, **options: Any) -> DiscordAdapter:
+        """Build the adapter from `DISCORD_*` settings; `options` add keyword arguments."""
         if not settings.discord_bot_token:
             raise ConfigError("DISCORD_BOT_TOKEN is not set")
         return cls(
@@ -164,6 +167,7 @@ class DiscordAdapter(ChatAdapter):
             api_url=settings.discord_api_url,
             gateway_url=settings.discord_gateway_url,
             guild_id=settings.discord_guild_id,
+            **options,
         )
 
     # -- lifecycle ---------------------------------------------------------------------------------
@@ -182,6 +186,8 @@ class DiscordAdapter(ChatAdapter):
             "max_ratelimit_timeout": 60.0,  # a longer wait becomes RetryLaterError: the outbox keeps it
             **self.client_options,
         }
+        if self.on_rate_limited is not None:
+            options["http_trace"] = self._rate_limit_trace(self.on_rate_limited)
         client = VeilleClient(self, **options)
         self.client = client
         try:
@@ -225,6 +231,20 @@ class DiscordAdapter(ChatAdapter):
             elif not runner.cancelled() and runner.exception() is not None:
                 log.info("discord.gateway_closed", error=repr(runner.exception())[:200])
         self._restore_endpoints()
+
+    @staticmethod
+    def _rate_limit_trace(told: Callable[[], None]) -> aiohttp.TraceConfig:
+        """Watch discord.py's HTTP answers for 429s: it retries them itself, unseen by us."""
+
+        async def on_request_end(
+            session: aiohttp.ClientSession, context: Any, params: aiohttp.TraceRequestEndParams
+        ) -> None:
+            if params.response.status == 429:
+                told()
+
+        trace = aiohttp.TraceConfig()
+        trace.on_request_end.append(on_request_end)
+        return trace
 
     def _install_endpoints(self) -> None:
         self._saved_endpoints = (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)

@@ -138,6 +138,7 @@ class TelegramAdapter(ChatAdapter):
     goes back to the outbox instead of holding a dispatcher slot. `max_reply_wait` caps how
     long a command's reply sleeps on a 429 before giving up. `webhook_listen` is the address
     the webhook server binds (all interfaces by default: Telegram must reach it).
+    `on_rate_limited` is called at each 429 Telegram answers (the metrics count them).
     """
 
     platform = "telegram"
@@ -156,8 +157,10 @@ class TelegramAdapter(ChatAdapter):
         max_pacing_wait: float = 2.0,
         max_reply_wait: float = 60.0,
         poll_timeout: int = 30,
+        on_rate_limited: Callable[[], None] | None = None,
     ) -> None:
         self.token = token
+        self.on_rate_limited = on_rate_limited  # told of each 429 (metrics)
         self.api_url = api_url.rstrip("/")
         self.webhook_url = webhook_url
         self.webhook_port = webhook_port
@@ -480,6 +483,8 @@ class TelegramAdapter(ChatAdapter):
                 f"telegram chat {chat_id} paced for {wait.seconds:.1f}s", retry_after=wait.seconds
             ) from None
         except RetryAfter as exc:
+            if self.on_rate_limited is not None:
+                self.on_rate_limited()
             seconds = retry_after_seconds(exc)
             self.pacer.block(chat_id, seconds)
             log.warning("telegram.flood_wait", chat_id=chat_id, retry_after=seconds)

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from types import TracebackType
 
 import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.schedulers.base import STATE_RUNNING
 
 from bot import __version__
 from bot.commands import Commands
@@ -25,9 +27,13 @@ from bot.config import Settings
 from bot.dispatch import Dispatcher
 from bot.features import install_features
 from bot.fetch import Fetcher
+from bot.ops.health import Health, Heartbeat
+from bot.ops.metrics import Metrics
+from bot.ops.server import OpsServer
 from bot.pipeline import Pipeline, PollOutcome
 from bot.ports import Platform
 from bot.storage import QueueHook, Storage, utcnow
+from bot.store.sqlite.gauges import SqliteGauges
 from bot.subscribe import SubscriptionService
 from digests.model import Digest
 
@@ -53,9 +59,17 @@ class Veille:
     """The core, ready to poll, digest, answer commands and deliver."""
 
     def __init__(
-        self, settings: Settings, platforms: Sequence[Platform], *, tick_seconds: float | None = None
+        self,
+        settings: Settings,
+        platforms: Sequence[Platform],
+        *,
+        tick_seconds: float | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.settings = settings
+        # Shared with the adapters (429s) when the composition root made it; else our own.
+        self.metrics = metrics or Metrics()
+        self.heartbeat = Heartbeat()
         self.platforms = {p.platform: p for p in platforms}
         self.storage = Storage(settings.db)
         self.fetcher = make_fetcher(settings)
@@ -78,6 +92,21 @@ class Veille:
         self.tick = timedelta(
             seconds=tick_seconds or max(5.0, min(60.0, settings.poll_interval.total_seconds() / 4))
         )
+        self.pipeline.digest_observer = self.metrics.observe_digest
+        gauges = SqliteGauges(self.storage)
+        self.health = Health(
+            heartbeat=self.heartbeat,
+            scheduler_running=lambda: self.scheduler.state == STATE_RUNNING,
+            ping=gauges.ping,
+            # A cycle beats at its start, its end and each digest: three ticks and a fetch
+            # without any sign of life is a stall, not a slow cycle.
+            stall_after=3 * self.tick.total_seconds() + settings.fetch_timeout,
+        )
+        self.ops: OpsServer | None = None
+        if settings.metrics_port is not None:
+            self.ops = OpsServer(
+                self.metrics, self.health, gauges.read, host=settings.metrics_host, port=settings.metrics_port
+            )
         self._tasks: list[asyncio.Task[None]] = []
         self._wake_task: asyncio.Task[None] | None = None
         self._wake_again = False
@@ -104,10 +133,14 @@ class Veille:
             await platform.start(self.commands)
         for hook in self.start_hooks:
             await hook()
+        if self.ops is not None:
+            await self.ops.start()
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        if self.ops is not None:
+            await self.ops.stop()
         await self.stop_background()
         for platform in reversed(list(self.platforms.values())):
             with contextlib.suppress(Exception):
@@ -121,13 +154,18 @@ class Veille:
     async def poll_once(self) -> list[PollOutcome]:
         """Poll due feeds, digest what is new (or left by a crash), then send what is queued."""
         async with self._cycle_lock:
+            self.heartbeat.beat()
+            started = time.perf_counter()
             outcomes: list[PollOutcome] = []
             try:
                 feeds = await self.storage.due_feeds(utcnow())
                 outcomes = await self.pipeline.poll_many(feeds)
             except Exception as exc:  # noqa: BLE001  # entries already stored still get digests
                 log.error("poll.failed", error=repr(exc)[:300])
+            self.metrics.count_polls(outcomes)
             await self.pipeline.digest_pending()
+            self.metrics.poll_cycle_seconds.set(time.perf_counter() - started)
+            self.heartbeat.beat()
         await self.deliver()
         return outcomes
 
@@ -217,6 +255,7 @@ class Veille:
     # -- hooks -----------------------------------------------------------------------------------
 
     async def _digest_made(self, digest_id: int, digest: Digest) -> None:
+        self.heartbeat.beat()  # a long cycle digesting a backlog is alive
         for hook in self.digest_hooks:
             try:
                 await hook(digest_id, digest)

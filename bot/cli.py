@@ -14,7 +14,9 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import structlog
 
@@ -24,25 +26,30 @@ from bot.errors import VeilleError
 from bot.logs import configure_logging
 from bot.ports import Platform
 
+if TYPE_CHECKING:
+    from bot.ops.metrics import Metrics
+
 log = structlog.get_logger(__name__)
 
 
-def build_platforms(settings: Settings, *, interactive: bool) -> list[Platform]:
+def build_platforms(settings: Settings, *, interactive: bool, metrics: Metrics | None = None) -> list[Platform]:
     """Return the chat platforms to run: each one whose token is set, else the console.
 
     The console reads commands only from a terminal (`interactive`); without one (a service,
     a container, `nohup`) it runs headless: it polls, delivers to the console chat and logs,
-    instead of ending at once on an empty stdin.
+    instead of ending at once on an empty stdin. `metrics` count each platform's 429s.
     """
     platforms: list[Platform] = []
     if settings.telegram_bot_token:
         from adapters.telegram import TelegramAdapter
 
-        platforms.append(TelegramAdapter.from_settings(settings))
+        told = partial(metrics.count_rate_limit, "telegram") if metrics is not None else None
+        platforms.append(TelegramAdapter.from_settings(settings, on_rate_limited=told))
     if settings.discord_bot_token:
         from adapters.discord import DiscordAdapter
 
-        platforms.append(DiscordAdapter.from_settings(settings))
+        told = partial(metrics.count_rate_limit, "discord") if metrics is not None else None
+        platforms.append(DiscordAdapter.from_settings(settings, on_rate_limited=told))
     if not platforms:
         from adapters.console import ConsoleAdapter
 
@@ -73,13 +80,15 @@ def log_level(settings: Settings, command: str) -> str:
 async def run(settings: Settings) -> int:
     """Run the bot until SIGINT/SIGTERM; in-flight sends are drained before exit."""
     from bot.app import Veille
+    from bot.ops.metrics import Metrics
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    platforms = build_platforms(settings, interactive=sys.stdin.isatty())
-    async with Veille(settings, platforms) as app:
+    metrics = Metrics()
+    platforms = build_platforms(settings, interactive=sys.stdin.isatty(), metrics=metrics)
+    async with Veille(settings, platforms, metrics=metrics) as app:
         app.start_background()
         log.info("veille.running", platforms=[p.platform for p in platforms], db=str(settings.db))
         waiters = [asyncio.create_task(stop.wait())]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import random
+import time
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -28,7 +29,7 @@ from datetime import datetime, timedelta
 
 import structlog
 
-from bot.errors import FetchError, HTTPStatusError, VeilleError
+from bot.errors import FetchError, HTTPStatusError, VeilleError, error_kind
 from bot.fetch import Fetcher, looks_like_text
 from bot.models import FeedRecord, ParsedFeed
 from bot.parse import clean_text, parse_feed
@@ -57,6 +58,7 @@ class PollOutcome:
     status: str  # "new", "not_modified", "unchanged", "error", "paused", "gone"
     new_entries: int = 0
     error: str | None = None
+    error_kind: str | None = None  # bot.errors.error_kind of the failure: "http_503", "timeout", …
 
 
 def next_poll_time(
@@ -96,6 +98,8 @@ class Pipeline:
         # Read at each digest: features add their hooks after the pipeline is built.
         self.queue_with_digest = queue_with_digest
         self.on_digest = on_digest
+        # Told each digest's duration and whether it was made (metrics); set by the core.
+        self.digest_observer: Callable[[float, bool], None] | None = None
         # spaCy runs in one worker thread: the event loop keeps serving chats meanwhile.
         self._nlp_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="veille-nlp")
         self._digest_lock = asyncio.Lock()
@@ -133,7 +137,7 @@ class Pipeline:
                 return await self._record_error(feed, exc, now, batch)
             except Exception as again:  # noqa: BLE001  # the store itself fails: log, go on
                 log.error("feed.error_not_recorded", feed_id=feed.id, error=repr(again)[:300])
-                return PollOutcome(feed.id, "error", error=_describe(exc))
+                return PollOutcome(feed.id, "error", error=_describe(exc), error_kind=error_kind(exc))
 
     async def _poll(self, feed: FeedRecord, now: datetime, batch: PollBatch) -> PollOutcome:
         result = await self.fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
@@ -186,6 +190,7 @@ class Pipeline:
         status = exc.status if isinstance(exc, HTTPStatusError) else None
         retry_after = exc.retry_after if isinstance(exc, HTTPStatusError) else None
         error = _describe(exc)
+        kind = error_kind(exc)
         french = exc.french if isinstance(exc, VeilleError) else UNEXPECTED_FRENCH
         log.warning("feed.error", feed_id=feed.id, error=error, status=status)
         if status == 410:
@@ -195,14 +200,14 @@ class Pipeline:
                 f"Le flux {feed.url} n'existe plus (erreur 410) : il n'est plus suivi. "
                 "Vous pouvez vous désabonner avec /desabonner.",
             )
-            return PollOutcome(feed.id, "gone", error=error)
+            return PollOutcome(feed.id, "gone", error=error, error_kind=kind)
         next_poll = next_poll_time(
             self.poll_interval, now=now, errors=feed.consecutive_errors + 1, retry_after=retry_after
         )
         if now - (feed.first_error_at or now) < PAUSE_AFTER:
             # cannot reach the pause yet: batched with the cycle's other results
             await batch.add(PollRecord(feed.id, PollFailure(error=error, next_poll_at=next_poll), now))
-            return PollOutcome(feed.id, "error", error=error)
+            return PollOutcome(feed.id, "error", error=error, error_kind=kind)
         updated = await self.storage.record_poll_error(feed.id, error=error, next_poll_at=next_poll)
         if updated.first_error_at and now - updated.first_error_at >= PAUSE_AFTER:
             await self._stop_feed(
@@ -211,8 +216,8 @@ class Pipeline:
                 f"Le flux {feed.url} est en erreur depuis plus de 3 jours ({french}) : "
                 f"il est mis en pause. Pour le relancer : /reprendre {feed.url}",
             )
-            return PollOutcome(feed.id, "paused", error=error)
-        return PollOutcome(feed.id, "error", error=error)
+            return PollOutcome(feed.id, "paused", error=error, error_kind=kind)
+        return PollOutcome(feed.id, "error", error=error, error_kind=kind)
 
     async def _stop_feed(self, feed: FeedRecord, status: str, notice: str) -> None:
         """Stop polling the feed and queue `notice` for its subscribers in one transaction."""
@@ -236,6 +241,7 @@ class Pipeline:
                     made += 1
 
     async def _digest_one(self, pending: PendingEntry) -> None:
+        started = time.perf_counter()
         try:
             article = await self.article_for(pending)
             loop = asyncio.get_running_loop()
@@ -243,9 +249,15 @@ class Pipeline:
         except Exception as exc:  # noqa: BLE001  # one bad article must not stop the others
             log.error("entry.digest_failed", entry_id=pending.id, error=repr(exc)[:300])
             await self.storage.mark_entry_failed(pending.id, repr(exc))
+            self._observe(started, made=False)
             return
+        self._observe(started, made=True)
         digest_id = await self.store_digest(pending.id, digest)
         log.info("entry.digested", entry_id=pending.id, digest_id=digest_id)
+
+    def _observe(self, started: float, *, made: bool) -> None:
+        if self.digest_observer is not None:
+            self.digest_observer(time.perf_counter() - started, made)
 
     async def store_digest(self, entry_id: int, digest: Digest) -> int:
         """Store a digest with its deliveries and follow alerts (one transaction), then run hooks."""

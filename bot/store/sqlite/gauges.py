@@ -1,0 +1,52 @@
+"""The figures the metrics and the health check read from SQLite, a few COUNTs at a time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.storage import Storage
+
+DELIVERY_STATES = ("pending", "sending", "sent", "failed", "dropped")
+FEED_STATUSES = ("active", "paused", "gone")
+
+
+@dataclass(frozen=True, slots=True)
+class StoreGauges:
+    """A snapshot of the outbox and the feeds: what a scrape of /metrics shows as gauges."""
+
+    deliveries: dict[tuple[str, str], int] = field(default_factory=dict)  # (state, platform) → rows
+    feeds: dict[str, int] = field(default_factory=dict)  # status → feeds
+    feeds_backing_off: int = 0  # active feeds whose last polls failed
+
+    @property
+    def outbox_depth(self) -> int:
+        """Return the deliveries still to send (pending, or claimed and being sent)."""
+        return sum(n for (state, _), n in self.deliveries.items() if state in ("pending", "sending"))
+
+
+class SqliteGauges:
+    """Read `StoreGauges` and answer the health check's ping on a `Storage` connection."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+
+    async def ping(self) -> None:
+        """Run the cheapest query there is; raise if the database does not answer."""
+        await self.storage.fetchone("SELECT 1")
+
+    async def read(self) -> StoreGauges:
+        """Count deliveries by state and platform and feeds by status, zeros included."""
+        rows = await self.storage.fetchall(
+            "SELECT d.state, c.platform, COUNT(*) FROM deliveries d JOIN chats c ON c.id = d.chat_id "
+            "GROUP BY d.state, c.platform"
+        )
+        platforms = {str(row[1]) for row in rows}
+        deliveries = {(state, platform): 0 for state in DELIVERY_STATES for platform in platforms}
+        deliveries.update({(str(row[0]), str(row[1])): int(row[2]) for row in rows})
+        feed_rows = await self.storage.fetchall(
+            "SELECT status, COUNT(*), SUM(status = 'active' AND consecutive_errors > 0) FROM feeds GROUP BY status"
+        )
+        feeds = dict.fromkeys(FEED_STATUSES, 0)
+        feeds.update({str(row[0]): int(row[1]) for row in feed_rows})
+        backing_off = sum(int(row[2] or 0) for row in feed_rows)
+        return StoreGauges(deliveries=deliveries, feeds=feeds, feeds_backing_off=backing_off)
