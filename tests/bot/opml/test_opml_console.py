@@ -196,10 +196,14 @@ async def test_an_export_imported_in_another_chat_gives_it_the_same_feeds(
     async with console_core(tmp_path) as (app, console):
         await console.command(f"/abonner {urls['greffe']}", chat_id="redaction")
         await console.command(f"/abonner {urls['site']}", chat_id="redaction")
+        await app.settle()  # the feeds now have digests, which /abonner would post at once
         await console.command("/exporter", chat_id="redaction")
         exported = console.messages_for("redaction")[-1].file
         assert exported is not None
         reply = await console.command(f"/importer {exported}", chat_id="cabinet")
+        await app.settle()
+        assert len(console.digests_for("redaction")) == 2
+        assert console.digests_for("cabinet") == []  # an import starts each feed with its next article
         feeds = {}
         for chat_id in ("redaction", "cabinet"):
             chat = await app.storage.upsert_chat("console", chat_id, "Console")
