@@ -19,7 +19,7 @@ import discord
 from discord import app_commands
 
 from adapters import discord_render as render
-from bot.commands import CommandSpec
+from bot.chat.commands import CommandSpec
 from bot.errors import FetchError
 from bot.models import Upload
 

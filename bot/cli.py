@@ -176,7 +176,7 @@ def reader_gone() -> int:
 
 async def print_digests(settings: Settings, sources: Sequence[str], *, as_json: bool) -> int:
     """Digest each source and print it; an unreadable source is one line on stderr."""
-    from bot.sources import load_articles
+    from bot.feeds.sources import load_articles
     from digests.engine import summarize_many
 
     status = 0

@@ -15,13 +15,13 @@ from datetime import datetime
 
 import structlog
 
-from bot.commands import CommandSpec, Handler
+from bot.chat.commands import CommandSpec, Handler
+from bot.chat.subscribe import MAX_SUBSCRIPTIONS_PER_CHAT, AlreadySubscribedError, SubscriptionService
 from bot.errors import FetchError, InputError, TooLargeError, VeilleError
+from bot.feeds.urls import normalize_url
 from bot.models import Attachment, ChatRecord, CommandContext, Reply, ReplyItem
 from bot.opml.document import MAX_OPML_BYTES, OpmlFeed, read_opml, too_large, write_opml
-from bot.storage import Storage, utcnow
-from bot.subscribe import MAX_SUBSCRIPTIONS_PER_CHAT, AlreadySubscribedError, SubscriptionService
-from bot.urls import normalize_url
+from bot.store.sqlite.storage import Storage, utcnow
 
 log = structlog.get_logger(__name__)
 

@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.app import make_fetcher
+from bot.chat.subscribe import SubscriptionService
 from bot.config import Settings
 from bot.errors import InputError
+from bot.feeds.pipeline import Pipeline
 from bot.models import ChatRecord
 from bot.opml.commands import chat_feeds, export_document, import_feeds
 from bot.opml.document import MAX_OPML_BYTES, read_opml, too_large
-from bot.pipeline import Pipeline
-from bot.storage import Storage
-from bot.subscribe import SubscriptionService
+from bot.store.sqlite.storage import Storage
 
 PLATFORMS = ("telegram", "discord", "console")
 

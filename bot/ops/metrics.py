@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 if TYPE_CHECKING:  # the pipeline pulls in the NLP engine; the metrics only read its outcomes
-    from bot.pipeline import PollOutcome
+    from bot.feeds.pipeline import PollOutcome
     from bot.store.sqlite.gauges import StoreGauges
 
 # From a 304's bookkeeping to a long article on a slow core: spaCy takes 0.1–2 s.

@@ -13,7 +13,7 @@ from adapters.discord import DiscordAdapter
 from bot.app import Veille
 from bot.models import Attachment, Reply
 from bot.opml.document import MAX_OPML_BYTES, OpmlFeed, read_opml, write_opml
-from bot.storage import utcnow
+from bot.store.sqlite.storage import utcnow
 from tests.support.core import Item, legal_body, make_settings, rss
 from tests.support.discord_fake import CHANNEL_ID, MEMBER_ID, TOKEN, FakeDiscord
 from tests.support.http import FeedServer

@@ -12,7 +12,7 @@ from adapters.telegram_pacing import Limits
 from bot.app import Veille
 from bot.models import Attachment, Reply, ReplyItem
 from bot.opml.document import MAX_OPML_BYTES, OpmlFeed, read_opml, write_opml
-from bot.storage import utcnow
+from bot.store.sqlite.storage import utcnow
 from tests.support.core import Item, legal_body, make_settings, rss
 from tests.support.http import FeedServer
 from tests.support.telegram_api import TOKEN, FakeBotAPI

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.storage import Storage
+from bot.store.sqlite.storage import Storage
 
 DELIVERY_STATES = ("pending", "sending", "sent", "failed", "dropped")
 FEED_STATUSES = ("active", "paused", "gone")

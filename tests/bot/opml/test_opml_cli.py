@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from bot.opml.document import OpmlFeed, read_opml, write_opml
-from bot.storage import Storage, utcnow
+from bot.store.sqlite.storage import Storage, utcnow
 from tests.support.core import Item, legal_body, rss
 from tests.support.http import FeedServer
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from adapters.console import ConsoleAdapter
 from bot.app import Veille
-from bot.commands import FloodGuard
+from bot.chat.commands import FloodGuard
+from bot.chat.subscribe import MAX_SUBSCRIPTIONS_PER_CHAT
 from bot.opml.document import MAX_OPML_BYTES, OpmlFeed, read_opml, write_opml
-from bot.storage import utcnow
-from bot.subscribe import MAX_SUBSCRIPTIONS_PER_CHAT
+from bot.store.sqlite.storage import utcnow
 from tests.support.core import Item, legal_body, make_settings, rss
 from tests.support.http import FeedServer
 
