@@ -145,11 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return asyncio.run(run_demo(interactive=args.interactive))
         if args.command == "opml":
-            from bot.opml import operator
-
-            if args.opml_command == "import":
-                return asyncio.run(operator.import_file(settings, args.file, args.chat))
-            return asyncio.run(operator.export_file(settings, args.chat, args.output))
+            return asyncio.run(run_opml(settings, args))
         # trafilatura logs its parser's complaints about odd pages; the CLI's one line says enough.
         logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
         return asyncio.run(print_digests(settings, args.source, as_json=args.json))
@@ -160,6 +156,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return reader_gone()
+
+
+async def run_opml(settings: Settings, args: argparse.Namespace) -> int:
+    """Run `veille opml import|export` on the configured database, once the input is read."""
+    from bot.opml import operator
+    from bot.store.sqlite.storage import Storage
+
+    operator.parse_chat(args.chat)  # bad input is refused before the database is opened
+    feeds = operator.read_import(args.file) if args.opml_command == "import" else []
+    async with Storage(settings.db) as storage:
+        if args.opml_command == "import":
+            return await operator.import_file(settings, storage, feeds, args.chat)
+        return await operator.export_file(settings, storage, args.chat, args.output)
 
 
 def reader_gone() -> int:

@@ -1,6 +1,6 @@
 """`veille opml import|export`: the OPML commands for whoever runs Veille, on the command line.
 
-They run the chat commands' own functions on the database of the settings, for a chat named
+They run the chat commands' own functions on the store the composition root opens, for a chat named
 `platform:id` (`telegram:-1001234`, `discord:9200…`, `console`), even while the bot runs
 (SQLite in WAL mode takes turns). Bad input is one line on stderr and exit status 1.
 """
@@ -18,7 +18,7 @@ from bot.errors import InputError
 from bot.feeds.pipeline import Pipeline
 from bot.models import ChatRecord
 from bot.opml.commands import chat_feeds, export_document, import_feeds
-from bot.opml.document import MAX_OPML_BYTES, read_opml, too_large
+from bot.opml.document import MAX_OPML_BYTES, OpmlFeed, read_opml, too_large
 from bot.store.sqlite.storage import Storage
 
 PLATFORMS = ("telegram", "discord", "console")
@@ -45,23 +45,32 @@ def read_file(path: Path) -> bytes:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
-async def import_file(settings: Settings, path: Path, chat_ref: str, *, out: TextIO = sys.stdout) -> int:
-    """Subscribe a chat to the feeds of an OPML file; print one line per feed and a total."""
-    platform, external_id = parse_chat(chat_ref)
+def read_import(path: Path) -> list[OpmlFeed]:
+    """Read the feeds of an OPML file, or raise `InputError` naming the file."""
     try:
-        feeds = read_opml(read_file(path))
+        return read_opml(read_file(path))
     except InputError as exc:
         raise InputError(f"cannot import {path}: {exc}") from None
-    async with Storage(settings.db) as storage:
-        fetcher = make_fetcher(settings)
-        await fetcher.start()
-        pipeline = Pipeline(storage, fetcher, poll_interval=settings.poll_interval)
-        try:
-            chat = await storage.upsert_chat(platform, external_id)
-            report = await import_feeds(storage, SubscriptionService(storage, fetcher, pipeline), chat, feeds)
-        finally:
-            pipeline.close()
-            await fetcher.close()
+
+
+async def import_file(
+    settings: Settings, storage: Storage, feeds: list[OpmlFeed], chat_ref: str, *, out: TextIO = sys.stdout
+) -> int:
+    """Subscribe a chat to `feeds` (from `read_import`); print one line per feed and a total.
+
+    `storage` is open (the composition root picks the backend); the fetcher is the bot's own,
+    with its guards.
+    """
+    platform, external_id = parse_chat(chat_ref)
+    fetcher = make_fetcher(settings)
+    await fetcher.start()
+    pipeline = Pipeline(storage, fetcher, poll_interval=settings.poll_interval)
+    try:
+        chat = await storage.upsert_chat(platform, external_id)
+        report = await import_feeds(storage, SubscriptionService(storage, fetcher, pipeline), chat, feeds)
+    finally:
+        pipeline.close()
+        await fetcher.close()
     for feed in report.added:
         print(f"added     {feed.url}", file=out)
     for feed in report.already:
@@ -76,12 +85,13 @@ async def import_file(settings: Settings, path: Path, chat_ref: str, *, out: Tex
     return 0
 
 
-async def export_file(settings: Settings, chat_ref: str, output: Path | None, *, out: TextIO = sys.stdout) -> int:
+async def export_file(
+    settings: Settings, storage: Storage, chat_ref: str, output: Path | None, *, out: TextIO = sys.stdout
+) -> int:
     """Write a chat's subscriptions as OPML 2.0 to `output`, or to stdout."""
     platform, external_id = parse_chat(chat_ref)
-    async with Storage(settings.db) as storage:
-        chat: ChatRecord | None = await storage.get_chat(platform, external_id)
-        feeds = await chat_feeds(storage, chat) if chat is not None else []
+    chat: ChatRecord | None = await storage.get_chat(platform, external_id)
+    feeds = await chat_feeds(storage, chat) if chat is not None else []
     if chat is None:
         raise InputError(f"no chat {platform}:{external_id} in {settings.db}")
     if not feeds:

@@ -24,9 +24,10 @@ from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from bot.ops.gauges import StoreGauges
+
 if TYPE_CHECKING:  # the pipeline pulls in the NLP engine; the metrics only read its outcomes
     from bot.feeds.pipeline import PollOutcome
-    from bot.store.sqlite.gauges import StoreGauges
 
 # From a 304's bookkeeping to a long article on a slow core: spaCy takes 0.1–2 s.
 DIGEST_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0)

@@ -16,9 +16,9 @@ from aiohttp import web
 from prometheus_client.aiohttp import make_aiohttp_handler
 
 from bot.errors import ConfigError
+from bot.ops.gauges import StoreGauges
 from bot.ops.health import Health
 from bot.ops.metrics import Metrics
-from bot.store.sqlite.gauges import StoreGauges
 
 log = structlog.get_logger(__name__)
 

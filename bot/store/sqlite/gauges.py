@@ -1,27 +1,9 @@
-"""The figures the metrics and the health check read from SQLite, a few COUNTs at a time."""
+"""`bot.ops.gauges.GaugeSource` on SQLite: a few COUNTs per scrape, and `SELECT 1` for health."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
+from bot.ops.gauges import DELIVERY_STATES, FEED_STATUSES, StoreGauges
 from bot.store.sqlite.storage import Storage
-
-DELIVERY_STATES = ("pending", "sending", "sent", "failed", "dropped")
-FEED_STATUSES = ("active", "paused", "gone")
-
-
-@dataclass(frozen=True, slots=True)
-class StoreGauges:
-    """A snapshot of the outbox and the feeds: what a scrape of /metrics shows as gauges."""
-
-    deliveries: dict[tuple[str, str], int] = field(default_factory=dict)  # (state, platform) → rows
-    feeds: dict[str, int] = field(default_factory=dict)  # status → feeds
-    feeds_backing_off: int = 0  # active feeds whose last polls failed
-
-    @property
-    def outbox_depth(self) -> int:
-        """Return the deliveries still to send (pending, or claimed and being sent)."""
-        return sum(n for (state, _), n in self.deliveries.items() if state in ("pending", "sending"))
 
 
 class SqliteGauges:
