@@ -21,6 +21,7 @@ from bot.config import load_settings
 from bot.errors import ConfigError
 from tests.support.core import Item, legal_body, make_settings, rss
 from tests.support.http import FeedServer
+from tests.support.newsroom import add_feed, make_digest, publish, subscribe
 
 
 @asynccontextmanager
@@ -99,8 +100,6 @@ async def test_a_real_cycle_moves_the_poll_digest_delivery_and_feed_metrics(
 
 
 async def test_the_outbox_depth_counts_what_waits_to_be_sent(tmp_path: Path) -> None:
-    from tests.support.newsroom import add_feed, make_digest, publish, subscribe
-
     async with serving(tmp_path) as (app, _, base):
         chat = await app.storage.upsert_chat("console", "console", "Console")
         feed = await add_feed(app, "greffe")
