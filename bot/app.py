@@ -29,13 +29,14 @@ from bot.config import Settings
 from bot.delivery.dispatch import Dispatcher
 from bot.feeds.fetch import Fetcher
 from bot.feeds.pipeline import Pipeline, PollOutcome
+from bot.models import utcnow
 from bot.ops.health import Health, Heartbeat
 from bot.ops.metrics import Metrics
 from bot.ops.server import OpsServer
 from bot.ports import Platform
 from bot.store.protocols import QueueHook
+from bot.store.sqlite import SqliteStore
 from bot.store.sqlite.gauges import SqliteGauges
-from bot.store.sqlite.storage import Storage, utcnow
 from digests.model import Digest
 
 log = structlog.get_logger(__name__)
@@ -72,7 +73,7 @@ class Veille:
         self.metrics = metrics or Metrics()
         self.heartbeat = Heartbeat()
         self.platforms = {p.platform: p for p in platforms}
-        self.storage = Storage(settings.db)
+        self.storage = SqliteStore(settings.db)
         self.fetcher = make_fetcher(settings)
         self.digest_hooks: list[DigestHook] = []
         self.queue_hooks: list[QueueHook] = []
@@ -94,7 +95,7 @@ class Veille:
             seconds=tick_seconds or max(5.0, min(60.0, settings.poll_interval.total_seconds() / 4))
         )
         self.pipeline.digest_observer = self.metrics.observe_digest
-        gauges = SqliteGauges(self.storage)
+        gauges = SqliteGauges(self.storage.connection)
         self.health = Health(
             heartbeat=self.heartbeat,
             scheduler_running=lambda: self.scheduler.state == STATE_RUNNING,
@@ -127,7 +128,7 @@ class Veille:
     async def _open(self) -> None:
         await self.storage.open()
         await self.fetcher.start()
-        requeued = await self.storage.requeue_interrupted()
+        requeued = await self.storage.outbox.requeue_interrupted()
         if requeued:
             log.info("deliveries.requeued", count=requeued)
         for platform in self.platforms.values():
@@ -159,7 +160,7 @@ class Veille:
             started = time.perf_counter()
             outcomes: list[PollOutcome] = []
             try:
-                feeds = await self.storage.due_feeds(utcnow())
+                feeds = await self.storage.feeds.due(utcnow())
                 outcomes = await self.pipeline.poll_many(feeds)
             except Exception as exc:  # noqa: BLE001  # entries already stored still get digests
                 log.error("poll.failed", error=repr(exc)[:300])

@@ -161,11 +161,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 async def run_opml(settings: Settings, args: argparse.Namespace) -> int:
     """Run `veille opml import|export` on the configured database, once the input is read."""
     from bot.opml import operator
-    from bot.store.sqlite.storage import Storage
+    from bot.store.sqlite import SqliteStore
 
     operator.parse_chat(args.chat)  # bad input is refused before the database is opened
     feeds = operator.read_import(args.file) if args.opml_command == "import" else []
-    async with Storage(settings.db) as storage:
+    async with SqliteStore(settings.db) as storage:
         if args.opml_command == "import":
             return await operator.import_file(settings, storage, feeds, args.chat)
         return await operator.export_file(settings, storage, args.chat, args.output)

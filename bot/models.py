@@ -10,7 +10,12 @@ import base64
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+
+
+def utcnow() -> datetime:
+    """Return the current time, aware, in UTC: the one clock of the core and its stores."""
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)

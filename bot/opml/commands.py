@@ -19,9 +19,9 @@ from bot.chat.commands import CommandSpec, Handler
 from bot.chat.subscribe import MAX_SUBSCRIPTIONS_PER_CHAT, AlreadySubscribedError, SubscriptionService
 from bot.errors import FetchError, InputError, TooLargeError, VeilleError
 from bot.feeds.urls import normalize_url
-from bot.models import Attachment, ChatRecord, CommandContext, Reply, ReplyItem
+from bot.models import Attachment, ChatRecord, CommandContext, Reply, ReplyItem, utcnow
 from bot.opml.document import MAX_OPML_BYTES, OpmlFeed, read_opml, too_large, write_opml
-from bot.store.sqlite.storage import Storage, utcnow
+from bot.store.protocols import Store
 
 log = structlog.get_logger(__name__)
 
@@ -81,20 +81,20 @@ def export_document(feeds: list[OpmlFeed], *, chat_title: str, now: datetime | N
     return Attachment(f"veille-abonnements-{created:%Y-%m-%d}.opml", data, OPML_MIME)
 
 
-async def chat_feeds(storage: Storage, chat: ChatRecord) -> list[OpmlFeed]:
+async def chat_feeds(storage: Store, chat: ChatRecord) -> list[OpmlFeed]:
     """Return the chat's subscriptions in `/abonnements` order, as OPML outlines."""
-    return [OpmlFeed(feed.url, feed.title) for feed in await storage.subscriptions(chat.id)]
+    return [OpmlFeed(feed.url, feed.title) for feed in await storage.chats.subscriptions(chat.id)]
 
 
 async def import_feeds(
-    storage: Storage, subscriptions: SubscriptionService, chat: ChatRecord, feeds: list[OpmlFeed]
+    storage: Store, subscriptions: SubscriptionService, chat: ChatRecord, feeds: list[OpmlFeed]
 ) -> ImportReport:
     """Subscribe `chat` to each feed through `/abonner`'s guards; one failure never stops the rest.
 
     Feeds the chat already has are told apart without fetching them; past the per-chat cap
     the remaining feeds are refused without a fetch. The outcomes keep the file's order.
     """
-    have = {feed.url for feed in await storage.subscriptions(chat.id)}
+    have = {feed.url for feed in await storage.chats.subscriptions(chat.id)}
     room = MAX_SUBSCRIPTIONS_PER_CHAT - len(have)
     outcome: dict[int, tuple[str, str]] = {}
     to_fetch: list[int] = []
@@ -164,7 +164,7 @@ def report_reply(report: ImportReport) -> Reply:
 class OpmlCommands:
     """The chat side of OPML: `/exporter` sends a file, `/importer` reads one."""
 
-    def __init__(self, storage: Storage, subscriptions: SubscriptionService) -> None:
+    def __init__(self, storage: Store, subscriptions: SubscriptionService) -> None:
         self.storage = storage
         self.subscriptions = subscriptions
 

@@ -19,7 +19,7 @@ from bot.feeds.pipeline import Pipeline
 from bot.models import ChatRecord
 from bot.opml.commands import chat_feeds, export_document, import_feeds
 from bot.opml.document import MAX_OPML_BYTES, OpmlFeed, read_opml, too_large
-from bot.store.sqlite.storage import Storage
+from bot.store.protocols import Store
 
 PLATFORMS = ("telegram", "discord", "console")
 
@@ -54,7 +54,7 @@ def read_import(path: Path) -> list[OpmlFeed]:
 
 
 async def import_file(
-    settings: Settings, storage: Storage, feeds: list[OpmlFeed], chat_ref: str, *, out: TextIO = sys.stdout
+    settings: Settings, storage: Store, feeds: list[OpmlFeed], chat_ref: str, *, out: TextIO = sys.stdout
 ) -> int:
     """Subscribe a chat to `feeds` (from `read_import`); print one line per feed and a total.
 
@@ -66,7 +66,7 @@ async def import_file(
     await fetcher.start()
     pipeline = Pipeline(storage, fetcher, poll_interval=settings.poll_interval)
     try:
-        chat = await storage.upsert_chat(platform, external_id)
+        chat = await storage.chats.upsert(platform, external_id)
         report = await import_feeds(storage, SubscriptionService(storage, fetcher, pipeline), chat, feeds)
     finally:
         pipeline.close()
@@ -86,11 +86,11 @@ async def import_file(
 
 
 async def export_file(
-    settings: Settings, storage: Storage, chat_ref: str, output: Path | None, *, out: TextIO = sys.stdout
+    settings: Settings, storage: Store, chat_ref: str, output: Path | None, *, out: TextIO = sys.stdout
 ) -> int:
     """Write a chat's subscriptions as OPML 2.0 to `output`, or to stdout."""
     platform, external_id = parse_chat(chat_ref)
-    chat: ChatRecord | None = await storage.get_chat(platform, external_id)
+    chat: ChatRecord | None = await storage.chats.get(platform, external_id)
     feeds = await chat_feeds(storage, chat) if chat is not None else []
     if chat is None:
         raise InputError(f"no chat {platform}:{external_id} in {settings.db}")

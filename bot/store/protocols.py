@@ -469,13 +469,41 @@ class DailySchedule(Protocol):
 class Store(Protocol):
     """One backend's repositories, opened and closed together: `async with store:`."""
 
-    feeds: FeedRepository
-    entries: EntryRepository
-    outbox: Outbox
-    chats: ChatRepository
-    search: SearchStore
-    follows: FollowStore
-    daily: DailySchedule
+    @property
+    def feeds(self) -> FeedRepository:
+        """The FeedRepository of this backend."""
+        ...
+
+    @property
+    def entries(self) -> EntryRepository:
+        """The EntryRepository of this backend."""
+        ...
+
+    @property
+    def outbox(self) -> Outbox:
+        """The Outbox of this backend."""
+        ...
+
+    @property
+    def chats(self) -> ChatRepository:
+        """The ChatRepository of this backend."""
+        ...
+
+    @property
+    def search(self) -> SearchStore:
+        """The SearchStore of this backend."""
+        ...
+
+    @property
+    def follows(self) -> FollowStore:
+        """The FollowStore of this backend."""
+        ...
+
+    @property
+    def daily(self) -> DailySchedule:
+        """The DailySchedule of this backend."""
+        ...
+
 
     async def open(self) -> None:
         """Connect and bring the schema to the latest version."""

@@ -11,9 +11,8 @@ from discord.http import Route
 
 from adapters.discord import DiscordAdapter
 from bot.app import Veille
-from bot.models import Attachment, Reply
+from bot.models import Attachment, Reply, utcnow
 from bot.opml.document import MAX_OPML_BYTES, OpmlFeed, read_opml, write_opml
-from bot.store.sqlite.storage import utcnow
 from tests.support.core import Item, legal_body, make_settings, rss
 from tests.support.discord_fake import CHANNEL_ID, MEMBER_ID, TOKEN, FakeDiscord
 from tests.support.http import FeedServer
@@ -43,8 +42,8 @@ def one_feed(feed_server: FeedServer) -> OpmlFeed:
 
 
 async def stored_urls(app: Veille) -> list[str]:
-    chat = await app.storage.get_chat("discord", str(CHANNEL_ID))
-    return [] if chat is None else [feed.url for feed in await app.storage.subscriptions(chat.id)]
+    chat = await app.storage.chats.get("discord", str(CHANNEL_ID))
+    return [] if chat is None else [feed.url for feed in await app.storage.chats.subscriptions(chat.id)]
 
 
 async def test_importer_is_synced_with_a_required_attachment_option(
@@ -61,9 +60,9 @@ async def test_exporter_answers_with_the_opml_file_attached(
     running: tuple[Veille, DiscordAdapter], fake: FakeDiscord
 ) -> None:
     app, _ = running
-    chat = await app.storage.upsert_chat("discord", str(CHANNEL_ID), "#veille-juridique")
-    feed, _ = await app.storage.add_feed("https://greffe.example.test/rss", "La Gazette du Greffe")
-    await app.storage.subscribe(chat.id, feed.id)
+    chat = await app.storage.chats.upsert("discord", str(CHANNEL_ID), "#veille-juridique")
+    feed, _ = await app.storage.feeds.add("https://greffe.example.test/rss", "La Gazette du Greffe")
+    await app.storage.chats.subscribe(chat.id, feed.id)
     answer = await fake.wait_for_callback(await fake.slash("exporter"))
     assert answer["type"] == 4
     assert answer["data"]["content"].startswith("Vos 1 abonnement au format OPML")

@@ -10,9 +10,8 @@ import pytest
 from adapters.telegram import TelegramAdapter
 from adapters.telegram_pacing import Limits
 from bot.app import Veille
-from bot.models import Attachment, Reply, ReplyItem
+from bot.models import Attachment, Reply, ReplyItem, utcnow
 from bot.opml.document import MAX_OPML_BYTES, OpmlFeed, read_opml, write_opml
-from bot.store.sqlite.storage import utcnow
 from tests.support.core import Item, legal_body, make_settings, rss
 from tests.support.http import FeedServer
 from tests.support.telegram_api import TOKEN, FakeBotAPI
@@ -45,17 +44,17 @@ def two_feeds(feed_server: FeedServer) -> list[OpmlFeed]:
 
 
 async def stored_urls(app: Veille, chat_id: int) -> list[str]:
-    chat = await app.storage.get_chat("telegram", str(chat_id))
-    return [] if chat is None else [feed.url for feed in await app.storage.subscriptions(chat.id)]
+    chat = await app.storage.chats.get("telegram", str(chat_id))
+    return [] if chat is None else [feed.url for feed in await app.storage.chats.subscriptions(chat.id)]
 
 
 async def test_exporter_uploads_an_opml_document_with_a_french_caption(
     running: tuple[Veille, TelegramAdapter], api: FakeBotAPI
 ) -> None:
     app, _ = running
-    chat = await app.storage.upsert_chat("telegram", str(ALICE), "Alice")
-    feed, _ = await app.storage.add_feed("https://greffe.example.test/rss", "La Gazette du Greffe & co")
-    await app.storage.subscribe(chat.id, feed.id)
+    chat = await app.storage.chats.upsert("telegram", str(ALICE), "Alice")
+    feed, _ = await app.storage.feeds.add("https://greffe.example.test/rss", "La Gazette du Greffe & co")
+    await app.storage.chats.subscribe(chat.id, feed.id)
     api.command("/export", chat_id=ALICE)
     [document] = await api.wait_documents(1)
     assert document.chat_id == ALICE

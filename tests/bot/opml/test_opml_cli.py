@@ -7,8 +7,9 @@ import os
 import sys
 from pathlib import Path
 
+from bot.models import utcnow
 from bot.opml.document import OpmlFeed, read_opml, write_opml
-from bot.store.sqlite.storage import Storage, utcnow
+from bot.store.sqlite import SqliteStore
 from tests.support.core import Item, legal_body, rss
 from tests.support.http import FeedServer
 
@@ -75,5 +76,5 @@ async def test_bad_input_is_one_line_on_stderr_and_changes_nothing(tmp_path: Pat
     assert errors[1].startswith(f"veille: cannot import {tmp_path / 'absent.opml'}: cannot read")
     assert errors[2].startswith("veille: --chat must be platform:id")
     assert errors[3] == f"veille: no chat discord:42 in {tmp_path / 'veille.db'}"
-    async with Storage(tmp_path / "veille.db") as storage:
-        assert await storage.get_chat("console", "console") is None
+    async with SqliteStore(tmp_path / "veille.db") as storage:
+        assert await storage.chats.get("console", "console") is None

@@ -11,8 +11,8 @@ from adapters.console import ConsoleAdapter
 from bot.app import Veille
 from bot.chat.commands import FloodGuard
 from bot.chat.subscribe import MAX_SUBSCRIPTIONS_PER_CHAT
+from bot.models import utcnow
 from bot.opml.document import MAX_OPML_BYTES, OpmlFeed, read_opml, write_opml
-from bot.store.sqlite.storage import utcnow
 from tests.support.core import Item, legal_body, make_settings, rss
 from tests.support.http import FeedServer
 
@@ -45,9 +45,9 @@ def serve_feeds(feed_server: FeedServer) -> dict[str, str]:
 
 
 async def subscribe_without_fetching(app: Veille, url: str) -> None:
-    chat = await app.storage.upsert_chat("console", "console", "Console")
-    feed, _ = await app.storage.add_feed(url, "Veille CNIL")
-    await app.storage.subscribe(chat.id, feed.id)
+    chat = await app.storage.chats.upsert("console", "console", "Console")
+    feed, _ = await app.storage.feeds.add(url, "Veille CNIL")
+    await app.storage.chats.subscribe(chat.id, feed.id)
 
 
 def opml_file(tmp_path: Path, feeds: list[OpmlFeed], name: str = "abonnements.opml") -> Path:
@@ -58,10 +58,10 @@ def opml_file(tmp_path: Path, feeds: list[OpmlFeed], name: str = "abonnements.op
 
 async def test_exporter_writes_an_opml_file_of_the_chats_feeds_in_order(tmp_path: Path) -> None:
     async with console_core(tmp_path) as (app, console):
-        chat = await app.storage.upsert_chat("console", "console", "Console")
+        chat = await app.storage.chats.upsert("console", "console", "Console")
         for name, title in (("greffe", "La Gazette du Greffe"), ("cnil", "Veille « CNIL » & co")):
-            feed, _ = await app.storage.add_feed(f"https://{name}.example.test/rss", title)
-            await app.storage.subscribe(chat.id, feed.id)
+            feed, _ = await app.storage.feeds.add(f"https://{name}.example.test/rss", title)
+            await app.storage.chats.subscribe(chat.id, feed.id)
         reply = await console.command("/export")
     assert reply is not None and "Vos 2 abonnements au format OPML" in reply.text
     shown = console.messages[-1]
@@ -75,9 +75,9 @@ async def test_exporter_writes_an_opml_file_of_the_chats_feeds_in_order(tmp_path
 
 async def test_a_second_export_the_same_day_does_not_overwrite_the_first(tmp_path: Path) -> None:
     async with console_core(tmp_path) as (app, console):
-        chat = await app.storage.upsert_chat("console", "console", "Console")
-        feed, _ = await app.storage.add_feed("https://greffe.example.test/rss", "Greffe")
-        await app.storage.subscribe(chat.id, feed.id)
+        chat = await app.storage.chats.upsert("console", "console", "Console")
+        feed, _ = await app.storage.feeds.add("https://greffe.example.test/rss", "Greffe")
+        await app.storage.chats.subscribe(chat.id, feed.id)
         await console.command("/exporter")
         await console.command("/exporter")
     files = [m.file for m in console.messages if m.file is not None]
@@ -109,9 +109,9 @@ async def test_importer_adds_feeds_discovers_sites_counts_known_ones_and_gives_r
         await subscribe_without_fetching(app, urls["cnil"])
         reply = await console.command(f"/importer {path}")
         await app.settle()
-        chat = await app.storage.upsert_chat("console", "console", "Console")
-        stored = [feed.url for feed in await app.storage.subscriptions(chat.id)]
-        queued = await app.storage.pending_delivery_count()
+        chat = await app.storage.chats.upsert("console", "console", "Console")
+        stored = [feed.url for feed in await app.storage.chats.subscriptions(chat.id)]
+        queued = await app.storage.outbox.pending_count()
     assert reply is not None
     assert reply.text.startswith("Import OPML : 5 flux lus — 2 ajoutés, 1 déjà présent, 2 refusés.")
     assert [(i.title, i.detail) for i in reply.items] == [
@@ -133,8 +133,8 @@ async def test_importer_refuses_private_addresses_without_connecting(
     path = opml_file(tmp_path, [OpmlFeed(urls["greffe"], "Greffe en local")])
     async with console_core(tmp_path, VEILLE_ALLOW_PRIVATE_URLS=False) as (app, console):
         reply = await console.command(f"/importer {path}")
-        chat = await app.storage.upsert_chat("console", "console", "Console")
-        assert await app.storage.subscriptions(chat.id) == []
+        chat = await app.storage.chats.upsert("console", "console", "Console")
+        assert await app.storage.chats.subscriptions(chat.id) == []
     assert reply is not None and "1 refusé" in reply.text
     assert reply.items[0].detail.startswith("refusé : Adresse refusée")
     assert feed_server.hits("/greffe.xml") == 0
@@ -146,10 +146,10 @@ async def test_importer_past_the_chat_cap_refuses_the_rest_without_fetching_them
     urls = serve_feeds(feed_server)
     path = opml_file(tmp_path, [OpmlFeed(urls["greffe"], "Greffe"), OpmlFeed(urls["cnil"], "CNIL")])
     async with console_core(tmp_path) as (app, console):
-        chat = await app.storage.upsert_chat("console", "console", "Console")
+        chat = await app.storage.chats.upsert("console", "console", "Console")
         for number in range(MAX_SUBSCRIPTIONS_PER_CHAT - 1):
-            feed, _ = await app.storage.add_feed(f"https://f{number}.example.test/rss", f"F{number}")
-            await app.storage.subscribe(chat.id, feed.id)
+            feed, _ = await app.storage.feeds.add(f"https://f{number}.example.test/rss", f"F{number}")
+            await app.storage.chats.subscribe(chat.id, feed.id)
         reply = await console.command(f"/importer {path}")
     assert reply is not None and "1 ajouté, 0 déjà présent, 1 refusé" in reply.text
     limit = f"refusé : limite de {MAX_SUBSCRIPTIONS_PER_CHAT} abonnements par discussion atteinte"
@@ -177,8 +177,8 @@ async def test_bad_files_get_a_french_error_and_change_nothing(tmp_path: Path, f
                 ("no_path", "/importer"),
             )
         }
-        chat = await app.storage.upsert_chat("console", "console", "Console")
-        stored = [feed.url for feed in await app.storage.subscriptions(chat.id)]
+        chat = await app.storage.chats.upsert("console", "console", "Console")
+        stored = [feed.url for feed in await app.storage.chats.subscriptions(chat.id)]
     texts = {name: reply.text if reply is not None else "" for name, reply in replies.items()}
     assert "n'est pas un document XML lisible" in texts["not_xml"]
     assert "Aucun flux dans ce fichier OPML" in texts["empty"]
@@ -206,8 +206,8 @@ async def test_an_export_imported_in_another_chat_gives_it_the_same_feeds(
         assert console.digests_for("cabinet") == []  # an import starts each feed with its next article
         feeds = {}
         for chat_id in ("redaction", "cabinet"):
-            chat = await app.storage.upsert_chat("console", chat_id, "Console")
-            feeds[chat_id] = [(f.url, f.title) for f in await app.storage.subscriptions(chat.id)]
+            chat = await app.storage.chats.upsert("console", chat_id, "Console")
+            feeds[chat_id] = [(f.url, f.title) for f in await app.storage.chats.subscriptions(chat.id)]
     assert reply is not None and "2 ajoutés" in reply.text
     assert feeds["cabinet"] == feeds["redaction"] == [
         (urls["greffe"], "La Gazette du Greffe"),

@@ -66,14 +66,14 @@ async def test_a_real_cycle_moves_the_poll_digest_delivery_and_feed_metrics(
     down = feed_server.set("/down.xml", "maintenance", status=503)
     busy = feed_server.set("/busy.xml", "slow down", status=429, headers={"Retry-After": "1"})
     async with serving(tmp_path) as (app, console, base):
-        chat = await app.storage.upsert_chat("console", "console", "Console")
+        chat = await app.storage.chats.upsert("console", "console", "Console")
         for url in (ok, down, busy, "https://paused.example.test/rss"):
-            feed, _ = await app.storage.add_feed(url, url.rsplit("/", 1)[-1])
-            await app.storage.subscribe(chat.id, feed.id)
-        await app.storage.set_feed_status(feed.id, "paused")
+            feed, _ = await app.storage.feeds.add(url, url.rsplit("/", 1)[-1])
+            await app.storage.chats.subscribe(chat.id, feed.id)
+        await app.storage.feeds.set_status(feed.id, "paused")
         before = samples((await get(f"{base}/metrics")).text)
         await app.poll_once()
-        await app.storage.make_all_feeds_due()
+        await app.storage.feeds.make_all_due()
         await app.poll_once()
         response = await get(f"{base}/metrics")
         delivered = console.digests_for("console")
@@ -101,7 +101,7 @@ async def test_a_real_cycle_moves_the_poll_digest_delivery_and_feed_metrics(
 
 async def test_the_outbox_depth_counts_what_waits_to_be_sent(tmp_path: Path) -> None:
     async with serving(tmp_path) as (app, _, base):
-        chat = await app.storage.upsert_chat("console", "console", "Console")
+        chat = await app.storage.chats.upsert("console", "console", "Console")
         feed = await add_feed(app, "greffe")
         await subscribe(app, chat, feed)
         for n in range(3):
