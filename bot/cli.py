@@ -1,7 +1,6 @@
-"""The `veille` command: `run`, `demo`, `digest` and `opml`. Also the composition root.
+"""The `veille` command: `run`, `demo`, `digest` and `opml`.
 
-This is the one module of the core that imports `adapters`: it picks the chat platforms to
-run from the settings (a plain `if` per platform) and hands them to `bot.app.Veille`.
+It reads the settings and the command line; `bot.compose` builds what the command runs.
 """
 
 from __future__ import annotations
@@ -14,9 +13,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
-from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import structlog
 
@@ -24,39 +21,8 @@ from bot import __version__
 from bot.config import Settings, load_settings
 from bot.errors import VeilleError
 from bot.logs import configure_logging
-from bot.ports import Platform
-
-if TYPE_CHECKING:
-    from bot.ops.metrics import Metrics
 
 log = structlog.get_logger(__name__)
-
-
-def build_platforms(settings: Settings, *, interactive: bool, metrics: Metrics | None = None) -> list[Platform]:
-    """Return the chat platforms to run: each one whose token is set, else the console.
-
-    The console reads commands only from a terminal (`interactive`); without one (a service,
-    a container, `nohup`) it runs headless: it polls, delivers to the console chat and logs,
-    instead of ending at once on an empty stdin. `metrics` count each platform's 429s.
-    """
-    platforms: list[Platform] = []
-    if settings.telegram_bot_token:
-        from adapters.telegram import TelegramAdapter
-
-        told = partial(metrics.count_rate_limit, "telegram") if metrics is not None else None
-        platforms.append(TelegramAdapter.from_settings(settings, on_rate_limited=told))
-    if settings.discord_bot_token:
-        from adapters.discord import DiscordAdapter
-
-        told = partial(metrics.count_rate_limit, "discord") if metrics is not None else None
-        platforms.append(DiscordAdapter.from_settings(settings, on_rate_limited=told))
-    if not platforms:
-        from adapters.console import ConsoleAdapter
-
-        if not interactive:
-            log.warning("veille.headless", reason="no chat token set and stdin is not a terminal")
-        platforms.append(ConsoleAdapter(read_stdin=interactive))
-    return platforms
 
 
 def console_chat(settings: Settings) -> bool:
@@ -79,16 +45,16 @@ def log_level(settings: Settings, command: str) -> str:
 
 async def run(settings: Settings) -> int:
     """Run the bot until SIGINT/SIGTERM; in-flight sends are drained before exit."""
-    from bot.app import Veille
+    from bot.compose import build, build_platforms
     from bot.ops.metrics import Metrics
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    metrics = Metrics()
+    metrics = Metrics()  # shared by the adapters (429s) and the core
     platforms = build_platforms(settings, interactive=sys.stdin.isatty(), metrics=metrics)
-    async with Veille(settings, platforms, metrics=metrics) as app:
+    async with build(settings, platforms, metrics=metrics) as app:
         app.start_background()
         log.info("veille.running", platforms=[p.platform for p in platforms], db=str(settings.db))
         waiters = [asyncio.create_task(stop.wait())]
@@ -160,14 +126,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 async def run_opml(settings: Settings, args: argparse.Namespace) -> int:
     """Run `veille opml import|export` on the configured database, once the input is read."""
+    from bot.compose import open_store, subscription_service
     from bot.opml import operator
-    from bot.store.sqlite import SqliteStore
 
     operator.parse_chat(args.chat)  # bad input is refused before the database is opened
     feeds = operator.read_import(args.file) if args.opml_command == "import" else []
-    async with SqliteStore(settings.db) as storage:
+    async with open_store(settings) as storage:
         if args.opml_command == "import":
-            return await operator.import_file(settings, storage, feeds, args.chat)
+            async with subscription_service(settings, storage) as subscriptions:
+                return await operator.import_file(storage, subscriptions, feeds, args.chat)
         return await operator.export_file(settings, storage, args.chat, args.output)
 
 
@@ -185,9 +152,10 @@ def reader_gone() -> int:
 
 async def print_digests(settings: Settings, sources: Sequence[str], *, as_json: bool) -> int:
     """Digest each source and print it; an unreadable source is one line on stderr."""
+    from bot.compose import new_engine
     from bot.feeds.sources import load_articles
-    from digests.engine import summarize_many
 
+    engine = new_engine()
     status = 0
     for source in sources:
         try:
@@ -197,7 +165,7 @@ async def print_digests(settings: Settings, sources: Sequence[str], *, as_json: 
             print(f"veille: cannot read {source}: {message}", file=sys.stderr)
             status = 1
             continue
-        for digest in summarize_many(articles):
+        for digest in engine.summarize_many(articles):
             if as_json:
                 print(json.dumps(digest.to_json_dict(), ensure_ascii=False), flush=True)
             else:

@@ -11,11 +11,9 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from bot.app import make_fetcher
 from bot.chat.subscribe import SubscriptionService
 from bot.config import Settings
 from bot.errors import InputError
-from bot.feeds.pipeline import Pipeline
 from bot.models import ChatRecord
 from bot.opml.commands import chat_feeds, export_document, import_feeds
 from bot.opml.document import MAX_OPML_BYTES, OpmlFeed, read_opml, too_large
@@ -54,23 +52,21 @@ def read_import(path: Path) -> list[OpmlFeed]:
 
 
 async def import_file(
-    settings: Settings, storage: Store, feeds: list[OpmlFeed], chat_ref: str, *, out: TextIO = sys.stdout
+    storage: Store,
+    subscriptions: SubscriptionService,
+    feeds: list[OpmlFeed],
+    chat_ref: str,
+    *,
+    out: TextIO = sys.stdout,
 ) -> int:
     """Subscribe a chat to `feeds` (from `read_import`); print one line per feed and a total.
 
-    `storage` is open (the composition root picks the backend); the fetcher is the bot's own,
-    with its guards.
+    `storage` is open and `subscriptions` is the bot's own path, guards included (both from
+    `bot.compose`).
     """
     platform, external_id = parse_chat(chat_ref)
-    fetcher = make_fetcher(settings)
-    await fetcher.start()
-    pipeline = Pipeline(storage, fetcher, poll_interval=settings.poll_interval)
-    try:
-        chat = await storage.chats.upsert(platform, external_id)
-        report = await import_feeds(storage, SubscriptionService(storage, fetcher, pipeline), chat, feeds)
-    finally:
-        pipeline.close()
-        await fetcher.close()
+    chat = await storage.chats.upsert(platform, external_id)
+    report = await import_feeds(storage, subscriptions, chat, feeds)
     for feed in report.added:
         print(f"added     {feed.url}", file=out)
     for feed in report.already:

@@ -11,6 +11,7 @@ from discord.http import Route
 
 from adapters.discord import DiscordAdapter
 from bot.app import Veille
+from bot.compose import build
 from bot.models import Attachment, Reply, utcnow
 from bot.opml.document import MAX_OPML_BYTES, OpmlFeed, read_opml, write_opml
 from tests.support.core import Item, legal_body, make_settings, rss
@@ -31,7 +32,7 @@ async def running(tmp_path: Path, fake: FakeDiscord) -> AsyncIterator[tuple[Veil
     adapter = DiscordAdapter(
         TOKEN, api_url=fake.api_url, gateway_url=fake.gateway_url, guild_ready_timeout=0.05, ready_timeout=10.0
     )
-    async with Veille(make_settings(tmp_path), [adapter]) as app:
+    async with build(make_settings(tmp_path), [adapter]) as app:
         yield app, adapter
 
 

@@ -10,6 +10,7 @@ import pytest
 from adapters.telegram import TelegramAdapter
 from adapters.telegram_pacing import Limits
 from bot.app import Veille
+from bot.compose import build
 from bot.models import Attachment, Reply, ReplyItem, utcnow
 from bot.opml.document import MAX_OPML_BYTES, OpmlFeed, read_opml, write_opml
 from tests.support.core import Item, legal_body, make_settings, rss
@@ -30,7 +31,7 @@ async def api() -> AsyncIterator[FakeBotAPI]:
 async def running(tmp_path: Path, api: FakeBotAPI) -> AsyncIterator[tuple[Veille, TelegramAdapter]]:
     settings = make_settings(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=api.api_url)
     adapter = TelegramAdapter.from_settings(settings, poll_timeout=1, limits=FAST)
-    async with Veille(settings, [adapter]) as app:
+    async with build(settings, [adapter]) as app:
         yield app, adapter
 
 

@@ -11,6 +11,7 @@ from adapters.console import ConsoleAdapter
 from bot.app import Veille
 from bot.chat.commands import FloodGuard
 from bot.chat.subscribe import MAX_SUBSCRIPTIONS_PER_CHAT
+from bot.compose import build
 from bot.models import utcnow
 from bot.opml.document import MAX_OPML_BYTES, OpmlFeed, read_opml, write_opml
 from tests.support.core import Item, legal_body, make_settings, rss
@@ -24,7 +25,7 @@ SITE = """<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Le P
 @asynccontextmanager
 async def console_core(tmp_path: Path, **overrides: object) -> AsyncIterator[tuple[Veille, ConsoleAdapter]]:
     console = ConsoleAdapter(stream=StringIO(), files_dir=tmp_path / "exports")
-    async with Veille(make_settings(tmp_path, **overrides), [console]) as app:
+    async with build(make_settings(tmp_path, **overrides), [console]) as app:
         app.commands.flood = FloodGuard(limit=10_000)
         yield app, console
 

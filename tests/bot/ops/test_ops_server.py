@@ -17,6 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from adapters.console import ConsoleAdapter
 from bot.app import Veille
+from bot.compose import build
 from bot.config import load_settings
 from bot.errors import ConfigError
 from tests.support.core import Item, legal_body, make_settings, rss
@@ -28,7 +29,7 @@ from tests.support.newsroom import add_feed, make_digest, publish, subscribe
 async def serving(tmp_path: Path, **overrides: object) -> AsyncIterator[tuple[Veille, ConsoleAdapter, str]]:
     console = ConsoleAdapter(stream=StringIO(), files_dir=tmp_path)
     settings = make_settings(tmp_path, VEILLE_METRICS_PORT=0, **overrides)
-    async with Veille(settings, [console], tick_seconds=0.2) as app:
+    async with build(settings, [console], tick_seconds=0.2) as app:
         assert app.ops is not None
         yield app, console, f"http://127.0.0.1:{app.ops.port}"
 
@@ -117,7 +118,7 @@ async def test_healthz_is_200_while_the_scheduler_ticks_and_503_once_it_stalls(t
         app.start_background()
         healthy = await eventually(lambda: _status(base, 200))
         app.health.stall_after = 0.5
-        async with app._cycle_lock:  # a cycle hung on something: the ticks queue up behind it
+        async with app.cycle._cycle_lock:  # a cycle hung on something: the ticks queue up behind it
             stalled = await eventually(lambda: _status(base, 503))
         again = await eventually(lambda: _status(base, 200))
         app.scheduler.pause()
@@ -148,7 +149,7 @@ async def _status(base: str, status: int) -> httpx.Response | None:
 
 
 async def test_the_server_is_off_by_default_and_binds_loopback_when_on(tmp_path: Path) -> None:
-    async with Veille(make_settings(tmp_path), [ConsoleAdapter(stream=StringIO())]) as app:
+    async with build(make_settings(tmp_path), [ConsoleAdapter(stream=StringIO())]) as app:
         assert app.ops is None
     async with serving(tmp_path) as (app, _, _):
         assert app.ops is not None and app.ops.host == "127.0.0.1"
@@ -165,7 +166,7 @@ async def test_a_taken_port_stops_the_start_with_the_setting_named(tmp_path: Pat
         port = taken.getsockname()[1]
         settings = make_settings(tmp_path, VEILLE_METRICS_PORT=port)
         with pytest.raises(ConfigError, match="VEILLE_METRICS_PORT"):
-            async with Veille(settings, [ConsoleAdapter(stream=StringIO())]):
+            async with build(settings, [ConsoleAdapter(stream=StringIO())]):
                 pass
 
 
