@@ -41,6 +41,7 @@ from bot.ops.metrics import Metrics
 from bot.ops.server import OpsServer
 from bot.ports import Platform, Summarizer
 from bot.search.search import SearchCommand, SearchIndex
+from bot.store.postgres import PostgresStore
 from bot.store.protocols import Store
 from bot.store.sqlite import SqliteStore
 from bot.store.sqlite.gauges import SqliteGauges
@@ -56,7 +57,13 @@ DigestHook = Callable[[int, Digest], Awaitable[None]]
 
 
 def open_store(settings: Settings) -> Store:
-    """Return the store backend for `settings.db` (a SQLite file), not yet opened."""
+    """Return the store backend VEILLE_DB names, not yet opened.
+
+    A postgresql:// URL (kept as text by `bot.config`) gives PostgreSQL; a path keeps SQLite,
+    the default.
+    """
+    if isinstance(settings.db, str):
+        return PostgresStore(settings.db)
     return SqliteStore(settings.db)
 
 
