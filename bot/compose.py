@@ -223,9 +223,9 @@ def _operations(
     if settings.metrics_port is None:
         return health, None
     if gauges is None:
-        log.warning("ops.gauges_unsupported", store=type(store).__name__)
-        return health, None
-    server = OpsServer(metrics, health, gauges.read, host=settings.metrics_host, port=settings.metrics_port)
+        log.warning("ops.gauges_unsupported", store=type(store).__name__, serving="counters and /healthz")
+    reader = gauges.read if gauges is not None else None
+    server = OpsServer(metrics, health, reader, host=settings.metrics_host, port=settings.metrics_port)
     return health, server
 
 

@@ -32,7 +32,7 @@ class OpsServer:
         self,
         metrics: Metrics,
         health: Health,
-        read_gauges: Callable[[], Awaitable[StoreGauges]],
+        read_gauges: Callable[[], Awaitable[StoreGauges]] | None,
         *,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -72,6 +72,8 @@ class OpsServer:
             await runner.cleanup()
 
     async def _metrics(self, request: web.Request) -> web.StreamResponse:
+        if self.read_gauges is None:  # a backend without a GaugeSource yet: counters only
+            return await self._exposition(request)
         try:
             async with asyncio.timeout(REFRESH_TIMEOUT):
                 self.metrics.show(await self.read_gauges())
