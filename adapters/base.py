@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from bot.chat.commands import CommandSpec
-from bot.models import CommandContext, Reply
+from bot.models import Attachment, CommandContext, Reply
 from digests.model import Digest
 
 
@@ -69,4 +69,11 @@ class ChatAdapter(ABC):
 
     @abstractmethod
     async def send_reply(self, chat_id: str, reply: Reply) -> None:
-        """Post a core reply unprompted (daily digest, feed paused notice, follow alert)."""
+        """Post a core reply unprompted (daily digest, feed paused notice, follow alert).
+
+        A reply's `file` goes with it (`send_file`), whether it answers a command or not.
+        """
+
+    @abstractmethod
+    async def send_file(self, chat_id: str, file: Attachment, *, caption: str = "") -> None:
+        """Post a file (an OPML export) under a short French caption; raise like `send_digest`."""

@@ -10,13 +10,14 @@ import asyncio
 import sys
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TextIO
 
 import structlog
 
 from adapters.base import ChatAdapter, CommandHandler
 from bot.chat.commands import INTERNAL_ERROR
-from bot.models import CommandContext, Reply
+from bot.models import Attachment, CommandContext, Reply, Upload
 from digests.model import Digest
 
 log = structlog.get_logger(__name__)
@@ -32,6 +33,7 @@ class ConsoleMessage:
     text: str
     digest: Digest | None = None
     reply: Reply | None = None
+    file: Path | None = None  # where a file sent to the chat was written
 
 
 def reply_as_text(reply: Reply) -> str:
@@ -58,17 +60,47 @@ def digest_as_text(digest: Digest, note: str | None = None) -> str:
     return "\n".join(parts)
 
 
+def local_upload(text: str) -> Upload | None:
+    """Turn the path typed after a file command into the file it names (read when asked)."""
+    if not text.strip():
+        return None
+    path = Path(text.strip()).expanduser()
+    try:
+        size: int | None = path.stat().st_size
+    except OSError:
+        size = None  # `read` then says what is wrong (not found, no permission)
+
+    async def read(limit: int) -> bytes:
+        def head() -> bytes:
+            with path.open("rb") as handle:
+                return handle.read(limit + 1)
+
+        return await asyncio.to_thread(head)
+
+    return Upload(name=str(path), size=size, read=read)
+
+
 class ConsoleAdapter(ChatAdapter):
-    """One console chat (id "console" by default); `read_stdin` makes it interactive."""
+    """One console chat (id "console" by default); `read_stdin` makes it interactive.
+
+    A file sent to the chat (an export) is written to `files_dir` (the current directory by
+    default) and the chat shows its path; a file command (/importer) takes a path.
+    """
 
     platform = "console"
 
     def __init__(
-        self, *, chat_id: str = "console", stream: TextIO | None = None, read_stdin: bool = False
+        self,
+        *,
+        chat_id: str = "console",
+        stream: TextIO | None = None,
+        read_stdin: bool = False,
+        files_dir: Path | None = None,
     ) -> None:
         self.chat_id = chat_id
         self.stream = stream if stream is not None else sys.stdout
         self.read_stdin = read_stdin
+        self.files_dir = files_dir
         self.messages: list[ConsoleMessage] = []
         self.handler: CommandHandler | None = None
         self.closed = asyncio.Event()
@@ -107,13 +139,16 @@ class ConsoleAdapter(ChatAdapter):
             raise RuntimeError("ConsoleAdapter.start() was not awaited")
         text = line.strip()
         name, _, args = text.lstrip("/").partition(" ")
+        command = self.handler.canonical(name)
+        takes_file = any(spec.name == command and spec.takes_file for spec in self.handler.specs)
         ctx = CommandContext(
             platform=self.platform,
             chat_id=chat_id or self.chat_id,
             user_id=user_id,
-            command=self.handler.canonical(name),
-            args=args.strip(),
+            command=command,
+            args="" if takes_file else args.strip(),
             chat_title="Console",
+            upload=local_upload(args) if takes_file else None,
         )
         try:
             reply = await self.handler(ctx)
@@ -137,8 +172,17 @@ class ConsoleAdapter(ChatAdapter):
         self._show(ConsoleMessage(chat_id, digest_as_text(digest, note), digest=digest))
 
     async def send_reply(self, chat_id: str, reply: Reply) -> None:
-        """Print a reply."""
+        """Print a reply, and write its file if it has one."""
         self._show(ConsoleMessage(chat_id, reply_as_text(reply), reply=reply))
+        if reply.file is not None:
+            await self.send_file(chat_id, reply.file)
+
+    async def send_file(self, chat_id: str, file: Attachment, *, caption: str = "") -> None:
+        """Write the file (never over an existing one) and show its path."""
+        folder = self.files_dir if self.files_dir is not None else Path.cwd()
+        path = await asyncio.to_thread(_write_new, folder, file)
+        text = f"{caption}\nFichier enregistré : {path}" if caption else f"Fichier enregistré : {path}"
+        self._show(ConsoleMessage(chat_id, text, file=path))
 
     def _show(self, message: ConsoleMessage) -> None:
         self.messages.append(message)
@@ -167,3 +211,19 @@ class ConsoleAdapter(ChatAdapter):
                     await self.command(line if line.startswith("/") else "/" + line)
                 except Exception as exc:  # noqa: BLE001  # a bad line must not end the session
                     log.error("console.command_failed", error=repr(exc))
+
+
+def _write_new(folder: Path, file: Attachment) -> Path:
+    """Write `file` in `folder` under its own name, or "name-2", "name-3"… if that is taken."""
+    folder.mkdir(parents=True, exist_ok=True)
+    name = Path(file.name).name or "fichier"
+    stem, suffix = Path(name).stem, Path(name).suffix
+    for number in range(1, 1000):
+        path = folder / (name if number == 1 else f"{stem}-{number}{suffix}")
+        try:
+            with path.open("xb") as handle:
+                handle.write(file.data)
+        except FileExistsError:
+            continue
+        return path.resolve()
+    raise OSError(f"no free file name for {name} in {folder}")

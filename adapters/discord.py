@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -40,7 +41,7 @@ from adapters.discord_commands import CommandButton, SpecTranslator, slash_comma
 from bot.chat.commands import INTERNAL_ERROR
 from bot.config import Settings
 from bot.errors import ChatGoneError, ConfigError, RejectedError, RetryLaterError, SendError
-from bot.models import CommandContext, Reply
+from bot.models import Attachment, CommandContext, Reply, Upload
 from digests.model import Digest
 
 log = structlog.get_logger(__name__)
@@ -51,6 +52,11 @@ INTENTS = discord.Intents.none()
 INTENTS.guilds = True
 DEFER_AFTER = 2.0  # Discord wants an answer within 3 s; slower commands are deferred first.
 REFUSED_STATUSES = {400, 413}  # the message itself is refused: the same request never succeeds
+
+
+def as_file(file: Attachment) -> discord.File:
+    """Wrap an attachment for one upload (discord.py reads, and on a retry rewinds, the stream)."""
+    return discord.File(io.BytesIO(file.data), filename=file.name)
 
 
 class ChannelPacer:
@@ -132,8 +138,11 @@ class DiscordAdapter(ChatAdapter):
         ready_timeout: float = 60.0,
         pacer: ChannelPacer | None = None,
         client_options: dict[str, Any] | None = None,
+        on_rate_limited: Callable[[], None] | None = None,
     ) -> None:
         self.token = token
+        # Told of each 429 Discord answers, including those discord.py waits out itself.
+        self.on_rate_limited = on_rate_limited
         self.api_url = api_url.rstrip("/")
         self.gateway_url = gateway_url
         self.guild_id = guild_id
@@ -149,8 +158,8 @@ class DiscordAdapter(ChatAdapter):
         self._told_admin: set[int] = set()
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> DiscordAdapter:
-        """Build the adapter from `DISCORD_*` settings."""
+    def from_settings(cls, settings: Settings, **options: Any) -> DiscordAdapter:
+        """Build the adapter from `DISCORD_*` settings; `options` add keyword arguments."""
         if not settings.discord_bot_token:
             raise ConfigError("DISCORD_BOT_TOKEN is not set")
         return cls(
@@ -158,6 +167,7 @@ class DiscordAdapter(ChatAdapter):
             api_url=settings.discord_api_url,
             gateway_url=settings.discord_gateway_url,
             guild_id=settings.discord_guild_id,
+            **options,
         )
 
     # -- lifecycle ---------------------------------------------------------------------------------
@@ -176,6 +186,8 @@ class DiscordAdapter(ChatAdapter):
             "max_ratelimit_timeout": 60.0,  # a longer wait becomes RetryLaterError: the outbox keeps it
             **self.client_options,
         }
+        if self.on_rate_limited is not None:
+            options["http_trace"] = self._rate_limit_trace(self.on_rate_limited)
         client = VeilleClient(self, **options)
         self.client = client
         try:
@@ -220,6 +232,20 @@ class DiscordAdapter(ChatAdapter):
                 log.info("discord.gateway_closed", error=repr(runner.exception())[:200])
         self._restore_endpoints()
 
+    @staticmethod
+    def _rate_limit_trace(told: Callable[[], None]) -> aiohttp.TraceConfig:
+        """Watch discord.py's HTTP answers for 429s: it retries them itself, unseen by us."""
+
+        async def on_request_end(
+            session: aiohttp.ClientSession, context: Any, params: aiohttp.TraceRequestEndParams
+        ) -> None:
+            if params.response.status == 429:
+                told()
+
+        trace = aiohttp.TraceConfig()
+        trace.on_request_end.append(on_request_end)
+        return trace
+
     def _install_endpoints(self) -> None:
         self._saved_endpoints = (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
         Route.BASE = self.api_url
@@ -262,7 +288,13 @@ class DiscordAdapter(ChatAdapter):
     # -- commands ----------------------------------------------------------------------------------
 
     async def run_interaction(
-        self, interaction: discord.Interaction[Any], name: str, args: str, *, ephemeral_hint: bool
+        self,
+        interaction: discord.Interaction[Any],
+        name: str,
+        args: str,
+        *,
+        ephemeral_hint: bool,
+        upload: Upload | None = None,
     ) -> None:
         """Run a command from a slash command or a button, and answer the interaction.
 
@@ -274,7 +306,7 @@ class DiscordAdapter(ChatAdapter):
             return
         reply: Reply | None
         try:
-            ctx = self._context(interaction, handler.canonical(name), args)
+            ctx = self._context(interaction, handler.canonical(name), args, upload=upload)
             task = asyncio.ensure_future(handler(ctx))
             done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
             if not done:
@@ -310,7 +342,9 @@ class DiscordAdapter(ChatAdapter):
             app_commands.Choice(name=render.cut(label, 100), value=value[:100]) for label, value in pairs
         ][:25]
 
-    def _context(self, interaction: discord.Interaction[Any], command: str, args: str) -> CommandContext:
+    def _context(
+        self, interaction: discord.Interaction[Any], command: str, args: str, *, upload: Upload | None = None
+    ) -> CommandContext:
         in_guild = interaction.guild_id is not None
         is_admin: bool | None = None
         if in_guild:
@@ -332,19 +366,22 @@ class DiscordAdapter(ChatAdapter):
             chat_title=title[:200],
             is_group=in_guild,
             is_admin=is_admin,
+            upload=upload,
         )
 
     async def _answer(self, interaction: discord.Interaction[Any], reply: Reply) -> None:
         rendered = render.reply_message(reply)
-        kwargs = self._message_kwargs(rendered)
+        kwargs = self._message_kwargs(rendered, file=reply.file)
         if interaction.response.is_done():
             await interaction.followup.send(ephemeral=reply.ephemeral, **kwargs)
         else:
             await interaction.response.send_message(ephemeral=reply.ephemeral, **kwargs)
 
     @staticmethod
-    def _message_kwargs(rendered: render.Rendered) -> dict[str, Any]:
+    def _message_kwargs(rendered: render.Rendered, *, file: Attachment | None = None) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"allowed_mentions": NO_MENTIONS}
+        if file is not None:
+            kwargs["file"] = as_file(file)  # multipart: payload_json and files[0]
         if rendered.content:
             kwargs["content"] = rendered.content
         if rendered.embed is not None:
@@ -366,26 +403,35 @@ class DiscordAdapter(ChatAdapter):
         )
 
     async def send_reply(self, chat_id: str, reply: Reply) -> None:
-        """Post a core reply in the channel (notices, daily digests)."""
-        await self._post_or_degrade(chat_id, render.reply_message(reply), render.plain_reply(reply))
+        """Post a core reply in the channel (notices, daily digests), its file attached."""
+        await self._post_or_degrade(
+            chat_id, render.reply_message(reply), render.plain_reply(reply), file=reply.file
+        )
 
-    async def _post_or_degrade(self, chat_id: str, rendered: render.Rendered, degraded: render.Rendered) -> None:
+    async def send_file(self, chat_id: str, file: Attachment, *, caption: str = "") -> None:
+        """Post a file as an attachment of a message whose content is `caption`."""
+        rendered = render.Rendered(content=render.cut(render.clean(caption), render.CONTENT_LIMIT))
+        await self._post(chat_id, rendered, file=file)
+
+    async def _post_or_degrade(
+        self, chat_id: str, rendered: render.Rendered, degraded: render.Rendered, *, file: Attachment | None = None
+    ) -> None:
         """Post a message; if Discord refuses it for what it is, post its plain form once.
 
         A refusal of the plain form too is final: `RejectedError` with both of Discord's answers.
         """
         try:
-            await self._post(chat_id, rendered)
+            await self._post(chat_id, rendered, file=file)
             return
         except RejectedError as refused:
             first = refused
         log.info("discord.degraded_send", channel_id=chat_id, refused=str(first)[:200])
         try:
-            await self._post(chat_id, degraded)
+            await self._post(chat_id, degraded, file=file)
         except RejectedError as again:
             raise RejectedError(f"{first}; degraded form refused too: {again.answer}") from again
 
-    async def _post(self, chat_id: str, rendered: render.Rendered) -> None:
+    async def _post(self, chat_id: str, rendered: render.Rendered, *, file: Attachment | None = None) -> None:
         client = self.client
         if client is None or client.is_closed():
             raise RetryLaterError("discord client not running", retry_after=30.0)
@@ -395,7 +441,7 @@ class DiscordAdapter(ChatAdapter):
             raise ChatGoneError(f"not a Discord channel id: {chat_id!r}") from None
         await self.pacer.wait(channel_id)
         try:
-            await client.get_partial_messageable(channel_id).send(**self._message_kwargs(rendered))
+            await client.get_partial_messageable(channel_id).send(**self._message_kwargs(rendered, file=file))
         except discord.Forbidden as exc:
             await self._tell_admin_once(channel_id)
             raise ChatGoneError(f"discord forbidden ({exc.code}): {exc.text[:200]}") from exc

@@ -46,6 +46,7 @@ from telegram import (
     Chat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     LinkPreviewOptions,
     ReplyParameters,
     Update,
@@ -73,7 +74,7 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from adapters.base import ChatAdapter, CommandHandler
-from adapters.telegram_commands import GROUP_TYPES, TEXT_COMMAND, CommandRunner, parse_command
+from adapters.telegram_commands import GROUP_TYPES, TEXT_COMMAND, CommandRunner, document_upload, parse_command
 from adapters.telegram_pacing import Limits, Pacer, PacingWait
 from adapters.telegram_render import (
     clip,
@@ -88,7 +89,7 @@ from bot.chat.commands import INTERNAL_ERROR, CommandSpec
 from bot.config import Settings
 from bot.errors import ChatGoneError, ConfigError, RejectedError, RetryLaterError, SendError, VeilleError
 from bot.feeds.urls import link_target
-from bot.models import Reply
+from bot.models import Attachment, Reply, Upload
 from digests.model import Digest
 
 log = structlog.get_logger(__name__)
@@ -108,6 +109,12 @@ def link_preview(url: str) -> LinkPreviewOptions:
     return LinkPreviewOptions(url=target) if target else NO_PREVIEW
 MAX_BUTTONS = 100  # Telegram refuses bigger inline keyboards
 MAX_TOAST = 200  # answerCallbackQuery text limit
+MAX_CAPTION = 1024  # a document's caption
+
+
+def replying(message_id: int | None) -> ReplyParameters | None:
+    """Quote the command's message (groups), still sending if it was deleted meanwhile."""
+    return ReplyParameters(message_id, allow_sending_without_reply=True) if message_id is not None else None
 
 
 def api_chat_id(chat_id: str) -> int | str:
@@ -131,6 +138,7 @@ class TelegramAdapter(ChatAdapter):
     goes back to the outbox instead of holding a dispatcher slot. `max_reply_wait` caps how
     long a command's reply sleeps on a 429 before giving up. `webhook_listen` is the address
     the webhook server binds (all interfaces by default: Telegram must reach it).
+    `on_rate_limited` is called at each 429 Telegram answers (the metrics count them).
     """
 
     platform = "telegram"
@@ -149,8 +157,10 @@ class TelegramAdapter(ChatAdapter):
         max_pacing_wait: float = 2.0,
         max_reply_wait: float = 60.0,
         poll_timeout: int = 30,
+        on_rate_limited: Callable[[], None] | None = None,
     ) -> None:
         self.token = token
+        self.on_rate_limited = on_rate_limited  # told of each 429 (metrics)
         self.api_url = api_url.rstrip("/")
         self.webhook_url = webhook_url
         self.webhook_port = webhook_port
@@ -212,6 +222,9 @@ class TelegramAdapter(ChatAdapter):
         app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self._on_migrate))
         commands = filters.COMMAND | filters.Regex(TEXT_COMMAND)  # "/désabonner" has no command entity
         app.add_handler(MessageHandler(commands & filters.UpdateType.MESSAGE, self._on_command))
+        # A document whose caption is a command ("/importer" under an OPML file).
+        captioned = filters.Document.ALL & filters.CaptionRegex(TEXT_COMMAND) & filters.UpdateType.MESSAGE
+        app.add_handler(MessageHandler(captioned, self._on_command))
         app.add_handler(CallbackQueryHandler(self._on_callback))
         app.add_handler(ChatMemberHandler(self._on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
         app.add_error_handler(self._on_error)
@@ -308,6 +321,12 @@ class TelegramAdapter(ChatAdapter):
 
         `wait_out` sleeps once through a 429 (a command's reply, which no outbox keeps).
         """
+        if reply.file is not None and not reply.items and not reply.buttons and utf16_len(reply.text) <= MAX_CAPTION:
+            await self._patiently(
+                self._send_document, chat_id, reply.text, wait_out=wait_out, file=reply.file, reply_to=reply_to,
+                max_wait=max_wait,
+            )
+            return
         chunks = [chunk for chunk in render_reply(reply) if chunk.strip()]
         buttons = usable_buttons(reply.buttons)[:MAX_BUTTONS]
         markup = (
@@ -327,6 +346,15 @@ class TelegramAdapter(ChatAdapter):
                 reply_to=reply_to if index == 0 else None,
                 max_wait=max_wait,
             )
+        if reply.file is not None:
+            await self._patiently(
+                self._send_document, chat_id, "", wait_out=wait_out, file=reply.file, max_wait=max_wait
+            )
+
+    async def send_file(self, chat_id: str, file: Attachment, *, caption: str = "") -> None:
+        """Post a file as a document; like `send_reply`, a flood wait goes back to the caller."""
+        caption = clip(caption, MAX_CAPTION) if caption else ""
+        await self._send_document(chat_id, caption, file=file, max_wait=self.max_pacing_wait)
 
     async def _patiently(
         self,
@@ -408,22 +436,55 @@ class TelegramAdapter(ChatAdapter):
     ) -> None:
         """Send one message within the flood limits, translating Telegram's errors."""
         bot = self._bot()
-        reply_parameters = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to is not None else None
+
+        async def post(target: str, moved: bool) -> None:
+            await bot.send_message(
+                chat_id=api_chat_id(target),
+                text=text,
+                parse_mode=parse_mode,
+                link_preview_options=preview,
+                reply_markup=markup,
+                reply_parameters=replying(None if moved else reply_to),
+            )
+
+        await self._call(chat_id, post, max_wait=max_wait)
+
+    async def _send_document(
+        self,
+        chat_id: str,
+        caption: str,
+        *,
+        file: Attachment,
+        reply_to: int | None = None,
+        max_wait: float | None = None,
+    ) -> None:
+        """Upload one file as a document (multipart sendDocument), its caption in plain text."""
+        bot = self._bot()
+
+        async def post(target: str, moved: bool) -> None:
+            await bot.send_document(
+                chat_id=api_chat_id(target),
+                document=InputFile(file.data, filename=file.name),
+                caption=caption or None,
+                reply_parameters=replying(None if moved else reply_to),
+            )
+
+        await self._call(chat_id, post, max_wait=max_wait)
+
+    async def _call(
+        self, chat_id: str, post: Callable[[str, bool], Awaitable[None]], *, max_wait: float | None, moved: bool = False
+    ) -> None:
+        """Run one Bot API send within the flood limits, translating Telegram's errors."""
         try:
             async with self.pacer.slot(chat_id, max_wait=max_wait):
-                await bot.send_message(
-                    chat_id=api_chat_id(chat_id),
-                    text=text,
-                    parse_mode=parse_mode,
-                    link_preview_options=preview,
-                    reply_markup=markup,
-                    reply_parameters=reply_parameters,
-                )
+                await post(chat_id, moved)
         except PacingWait as wait:
             raise RetryLaterError(
                 f"telegram chat {chat_id} paced for {wait.seconds:.1f}s", retry_after=wait.seconds
             ) from None
         except RetryAfter as exc:
+            if self.on_rate_limited is not None:
+                self.on_rate_limited()
             seconds = retry_after_seconds(exc)
             self.pacer.block(chat_id, seconds)
             log.warning("telegram.flood_wait", chat_id=chat_id, retry_after=seconds)
@@ -431,9 +492,7 @@ class TelegramAdapter(ChatAdapter):
         except ChatMigrated as exc:
             new_id = str(exc.new_chat_id)
             await self._moved(chat_id, new_id)
-            await self._send(
-                new_id, text, preview=preview, markup=markup, reply_to=None, max_wait=max_wait, parse_mode=parse_mode
-            )
+            await self._call(new_id, post, max_wait=max_wait, moved=True)
         except Forbidden as exc:
             raise ChatGoneError(f"telegram refused chat {chat_id}: {exc.message}") from exc
         except BadRequest as exc:
@@ -450,9 +509,10 @@ class TelegramAdapter(ChatAdapter):
     async def _on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Run a /command typed in a chat and answer it there."""
         message = update.message
-        if message is None or not message.text:
+        text = (message.text or message.caption) if message is not None else None
+        if message is None or not text:
             return
-        parsed = parse_command(message.text, self.username)
+        parsed = parse_command(text, self.username)
         if parsed is None:
             return  # "/cmd@otherbot"
         name, args, addressed = parsed
@@ -460,7 +520,10 @@ class TelegramAdapter(ChatAdapter):
         is_group = chat.type in GROUP_TYPES
         if is_group and not addressed and not self._runner().known(name):
             return  # another bot's command; answering it would spam the group
-        reply = await self._run(chat, message.from_user, name, args, sender_chat=message.sender_chat)
+        quoted = message.reply_to_message
+        document = message.document or (quoted.document if quoted is not None else None)
+        upload = document_upload(message.get_bot(), document) if document is not None else None
+        reply = await self._run(chat, message.from_user, name, args, sender_chat=message.sender_chat, upload=upload)
         if reply is not None:
             await self._answer(str(chat.id), reply, reply_to=message.message_id if is_group else None)
 
@@ -488,11 +551,18 @@ class TelegramAdapter(ChatAdapter):
             await self._answer(str(query.message.chat.id), reply)
 
     async def _run(
-        self, chat: Chat, user: User | None, name: str, args: str, *, sender_chat: Chat | None = None
+        self,
+        chat: Chat,
+        user: User | None,
+        name: str,
+        args: str,
+        *,
+        sender_chat: Chat | None = None,
+        upload: Upload | None = None,
     ) -> Reply | None:
         """Run a command; a failure outside the core's own net still gets the French internal error."""
         try:
-            return await self._runner().run(chat, user, name, args, sender_chat=sender_chat)
+            return await self._runner().run(chat, user, name, args, sender_chat=sender_chat, upload=upload)
         except Exception:
             log.exception("telegram.command_failed", command=name[:40], chat_id=chat.id)
             return INTERNAL_ERROR

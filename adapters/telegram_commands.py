@@ -7,18 +7,20 @@ in a private chat for the channel, once both the user and the bot are its admini
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from dataclasses import replace
 
 import structlog
-from telegram import Bot, Chat, User
+from telegram import Bot, Chat, Document, User
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 
 from adapters.base import CommandHandler
 from adapters.telegram_render import usable_buttons
-from bot.models import Button, CommandContext, Reply
+from bot.errors import FetchError, TooLargeError
+from bot.models import Button, CommandContext, Reply, Upload
 
 log = structlog.get_logger(__name__)
 
@@ -31,6 +33,7 @@ COMMAND_LINE = re.compile(r"^/(\S+)\s*(.*)$", re.DOTALL)
 # then a space, "@bot" or the end: "/home/user" or "/ 2" are not commands.
 TEXT_COMMAND = re.compile(r"^\s*/\w{1,64}(?:@\w{1,64})?(?:\s|$)")
 ADMIN_CACHE_SECONDS = 60.0
+DOWNLOAD_TIMEOUT = 30.0  # getFile and the download together
 # Commands that make sense in a private chat only for that chat (never for a channel).
 PRIVATE_ONLY = {"start", "aide"}
 
@@ -45,6 +48,29 @@ def parse_command(text: str, username: str | None) -> tuple[str, str, bool] | No
     if target and username and target.lower() != username.lower():
         return None
     return name.lower(), args.strip(), bool(target)
+
+
+def document_upload(bot: Bot, document: Document) -> Upload:
+    """Describe a document sent with a command; its bytes are fetched (getFile) only if read.
+
+    The size Telegram declares is checked by the core before any download, and again on the
+    bytes; the Bot API itself serves bots files of at most 20 MB.
+    """
+
+    async def read(limit: int) -> bytes:
+        try:
+            async with asyncio.timeout(DOWNLOAD_TIMEOUT):
+                file = await bot.get_file(document.file_id)
+                if file.file_size is not None and file.file_size > limit:
+                    raise TooLargeError(f"telegram file of {file.file_size} bytes")
+                data = await file.download_as_bytearray()
+        except TelegramError as exc:
+            raise FetchError(f"telegram file download failed: {exc.message}") from exc
+        except TimeoutError as exc:
+            raise FetchError("telegram file download timed out") from exc
+        return bytes(data[: limit + 1])
+
+    return Upload(name=document.file_name or "document", size=document.file_size, read=read)
 
 
 def for_channel(reply: Reply, ref: str) -> Reply:
@@ -71,12 +97,23 @@ class CommandRunner:
         return any(spec.name == command for spec in self.handler.specs)
 
     async def run(
-        self, chat: Chat, user: User | None, name: str, args: str, *, sender_chat: Chat | None = None
+        self,
+        chat: Chat,
+        user: User | None,
+        name: str,
+        args: str,
+        *,
+        sender_chat: Chat | None = None,
+        upload: Upload | None = None,
     ) -> Reply | None:
-        """Build the command's context (admin rights included) and run it through the core."""
+        """Build the command's context (admin rights included) and run it through the core.
+
+        `upload` (a document sent with the command) reaches only the commands that read files.
+        """
         handler = self.handler
         command = handler.canonical(name)
         spec = next((s for s in handler.specs if s.name == command), None)
+        upload = upload if spec is not None and spec.takes_file else None
         user_id = user.id if user is not None else (sender_chat.id if sender_chat is not None else chat.id)
         first_arg = args.split(maxsplit=1)[0] if args.strip() else ""
         if (
@@ -85,7 +122,7 @@ class CommandRunner:
             and command not in PRIVATE_ONLY
             and CHANNEL_REF.match(first_arg)
         ):
-            return await self._run_for_channel(user_id, command, args)
+            return await self._run_for_channel(user_id, command, args, upload=upload)
         is_group = chat.type in GROUP_TYPES
         is_admin: bool | None = None
         if is_group and spec is not None and spec.admin_only:
@@ -110,10 +147,13 @@ class CommandRunner:
             chat_title=chat.effective_name or "",
             is_group=is_group,
             is_admin=is_admin,
+            upload=upload,
         )
         return await handler(ctx)
 
-    async def _run_for_channel(self, user_id: int, command: str, args: str) -> Reply | None:
+    async def _run_for_channel(
+        self, user_id: int, command: str, args: str, *, upload: Upload | None = None
+    ) -> Reply | None:
         """Run "/abonner @canal URL" from a private chat for the channel, if both of us are its admins."""
         bot = self.bot
         ref, _, rest = args.strip().partition(" ")
@@ -155,6 +195,7 @@ class CommandRunner:
             chat_title=channel.title or ref,
             is_group=True,
             is_admin=True,
+            upload=upload,
         )
         reply = await self.handler(ctx)
         return for_channel(reply, ref) if reply is not None else None

@@ -29,6 +29,9 @@ from bot.delivery.dispatch import Dispatcher
 from bot.feeds.fetch import Fetcher
 from bot.feeds.pipeline import Pipeline, PollOutcome
 from bot.models import utcnow
+from bot.ops.health import Health, Heartbeat
+from bot.ops.metrics import Metrics
+from bot.ops.server import OpsServer
 from bot.ports import Platform
 from bot.store.protocols import Store
 
@@ -54,6 +57,8 @@ class Cycle:
         *,
         tick: timedelta,
         times: RunTimes | None = None,
+        metrics: Metrics | None = None,
+        heartbeat: Heartbeat | None = None,
     ) -> None:
         self.storage = storage
         self.pipeline = pipeline
@@ -61,6 +66,8 @@ class Cycle:
         self.scheduler = scheduler
         self.tick = tick
         self.times = times or RunTimes()  # the last cycle's duration, for /stats
+        self.metrics = metrics if metrics is not None else Metrics()
+        self.heartbeat = heartbeat if heartbeat is not None else Heartbeat()  # read by /healthz
         self._tasks: list[asyncio.Task[None]] = []
         self._wake_task: asyncio.Task[None] | None = None
         self._wake_again = False
@@ -69,8 +76,9 @@ class Cycle:
     async def poll_once(self) -> list[PollOutcome]:
         """Poll due feeds, digest what is new (or left by a crash), then send what is queued."""
         async with self._cycle_lock:
-            outcomes: list[PollOutcome] = []
+            self.heartbeat.beat()
             started = time.perf_counter()
+            outcomes: list[PollOutcome] = []
             try:
                 feeds = await self.storage.feeds.due(utcnow())
                 outcomes = await self.pipeline.poll_many(feeds)
@@ -78,7 +86,10 @@ class Cycle:
                 log.error("poll.failed", error=repr(exc)[:300])
             if outcomes:  # a tick with no feed due is not a cycle worth reporting
                 self.times.cycle_done(utcnow(), time.perf_counter() - started, len(outcomes))
+            self.metrics.count_polls(outcomes)
             await self.pipeline.digest_pending()
+            self.metrics.poll_cycle_seconds.set(time.perf_counter() - started)
+            self.heartbeat.beat()
         await self.deliver()
         return outcomes
 
@@ -183,6 +194,9 @@ class Veille:
         scheduler: AsyncIOScheduler,
         cycle: Cycle,
         start_hooks: Sequence[StartHook] = (),
+        metrics: Metrics | None = None,
+        health: Health | None = None,
+        ops: OpsServer | None = None,
     ) -> None:
         self.settings = settings
         self.storage = storage
@@ -196,6 +210,9 @@ class Veille:
         self.cycle = cycle
         # Start-time work of features (index catch-up, daily jobs), run by __aenter__.
         self.start_hooks = tuple(start_hooks)
+        self.metrics = metrics if metrics is not None else cycle.metrics
+        self.health = health
+        self.ops = ops  # /metrics and /healthz, when VEILLE_METRICS_PORT is set
 
     @property
     def tick(self) -> timedelta:
@@ -220,10 +237,14 @@ class Veille:
             await platform.start(self.commands)
         for hook in self.start_hooks:
             await hook()
+        if self.ops is not None:
+            await self.ops.start()
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        if self.ops is not None:
+            await self.ops.stop()
         await self.cycle.stop_background()
         for platform in reversed(list(self.platforms.values())):
             with contextlib.suppress(Exception):

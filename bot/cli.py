@@ -1,4 +1,4 @@
-"""The `veille` command: `run`, `demo` and `digest`.
+"""The `veille` command: `run`, `demo`, `digest` and `opml`.
 
 It reads the settings and the command line; `bot.compose` builds what the command runs.
 """
@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import structlog
 
@@ -45,13 +46,15 @@ def log_level(settings: Settings, command: str) -> str:
 async def run(settings: Settings) -> int:
     """Run the bot until SIGINT/SIGTERM; in-flight sends are drained before exit."""
     from bot.compose import build, build_platforms
+    from bot.ops.metrics import Metrics
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    platforms = build_platforms(settings, interactive=sys.stdin.isatty())
-    async with build(settings, platforms) as app:
+    metrics = Metrics()  # shared by the adapters (429s) and the core
+    platforms = build_platforms(settings, interactive=sys.stdin.isatty(), metrics=metrics)
+    async with build(settings, platforms, metrics=metrics) as app:
         app.start_background()
         log.info("veille.running", platforms=[p.platform for p in platforms], db=shown_db(settings.db))
         waiters = [asyncio.create_task(stop.wait())]
@@ -81,6 +84,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "source", nargs="+", help=".html, .txt (title first), .xml/.json feed, or http(s) URL"
     )
     digest.add_argument("--json", action="store_true", help="one JSON object per article, one per line")
+    opml = sub.add_parser("opml", help="import or export a chat's subscriptions as OPML")
+    opml_sub = opml.add_subparsers(dest="opml_command", required=True)
+    opml_import = opml_sub.add_parser("import", help="subscribe a chat to the feeds of an OPML file")
+    opml_import.add_argument("file", type=Path, help="the .opml file")
+    opml_export = opml_sub.add_parser("export", help="print (or write) a chat's subscriptions as OPML 2.0")
+    opml_export.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")
+    for opml_command in (opml_import, opml_export):
+        opml_command.add_argument("--chat", required=True, help="platform:id, e.g. telegram:-1001234 or console")
     args = parser.parse_args(argv)
 
     try:
@@ -99,6 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.demo import run_demo
 
             return asyncio.run(run_demo(interactive=args.interactive))
+        if args.command == "opml":
+            return asyncio.run(run_opml(settings, args))
         # trafilatura logs its parser's complaints about odd pages; the CLI's one line says enough.
         logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
         return asyncio.run(print_digests(settings, args.source, as_json=args.json))
@@ -109,6 +122,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return reader_gone()
+
+
+async def run_opml(settings: Settings, args: argparse.Namespace) -> int:
+    """Run `veille opml import|export` on the configured database, once the input is read."""
+    from bot.compose import open_store, subscription_service
+    from bot.opml import operator
+
+    operator.parse_chat(args.chat)  # bad input is refused before the database is opened
+    feeds = operator.read_import(args.file) if args.opml_command == "import" else []
+    async with open_store(settings) as storage:
+        if args.opml_command == "import":
+            async with subscription_service(settings, storage) as subscriptions:
+                return await operator.import_file(storage, subscriptions, feeds, args.chat)
+        return await operator.export_file(settings, storage, args.chat, args.output)
 
 
 def reader_gone() -> int:

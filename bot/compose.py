@@ -16,11 +16,14 @@ checks it), so the rest of `bot/` sees protocols only:
 from __future__ import annotations
 
 import threading
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
+from functools import partial
 from typing import TYPE_CHECKING
 
 import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.schedulers.base import STATE_RUNNING
 
 from bot.app import Cycle, Veille, tick_for
 from bot.arguments import load_zone
@@ -36,11 +39,16 @@ from bot.delivery.dispatch import Dispatcher
 from bot.feeds.fetch import make_fetcher
 from bot.feeds.pipeline import Pipeline
 from bot.models import utcnow
+from bot.opml.commands import OpmlCommands
+from bot.ops.health import Health, Heartbeat
+from bot.ops.metrics import Metrics
+from bot.ops.server import OpsServer
 from bot.ports import Platform, Summarizer
 from bot.search.search import SearchCommand, SearchIndex
 from bot.store.postgres import PostgresStore
 from bot.store.protocols import Store
 from bot.store.sqlite import SqliteStore
+from bot.store.sqlite.gauges import SqliteGauges
 from digests.model import Article, Digest
 
 if TYPE_CHECKING:
@@ -99,22 +107,24 @@ def new_engine() -> LazyEngine:
     return LazyEngine()
 
 
-def build_platforms(settings: Settings, *, interactive: bool) -> list[Platform]:
+def build_platforms(settings: Settings, *, interactive: bool, metrics: Metrics | None = None) -> list[Platform]:
     """Return the chat platforms to run: each one whose token is set, else the console.
 
     The console reads commands only from a terminal (`interactive`); without one (a service,
     a container, `nohup`) it runs headless: it polls, delivers to the console chat and logs,
-    instead of ending at once on an empty stdin.
+    instead of ending at once on an empty stdin. `metrics` count each platform's 429s.
     """
     platforms: list[Platform] = []
     if settings.telegram_bot_token:
         from adapters.telegram import TelegramAdapter
 
-        platforms.append(TelegramAdapter.from_settings(settings))
+        told = partial(metrics.count_rate_limit, "telegram") if metrics is not None else None
+        platforms.append(TelegramAdapter.from_settings(settings, on_rate_limited=told))
     if settings.discord_bot_token:
         from adapters.discord import DiscordAdapter
 
-        platforms.append(DiscordAdapter.from_settings(settings))
+        told = partial(metrics.count_rate_limit, "discord") if metrics is not None else None
+        platforms.append(DiscordAdapter.from_settings(settings, on_rate_limited=told))
     if not platforms:
         from adapters.console import ConsoleAdapter
 
@@ -138,13 +148,17 @@ def build(
     engine: Summarizer | None = None,
     store: Store | None = None,
     tick_seconds: float | None = None,
+    metrics: Metrics | None = None,
 ) -> Veille:
     """Build every part of the core from `settings` and wire it; nothing is opened yet.
 
     `engine` defaults to the spaCy digest engine, loaded on the first article; `store` to the
-    backend `settings.db` names.
+    backend `settings.db` names; `metrics` to a registry of this core's own (`veille run`
+    shares one with the adapters, which count their 429s).
     """
     store = store if store is not None else open_store(settings)
+    metrics = metrics if metrics is not None else Metrics()
+    heartbeat = Heartbeat()
     engine = engine if engine is not None else new_engine()
     by_name = {p.platform: p for p in platforms}
     fetcher = make_fetcher(settings)
@@ -166,11 +180,15 @@ def build(
         # Both in the digest's transaction: filtered-out instant rows never reach the outbox's
         # readers, and no alert is lost.
         queue_with_digest=(options.drop_filtered, follows.queue_alerts),
-        on_digest=_after_digest([index.on_digest], dispatcher),
+        on_digest=_after_digest([index.on_digest, _beats(heartbeat)], dispatcher),
         digest_timed=times.digest_made,
     )
     pipeline.asked_intervals = store.options.asked_intervals
-    cycle = Cycle(store, pipeline, dispatcher, scheduler, tick=tick_for(settings, tick_seconds), times=times)
+    pipeline.digest_observer = metrics.observe_digest
+    tick = tick_for(settings, tick_seconds)
+    cycle = Cycle(
+        store, pipeline, dispatcher, scheduler, tick=tick, times=times, metrics=metrics, heartbeat=heartbeat
+    )
     subscriptions = SubscriptionService(store, fetcher, pipeline, on_subscribed=cycle.wake)
     daily = DailyDigests(
         store, store.daily, scheduler, cycle.deliver, max_items=settings.daily_max_items, filters=options.filters_of
@@ -180,6 +198,9 @@ def build(
     stats = StatsCommand(store.stats, times, settings.admin_ids, zone=load_zone(settings.timezone), clock=utcnow)
     for name, handler in feature_handlers(SearchCommand(store, index), daily, follows, options, stats).items():
         commands.register(SPECS[name], handler)
+    for spec, handler in OpmlCommands(store, subscriptions).handlers():
+        commands.register(spec, handler)
+    health, ops = _operations(settings, store, scheduler, metrics, heartbeat, tick.total_seconds())
 
     async def catch_up() -> None:
         """Catch the index up, then rebuild daily jobs and queue a missed digest."""
@@ -198,7 +219,62 @@ def build(
         scheduler=scheduler,
         cycle=cycle,
         start_hooks=(catch_up,),
+        metrics=metrics,
+        health=health,
+        ops=ops,
     )
+
+
+def _operations(
+    settings: Settings, store: Store, scheduler: AsyncIOScheduler, metrics: Metrics, heartbeat: Heartbeat, tick: float
+) -> tuple[Health, OpsServer | None]:
+    """Build the health check, and the /metrics and /healthz server when a port is set."""
+    gauges = SqliteGauges(store.connection) if isinstance(store, SqliteStore) else None
+    health = Health(
+        heartbeat=heartbeat,
+        scheduler_running=lambda: scheduler.state == STATE_RUNNING,
+        ping=gauges.ping if gauges is not None else partial(_ping, store),
+        # A cycle beats at its start, its end and each digest: three ticks and a fetch
+        # without any sign of life is a stall, not a slow cycle.
+        stall_after=3 * tick + settings.fetch_timeout,
+    )
+    if settings.metrics_port is None:
+        return health, None
+    if gauges is None:
+        log.warning("ops.gauges_unsupported", store=type(store).__name__, serving="counters and /healthz")
+    reader = gauges.read if gauges is not None else None
+    server = OpsServer(metrics, health, reader, host=settings.metrics_host, port=settings.metrics_port)
+    return health, server
+
+
+async def _ping(store: Store) -> None:
+    """Ask any backend a cheap indexed question (a backend without gauges of its own)."""
+    await store.chats.get("health", "ping")
+
+
+@asynccontextmanager
+async def subscription_service(settings: Settings, store: Store) -> AsyncIterator[SubscriptionService]:
+    """Lend `veille opml import` the bot's subscription path (fetcher, guards), without a cycle.
+
+    Imports post no item, so the engine is never loaded.
+    """
+    fetcher = make_fetcher(settings)
+    await fetcher.start()
+    pipeline = Pipeline(store, fetcher, engine=new_engine(), poll_interval=settings.poll_interval)
+    try:
+        yield SubscriptionService(store, fetcher, pipeline)
+    finally:
+        pipeline.close()
+        await fetcher.close()
+
+
+def _beats(heartbeat: Heartbeat) -> DigestHook:
+    """Beat the heartbeat at each digest made: a long cycle digesting a backlog is alive."""
+
+    async def alive(digest_id: int, digest: Digest) -> None:
+        heartbeat.beat()
+
+    return alive
 
 
 def _after_digest(hooks: Sequence[DigestHook], dispatcher: Dispatcher) -> DigestHook:

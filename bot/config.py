@@ -70,6 +70,8 @@ class Settings(BaseSettings):
         description="Shortest /intervalle a chat may ask for: seconds, or ISO 8601 (PT5M).",
     )
     admins: str = Field("", validation_alias="VEILLE_ADMINS", description="platform:user_id, comma-separated")
+    metrics_port: int | None = Field(None, ge=0, lt=65536, validation_alias="VEILLE_METRICS_PORT")
+    metrics_host: str = Field("127.0.0.1", min_length=1, validation_alias="VEILLE_METRICS_HOST")
 
     telegram_bot_token: str | None = Field(None, validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_api_url: str = Field("https://api.telegram.org", validation_alias="TELEGRAM_API_URL")
@@ -156,7 +158,7 @@ class Settings(BaseSettings):
             raise ValueError("must start with http(s):// or ws(s)://")
         return value.rstrip("/") if value else value
 
-    @field_validator("telegram_bot_token", "discord_bot_token", "telegram_webhook_url", mode="before")
+    @field_validator("telegram_bot_token", "discord_bot_token", "telegram_webhook_url", "metrics_port", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

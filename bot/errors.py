@@ -123,3 +123,22 @@ class RetryLaterError(SendError):
     def __init__(self, message: str, *, retry_after: float = 1.0) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+def error_kind(exc: BaseException) -> str:
+    """Name an error's kind in a few stable words, for metrics labels and counts.
+
+    "http_404" for an HTTP answer, else the kind of failure ("timeout", "blocked", …);
+    "internal" is anything Veille did not raise on purpose (a bug, a poisoned feed).
+    """
+    if isinstance(exc, HTTPStatusError):
+        return f"http_{exc.status}"
+    kinds: tuple[tuple[type[VeilleError], str], ...] = (
+        (BlockedURLError, "blocked"),
+        (FetchTimeoutError, "timeout"),
+        (TooLargeError, "too_large"),
+        (TooManyRedirectsError, "redirects"),
+        (FetchError, "network"),
+        (FeedParseError, "parse"),
+    )
+    return next((kind for cls, kind in kinds if isinstance(exc, cls)), "internal")

@@ -6,7 +6,9 @@ reads them; what crosses module boundaries is one of these.
 
 from __future__ import annotations
 
+import base64
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -92,6 +94,31 @@ class CommandContext:
     chat_title: str = ""
     is_group: bool = False
     is_admin: bool | None = None
+    upload: Upload | None = None  # a file sent with the command (/importer), read on demand
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """A file a user sent with a command, not yet downloaded.
+
+    `size` is what the platform declares (None when it does not say). `read(limit)` fetches
+    the bytes with a timeout and returns at most `limit + 1` of them (or raises
+    `TooLargeError`), so a lying size costs little; the core checks the size before and
+    after. Download failures raise `FetchError` or `OSError`.
+    """
+
+    name: str
+    size: int | None
+    read: Callable[[int], Awaitable[bytes]] = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with a reply (an OPML export): each adapter posts it its own way."""
+
+    name: str
+    data: bytes = field(repr=False)
+    mime: str = "application/octet-stream"
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +147,7 @@ class Reply:
     buttons: tuple[Button, ...] = ()
     ephemeral: bool = False
     extra: dict[str, str] = field(default_factory=dict, compare=False)
+    file: Attachment | None = None
 
     def to_json(self) -> str:
         """Serialise for the outbox (daily digests, notices); `from_json` reads it back."""
@@ -129,6 +157,7 @@ class Reply:
                 "items": [[i.title, i.url, i.detail] for i in self.items],
                 "buttons": [[b.label, b.data] for b in self.buttons],
                 "extra": self.extra,
+                **({"file": _file_json(self.file)} if self.file is not None else {}),
             },
             ensure_ascii=False,
         )
@@ -142,4 +171,13 @@ class Reply:
             items=tuple(ReplyItem(*item) for item in data.get("items", ())),
             buttons=tuple(Button(*button) for button in data.get("buttons", ())),
             extra=dict(data.get("extra", {})),
+            file=_file_from_json(data["file"]) if data.get("file") else None,
         )
+
+
+def _file_json(file: Attachment) -> dict[str, str]:
+    return {"name": file.name, "mime": file.mime, "data": base64.b64encode(file.data).decode("ascii")}
+
+
+def _file_from_json(data: dict[str, str]) -> Attachment:
+    return Attachment(data["name"], base64.b64decode(data["data"]), data.get("mime") or "application/octet-stream")

@@ -57,6 +57,9 @@ class CommandSpec:
     # The French name with its accents ("désabonner"), when it differs from `name`: typed
     # names are compared accents folded, and Discord shows it to French-speaking users.
     written_fr: str = ""
+    # The command reads a file the user sends with it (`CommandContext.upload`): a document
+    # on Telegram, the option as an attachment on Discord, a path in the console.
+    takes_file: bool = False
 
 
 BASE_COMMANDS: tuple[CommandSpec, ...] = (

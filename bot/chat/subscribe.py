@@ -20,6 +20,10 @@ log = structlog.get_logger(__name__)
 MAX_SUBSCRIPTIONS_PER_CHAT = 200
 
 
+class AlreadySubscribedError(InputError):
+    """The chat already gets this feed (an OPML import counts it apart from refusals)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Subscribed:
     """Result of a subscription: the feed, and whether the bot had never polled it before."""
@@ -41,11 +45,12 @@ class SubscriptionService:
         # sends it now: a user who just typed /abonner should not wait for the next tick.
         self.on_subscribed = on_subscribed
 
-    async def subscribe(self, chat: ChatRecord, raw_url: str) -> Subscribed:
+    async def subscribe(self, chat: ChatRecord, raw_url: str, *, announce: bool = True) -> Subscribed:
         """Subscribe `chat` to the feed at (or linked from) `raw_url`.
 
         Raises `InputError` / `FetchError` / `FeedParseError` with a French message; nothing
-        is stored unless the feed was fetched and parsed.
+        is stored unless the feed was fetched and parsed. `announce` posts the feed's newest
+        item at once; an OPML import of forty feeds does not, or the chat would get forty.
         """
         url = normalize_url(raw_url)
         existing = await self.storage.feeds.by_url(url)
@@ -62,10 +67,10 @@ class SubscriptionService:
             parsed = None
         if existing is not None:
             if not await self.storage.chats.subscribe(chat.id, existing.id):
-                raise InputError(
+                raise AlreadySubscribedError(
                     "already subscribed", french=f"Cette discussion est déjà abonnée à {existing.url}."
                 )
-            latest = await self.storage.entries.latest_digest_id(existing.id)
+            latest = await self.storage.entries.latest_digest_id(existing.id) if announce else None
             if latest is not None:
                 await self.storage.outbox.queue(chat.id, latest)
                 self._wake()
@@ -73,7 +78,7 @@ class SubscriptionService:
         assert parsed is not None
         feed, _ = await self.storage.feeds.add(url, parsed.title)
         await self.storage.chats.subscribe(chat.id, feed.id)
-        await self.pipeline.store_entries(feed, parsed, first_poll=True)
+        await self.pipeline.store_entries(feed, parsed, first_poll=True, announce=announce)
         log.info("feed.subscribed", feed_id=feed.id, chat_id=chat.id, entries=len(parsed.entries))
         self._wake()
         return Subscribed(feed, new_feed=True)

@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 
 import structlog
 
-from bot.errors import FeedParseError, FetchError, HTTPStatusError, VeilleError
+from bot.errors import FeedParseError, FetchError, HTTPStatusError, VeilleError, error_kind
 from bot.feeds.fetch import Fetcher, looks_like_text
 from bot.feeds.intervals import feed_hint, longest, poll_interval
 from bot.feeds.itemdelta import ItemMemory, scan_items
@@ -63,6 +63,7 @@ class PollOutcome:
     status: str  # "new", "not_modified", "unchanged", "error", "paused", "gone"
     new_entries: int = 0
     error: str | None = None
+    error_kind: str | None = None  # bot.errors.error_kind of the failure: "http_503", "timeout", …
 
 
 def next_poll_time(
@@ -108,6 +109,8 @@ class Pipeline:
         # Set by the subscription options feature; read once per cycle in `poll_many`.
         self.asked_intervals: AskedIntervals | None = None
         self._asked: Mapping[int, tuple[timedelta | None, ...]] = {}
+        # Told each digest's duration and whether it was made (metrics); set by the core.
+        self.digest_observer: Callable[[float, bool], None] | None = None
         # spaCy runs in one worker thread: the event loop keeps serving chats meanwhile.
         self._nlp_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="veille-nlp")
         # which items of each feed are stored, so a changed feed parses its new items only
@@ -151,7 +154,7 @@ class Pipeline:
                 return await self._record_error(feed, exc, now, batch)
             except Exception as again:  # noqa: BLE001  # the store itself fails: log, go on
                 log.error("feed.error_not_recorded", feed_id=feed.id, error=repr(again)[:300])
-                return PollOutcome(feed.id, "error", error=_describe(exc))
+                return PollOutcome(feed.id, "error", error=_describe(exc), error_kind=error_kind(exc))
 
     async def _poll(self, feed: FeedRecord, now: datetime, batch: PollBatch) -> PollOutcome:
         result = await self.fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
@@ -195,19 +198,27 @@ class Pipeline:
         return PollOutcome(feed.id, "new" if new_ids else "unchanged", new_entries=len(new_ids))
 
     async def store_entries(
-        self, feed: FeedRecord, parsed: ParsedFeed, *, first_poll: bool, poll: PollSuccess | None = None
+        self,
+        feed: FeedRecord,
+        parsed: ParsedFeed,
+        *,
+        first_poll: bool,
+        poll: PollSuccess | None = None,
+        announce: bool = True,
     ) -> list[int]:
         """Store a parsed feed's entries; on a first poll only the newest one gets a digest.
 
         `poll` (validators, next poll time) is recorded in the same transaction as the entries.
+        Without `announce`, a first poll digests none: the feed starts with its next item.
         """
-        limit = 1 if first_poll else self.max_new_entries
+        limit = (1 if announce else 0) if first_poll else self.max_new_entries
         return await self.storage.entries.add(feed.id, parsed.entries, digest_limit=limit, poll=poll)
 
     async def _record_error(self, feed: FeedRecord, exc: Exception, now: datetime, batch: PollBatch) -> PollOutcome:
         status = exc.status if isinstance(exc, HTTPStatusError) else None
         retry_after = exc.retry_after if isinstance(exc, HTTPStatusError) else None
         error = _describe(exc)
+        kind = error_kind(exc)
         french = exc.french if isinstance(exc, VeilleError) else UNEXPECTED_FRENCH
         log.warning("feed.error", feed_id=feed.id, error=error, status=status)
         if status == 410:
@@ -217,14 +228,14 @@ class Pipeline:
                 f"Le flux {feed.url} n'existe plus (erreur 410) : il n'est plus suivi. "
                 "Vous pouvez vous désabonner avec /desabonner.",
             )
-            return PollOutcome(feed.id, "gone", error=error)
+            return PollOutcome(feed.id, "gone", error=error, error_kind=kind)
         next_poll = next_poll_time(
             self.interval_for(feed, feed.hint), now=now, errors=feed.consecutive_errors + 1, retry_after=retry_after
         )
         if now - (feed.first_error_at or now) < PAUSE_AFTER:
             # cannot reach the pause yet: batched with the cycle's other results
             await batch.add(PollRecord(feed.id, PollFailure(error=error, next_poll_at=next_poll), now))
-            return PollOutcome(feed.id, "error", error=error)
+            return PollOutcome(feed.id, "error", error=error, error_kind=kind)
         updated = await self.storage.feeds.record_poll_error(feed.id, error=error, next_poll_at=next_poll)
         if updated.first_error_at and now - updated.first_error_at >= PAUSE_AFTER:
             await self._stop_feed(
@@ -233,8 +244,8 @@ class Pipeline:
                 f"Le flux {feed.url} est en erreur depuis plus de 3 jours ({french}) : "
                 f"il est mis en pause. Pour le relancer : /reprendre {feed.url}",
             )
-            return PollOutcome(feed.id, "paused", error=error)
-        return PollOutcome(feed.id, "error", error=error)
+            return PollOutcome(feed.id, "paused", error=error, error_kind=kind)
+        return PollOutcome(feed.id, "error", error=error, error_kind=kind)
 
     async def _stop_feed(self, feed: FeedRecord, status: str, notice: str) -> None:
         """Stop polling the feed and queue `notice` for its subscribers in one transaction."""
@@ -258,6 +269,7 @@ class Pipeline:
                     made += 1
 
     async def _digest_one(self, pending: PendingEntry) -> None:
+        started = time.perf_counter()
         try:
             article = await self.article_for(pending)
             loop = asyncio.get_running_loop()
@@ -268,9 +280,15 @@ class Pipeline:
         except Exception as exc:  # noqa: BLE001  # one bad article must not stop the others
             log.error("entry.digest_failed", entry_id=pending.id, error=repr(exc)[:300])
             await self.storage.entries.mark_failed(pending.id, repr(exc))
+            self._observe(started, made=False)
             return
+        self._observe(started, made=True)
         digest_id = await self.store_digest(pending.id, digest)
         log.info("entry.digested", entry_id=pending.id, digest_id=digest_id)
+
+    def _observe(self, started: float, *, made: bool) -> None:
+        if self.digest_observer is not None:
+            self.digest_observer(time.perf_counter() - started, made)
 
     async def store_digest(self, entry_id: int, digest: Digest) -> int:
         """Store a digest with its deliveries and follow alerts (one transaction), then run hooks."""

@@ -118,12 +118,15 @@ class FakeDiscord:
         self._changed = asyncio.Condition()
         self._stack: contextlib.AsyncExitStack | None = None
         self.dm_channels: dict[int, int] = {}  # DM channel id -> recipient user id
+        self.uploads: dict[str, bytes] = {}  # attachment id -> bytes a user attached (the CDN's)
+        self.downloads: list[str] = []  # attachment ids the bot downloaded
 
     # -- lifecycle -------------------------------------------------------------------------------
 
     async def __aenter__(self) -> FakeDiscord:
         app = web.Application()
         app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/attachments/{id}/{filename}", self._attachment)
         app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
         self._stack = contextlib.AsyncExitStack()
         self.base_url = await self._stack.enter_async_context(serve(app))
@@ -356,6 +359,42 @@ class FakeDiscord:
         }
         return await self.interaction(2, data, **kwargs)
 
+    async def slash_with_file(
+        self, name: str, option: str, data: bytes, *, filename: str = "abonnements.opml",
+        declared_size: int | None = None, **kwargs: Any,
+    ) -> str:
+        """Run a slash command whose `option` is an attachment (type 11) the user uploaded.
+
+        Like Discord, the interaction names the attachment's id and resolves it to its
+        filename, size and CDN URL (served by this fake); `declared_size` overrides the size.
+        """
+        attachment_id = str(self.new_id())
+        self.uploads[attachment_id] = data
+        url = f"{self.base_url}/attachments/{attachment_id}/{filename}"
+        resolved = {
+            "id": attachment_id,
+            "filename": filename,
+            "size": declared_size if declared_size is not None else len(data),
+            "url": url,
+            "proxy_url": url,
+            "content_type": "text/x-opml",
+        }
+        payload = {
+            "id": str(self.new_id()),
+            "name": name,
+            "type": 1,
+            "options": [{"name": option, "type": 11, "value": attachment_id}],
+            "resolved": {"attachments": {attachment_id: resolved}},
+        }
+        return await self.interaction(2, payload, **kwargs)
+
+    async def _attachment(self, request: web.Request) -> web.Response:
+        attachment_id = request.match_info["id"]
+        if attachment_id not in self.uploads:
+            return web.Response(status=404)
+        self.downloads.append(attachment_id)
+        return web.Response(body=self.uploads[attachment_id], content_type="application/octet-stream")
+
     async def autocomplete(self, name: str, option: str, typed: str, **kwargs: Any) -> str:
         """Type into a slash command's option, which asks the bot for choices."""
         data = {
@@ -442,7 +481,18 @@ class FakeDiscord:
     async def _rest(self, request: web.Request) -> web.Response:
         path = "/" + request.match_info["tail"]
         body: Any = None
-        if request.can_read_body:
+        if request.can_read_body and request.content_type == "multipart/form-data":
+            # A message with files, as discord.py sends it: the JSON in `payload_json`, each
+            # file in a `files[n]` part. The files are kept under "_files" in the body.
+            form = await request.post()
+            payload = form.get("payload_json")
+            body = json.loads(payload) if isinstance(payload, str) else {}
+            body["_files"] = [
+                {"filename": part.filename, "data": part.file.read(), "content_type": part.content_type}
+                for name, part in form.items()
+                if isinstance(part, web.FileField) and name.startswith("files[")
+            ]
+        elif request.can_read_body:
             raw = await request.read()
             if raw and request.content_type == "application/json":
                 body = json.loads(raw)

@@ -60,7 +60,7 @@ JSON_FIELDS = {
 # Where Telegram marks a bot_command entity: an ASCII name (no "/désabonner"), then no word
 # character, as its clients parse it.
 BOT_COMMAND = re.compile(r"/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?(?![\w/<>])")
-INT_FIELDS = {"chat_id", "user_id", "offset", "timeout", "limit", "message_id"}
+INT_FIELDS = {"chat_id", "user_id", "offset", "timeout", "limit", "message_id"}  # file_id stays a string
 # The tags Telegram's HTML parse mode knows (https://core.telegram.org/bots/api#html-style).
 HTML_TAGS = {
     "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a",
@@ -87,6 +87,19 @@ class SentMessage:
         """Return (label, callback_data) of the inline keyboard, row by row."""
         rows = (self.reply_markup or {}).get("inline_keyboard", [])
         return [(b["text"], b.get("callback_data", "")) for row in rows for b in row]
+
+
+@dataclass
+class SentDocument:
+    """One file the bot uploaded with sendDocument (multipart), as the fake received it."""
+
+    message_id: int
+    chat_id: int | str
+    filename: str
+    data: bytes
+    caption: str | None = None
+    content_type: str = ""
+    reply_to: int | None = None
 
 
 @dataclass
@@ -193,6 +206,9 @@ class FakeBotAPI:
         self.failures: dict[str, list[Failure]] = defaultdict(list)
         self.rejected: list[tuple[str, int]] = []  # (chat_id, error_code) of refused sends
         self.updates: list[dict[str, Any]] = []
+        self.documents: list[SentDocument] = []
+        self.files: dict[str, bytes] = {}  # file_id → bytes a user sent (served by getFile)
+        self.declared_sizes: dict[str, int] = {}  # file_id → size to declare instead of the real one
         self.confirmed = 0  # highest offset the bot has acknowledged
         self._next_update = 1
         self._next_message = 1000
@@ -205,6 +221,7 @@ class FakeBotAPI:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
         app.router.add_get("/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._stack = contextlib.AsyncExitStack()
         self.api_url = await self._stack.enter_async_context(serve(app))
         return self
@@ -317,6 +334,54 @@ class FakeBotAPI:
             message["sender_chat"] = sender_chat
         return self.push(message=message)
 
+    def document(
+        self,
+        data: bytes,
+        *,
+        chat_id: int,
+        filename: str = "abonnements.opml",
+        caption: str | None = None,
+        user_id: int | None = None,
+        chat_type: str = "private",
+        title: str = "Rédaction",
+        declared_size: int | None = None,
+    ) -> dict[str, Any]:
+        """Queue a document message (a file a user sends), `caption` under it; return the message.
+
+        `declared_size` makes the update and getFile announce another size than the bytes'.
+        """
+        user_id = user_id if user_id is not None else chat_id
+        file_id = f"doc-{len(self.files) + 1}"
+        self.files[file_id] = data
+        if declared_size is not None:
+            self.declared_sizes[file_id] = declared_size
+        message = self._message(chat_id, chat_type, title, user_id, text=None)
+        message["document"] = {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_name": filename,
+            "mime_type": "text/x-opml",
+            "file_size": declared_size if declared_size is not None else len(data),
+        }
+        if caption is not None:
+            message["caption"] = caption
+            head = BOT_COMMAND.match(caption)
+            if head:
+                message["caption_entities"] = [{"type": "bot_command", "offset": 0, "length": head.end()}]
+        self.push(message=message)
+        return message
+
+    def reply_command(self, text: str, *, to: dict[str, Any], user_id: int | None = None) -> int:
+        """Queue a command sent as a reply to an earlier message (`to`, e.g. from `document`)."""
+        chat = to["chat"]
+        user_id = user_id if user_id is not None else int(chat["id"])
+        message = self._message(chat["id"], chat["type"], chat.get("title", "Rédaction"), user_id, text=text)
+        head = BOT_COMMAND.match(text)
+        if head:
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": head.end()}]
+        message["reply_to_message"] = to
+        return self.push(message=message)
+
     def callback(
         self,
         data: str,
@@ -393,11 +458,24 @@ class FakeBotAPI:
 
     # -- the API ---------------------------------------------------------------------------------
 
+    async def _download(self, request: web.Request) -> web.StreamResponse:
+        """Serve a file by the path getFile gave, as api.telegram.org/file/bot<token>/… does."""
+        if request.match_info["token"] != self.token:
+            return _error(401, "Unauthorized")
+        file_id = request.match_info["path"].rsplit("/", 1)[-1]
+        if file_id not in self.files:
+            return _error(404, "Not Found")
+        return web.Response(body=self.files[file_id], content_type="application/octet-stream")
+
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         if request.match_info["token"] != self.token:
             return _error(401, "Unauthorized")
         method = request.match_info["method"]
-        params = _decode(await request.post()) if request.can_read_body else {}
+        form = await request.post() if request.can_read_body else {}
+        params = _decode(form)
+        uploads = {name: value for name, value in form.items() if isinstance(value, web.FileField)}
+        if uploads:
+            params["_files"] = {name: (f.filename, f.file.read(), f.content_type) for name, f in uploads.items()}
         self.calls.append((method, params))
         handler = getattr(self, f"_api_{method.lower()}", None)
         if handler is None:
@@ -530,6 +608,53 @@ class FakeBotAPI:
 
     async def _api_editmessagetext(self, params: dict[str, Any]) -> Any:
         return True
+
+    async def _api_getfile(self, params: dict[str, Any]) -> Any:
+        file_id = str(params.get("file_id"))
+        if file_id not in self.files:
+            return _error(400, "Bad Request: invalid file_id")
+        size = self.declared_sizes.get(file_id, len(self.files[file_id]))
+        path = f"documents/{file_id}"
+        return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": size, "file_path": path}
+
+    async def _api_senddocument(self, params: dict[str, Any]) -> Any:
+        """Accept a multipart upload (the file in the `document` part), as the Bot API does."""
+        chat_id = str(params["chat_id"])
+        for failure in list(self.failures.get(chat_id, [])):
+            if failure.times is not None:
+                failure.times -= 1
+                if failure.times <= 0:
+                    self.failures[chat_id].remove(failure)
+            self.rejected.append((chat_id, failure.code))
+            parameters = dict(failure.parameters)
+            if failure.retry_after is not None:
+                parameters["retry_after"] = failure.retry_after
+            return _error(failure.code, failure.description, parameters)
+        upload = params.get("_files", {}).get("document")
+        if upload is None:
+            return _error(400, "Bad Request: there is no document in the request")
+        filename, data, content_type = upload
+        message_id = self._next_message
+        self._next_message += 1
+        reply = params.get("reply_parameters") or {}
+        self.documents.append(
+            SentDocument(
+                message_id, params["chat_id"], filename, data, params.get("caption"), content_type,
+                reply.get("message_id"),
+            )
+        )
+        return {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": _chat(params["chat_id"], "supergroup" if is_group_chat(chat_id) else "private", "Rédaction"),
+            "document": {"file_id": f"sent-{message_id}", "file_unique_id": f"s{message_id}", "file_name": filename},
+            **({"caption": params["caption"]} if params.get("caption") else {}),
+        }
+
+    async def wait_documents(self, count: int, *, timeout: float = 10.0) -> list[SentDocument]:
+        """Wait until the bot uploaded at least `count` documents; return them all."""
+        await self.wait_for(lambda: len(self.documents) >= count, timeout=timeout, what=f"{count} document(s)")
+        return self.documents
 
     # -- helpers ---------------------------------------------------------------------------------
 

@@ -1,0 +1,1 @@
+"""Operating Veille: Prometheus metrics and a health check, served over HTTP when asked."""

@@ -1,0 +1,39 @@
+"""What the metrics and the health check need from storage, whatever the backend.
+
+A backend implements `GaugeSource` next to its repositories (SQLite:
+`bot.store.sqlite.gauges`); the ops server only sees this protocol and the snapshot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+DELIVERY_STATES = ("pending", "sending", "sent", "failed", "dropped")
+FEED_STATUSES = ("active", "paused", "gone")
+
+
+@dataclass(frozen=True, slots=True)
+class StoreGauges:
+    """A snapshot of the outbox and the feeds: what a scrape of /metrics shows as gauges."""
+
+    deliveries: dict[tuple[str, str], int] = field(default_factory=dict)  # (state, platform) → rows
+    feeds: dict[str, int] = field(default_factory=dict)  # status → feeds
+    feeds_backing_off: int = 0  # active feeds whose last polls failed
+
+    @property
+    def outbox_depth(self) -> int:
+        """Return the deliveries still to send (pending, or claimed and being sent)."""
+        return sum(n for (state, _), n in self.deliveries.items() if state in ("pending", "sending"))
+
+
+class GaugeSource(Protocol):
+    """Read the storage gauges, and answer the health check's ping."""
+
+    async def ping(self) -> None:
+        """Run the cheapest query there is; raise if the database does not answer."""
+        ...
+
+    async def read(self) -> StoreGauges:
+        """Count deliveries by state and platform and feeds by status, zeros included."""
+        ...

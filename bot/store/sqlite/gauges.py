@@ -1,0 +1,34 @@
+"""`bot.ops.gauges.GaugeSource` on SQLite: a few COUNTs per scrape, and `SELECT 1` for health."""
+
+from __future__ import annotations
+
+from bot.ops.gauges import DELIVERY_STATES, FEED_STATUSES, StoreGauges
+from bot.store.sqlite.connection import Connection
+
+
+class SqliteGauges:
+    """Read `StoreGauges` and answer the health check's ping on the backend's connection."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    async def ping(self) -> None:
+        """Run the cheapest query there is; raise if the database does not answer."""
+        await self.connection.fetchone("SELECT 1")
+
+    async def read(self) -> StoreGauges:
+        """Count deliveries by state and platform and feeds by status, zeros included."""
+        rows = await self.connection.fetchall(
+            "SELECT d.state, c.platform, COUNT(*) FROM deliveries d JOIN chats c ON c.id = d.chat_id "
+            "GROUP BY d.state, c.platform"
+        )
+        platforms = {str(row[1]) for row in rows}
+        deliveries = {(state, platform): 0 for state in DELIVERY_STATES for platform in platforms}
+        deliveries.update({(str(row[0]), str(row[1])): int(row[2]) for row in rows})
+        feed_rows = await self.connection.fetchall(
+            "SELECT status, COUNT(*), SUM(status = 'active' AND consecutive_errors > 0) FROM feeds GROUP BY status"
+        )
+        feeds = dict.fromkeys(FEED_STATUSES, 0)
+        feeds.update({str(row[0]): int(row[1]) for row in feed_rows})
+        backing_off = sum(int(row[2] or 0) for row in feed_rows)
+        return StoreGauges(deliveries=deliveries, feeds=feeds, feeds_backing_off=backing_off)
