@@ -25,9 +25,11 @@ from bot.config import Settings
 from bot.dispatch import Dispatcher
 from bot.features import install_features
 from bot.fetch import Fetcher
+from bot.llm import build_summarizer
 from bot.pipeline import Pipeline, PollOutcome
 from bot.ports import Platform
 from bot.storage import QueueHook, Storage, utcnow
+from bot.store.sqlite.llm import SqliteAnswerCache
 from bot.subscribe import SubscriptionService
 from digests.model import Digest
 
@@ -62,6 +64,8 @@ class Veille:
         self.digest_hooks: list[DigestHook] = []
         self.queue_hooks: list[QueueHook] = []
         self.dispatcher = Dispatcher(self.storage, self.platforms)
+        # Optional model summaries (VEILLE_LLM_URL); their answers are kept in the store.
+        self.llm = build_summarizer(settings, cache=SqliteAnswerCache(self.storage))
         self.pipeline = Pipeline(
             self.storage,
             self.fetcher,
@@ -70,6 +74,7 @@ class Veille:
             queued=self.dispatcher.poke,
             queue_with_digest=self.queue_hooks,
             on_digest=self._digest_made,
+            llm=self.llm,
         )
         self.subscriptions = SubscriptionService(self.storage, self.fetcher, self.pipeline, on_subscribed=self.wake)
         self.commands = Commands(self.storage, self.subscriptions)
@@ -113,6 +118,8 @@ class Veille:
             with contextlib.suppress(Exception):
                 await platform.stop()
         self.pipeline.close()
+        if self.llm is not None:
+            await self.llm.close()
         await self.fetcher.close()
         await self.storage.close()
 

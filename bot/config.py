@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic import AliasChoices, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.arguments import open_zone, parse_number
@@ -51,6 +51,14 @@ class Settings(BaseSettings):
         None, validation_alias=AliasChoices("DISCORD_GUILD_ID", "DISCORD_SYNC_GUILD")
     )
 
+    # Optional model-written summaries (bot.llm); unset URL: everything stays offline.
+    llm_url: str | None = Field(None, validation_alias="VEILLE_LLM_URL")
+    llm_model: str = Field("", validation_alias="VEILLE_LLM_MODEL", validate_default=True)
+    llm_api_key: str | None = Field(None, validation_alias="VEILLE_LLM_API_KEY")
+    llm_timeout: float = Field(20.0, gt=0, le=300, validation_alias="VEILLE_LLM_TIMEOUT")
+    llm_concurrency: int = Field(2, gt=0, le=32, validation_alias="VEILLE_LLM_CONCURRENCY")
+    llm_daily_limit: int | None = Field(None, ge=0, validation_alias="VEILLE_LLM_DAILY_LIMIT")
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -88,7 +96,24 @@ class Settings(BaseSettings):
             raise ValueError("must start with http(s):// or ws(s)://")
         return value.rstrip("/") if value else value
 
-    @field_validator("telegram_bot_token", "discord_bot_token", "telegram_webhook_url", mode="before")
+    @field_validator("llm_url")
+    @classmethod
+    def _llm_http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/") if value else value
+
+    @field_validator("llm_model")
+    @classmethod
+    def _llm_model_named(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("llm_url") and not value.strip():
+            raise ValueError("required when VEILLE_LLM_URL is set (the model's name on that server)")
+        return value.strip()
+
+    @field_validator(
+        "telegram_bot_token", "discord_bot_token", "telegram_webhook_url", "llm_url", "llm_api_key", "llm_daily_limit",
+        mode="before",
+    )
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

@@ -170,4 +170,18 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE feeds ADD COLUMN body_hash TEXT;
     """,
+    # 7: one model answer per entry (optional LLM summaries, bot.llm): an entry is asked once,
+    # even across a restart or a crash between the answer and its digest; `called_at` lets the
+    # daily call budget survive a restart. (Number 7: 6 belongs to another branch.)
+    """
+    CREATE TABLE llm_answers (
+        entry_id INTEGER PRIMARY KEY REFERENCES entries(id) ON DELETE CASCADE,
+        status TEXT NOT NULL CHECK (status IN ('used', 'rejected', 'failed')),
+        summary TEXT NOT NULL DEFAULT '',
+        detail TEXT NOT NULL DEFAULT '',
+        model TEXT NOT NULL DEFAULT '',
+        called_at TEXT NOT NULL
+    );
+    CREATE INDEX llm_answers_called ON llm_answers(called_at);
+    """,
 ]

@@ -30,6 +30,7 @@ import structlog
 
 from bot.errors import FetchError, HTTPStatusError, VeilleError
 from bot.fetch import Fetcher, looks_like_text
+from bot.llm import LLMSummarizer
 from bot.models import FeedRecord, ParsedFeed
 from bot.parse import clean_text, parse_feed
 from bot.pollbatch import PollBatch
@@ -87,6 +88,7 @@ class Pipeline:
         queued: Queued | None = None,
         queue_with_digest: Sequence[QueueHook] = (),
         on_digest: Callable[[int, Digest], Awaitable[None]] | None = None,
+        llm: LLMSummarizer | None = None,
     ) -> None:
         self.storage = storage
         self.fetcher = fetcher
@@ -96,6 +98,7 @@ class Pipeline:
         # Read at each digest: features add their hooks after the pipeline is built.
         self.queue_with_digest = queue_with_digest
         self.on_digest = on_digest
+        self.llm = llm  # optional model summaries, verified; None: the engine's own only
         # spaCy runs in one worker thread: the event loop keeps serving chats meanwhile.
         self._nlp_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="veille-nlp")
         self._digest_lock = asyncio.Lock()
@@ -224,11 +227,19 @@ class Pipeline:
                 batch = await self.storage.pending_entries(limit=limit)
                 if not batch:
                     return made
-                for pending in batch:
-                    await self._digest_one(pending)
-                    made += 1
+                if self.llm is None:
+                    for pending in batch:
+                        await self._digest_one(pending)
+                        made += 1
+                else:
+                    made += await self._digest_with_model(batch, self.llm)
 
     async def _digest_one(self, pending: PendingEntry) -> None:
+        made = await self._engine_digest(pending)
+        if made is not None:
+            await self._store(pending, made[1])
+
+    async def _engine_digest(self, pending: PendingEntry) -> tuple[Article, Digest] | None:
         try:
             article = await self.article_for(pending)
             loop = asyncio.get_running_loop()
@@ -236,9 +247,36 @@ class Pipeline:
         except Exception as exc:  # noqa: BLE001  # one bad article must not stop the others
             log.error("entry.digest_failed", entry_id=pending.id, error=repr(exc)[:300])
             await self.storage.mark_entry_failed(pending.id, repr(exc))
-            return
+            return None
+        return article, digest
+
+    async def _store(self, pending: PendingEntry, digest: Digest) -> None:
         digest_id = await self.store_digest(pending.id, digest)
         log.info("entry.digested", entry_id=pending.id, digest_id=digest_id)
+
+    async def _digest_with_model(self, batch: Sequence[PendingEntry], llm: LLMSummarizer) -> int:
+        """Digest a batch with model summaries, each stored at most `llm.timeout` after its digest.
+
+        The model's calls run while spaCy digests the next entries; digests are stored in entry
+        order as soon as their call ends, so the model never delays one beyond its timeout.
+        """
+        waiting: list[tuple[PendingEntry, asyncio.Task[Digest]]] = []
+        try:
+            for pending in batch:
+                made = await self._engine_digest(pending)
+                if made is not None:
+                    task = asyncio.create_task(llm.improve(*made, entry_id=pending.id))
+                    waiting.append((pending, task))
+                while waiting and waiting[0][1].done():
+                    first, done = waiting.pop(0)
+                    await self._store(first, done.result())
+            for pending, task in waiting:
+                await self._store(pending, await task)
+            waiting.clear()
+        finally:
+            for _, task in waiting:  # cancelled (shutdown): the entries stay pending
+                task.cancel()
+        return len(batch)
 
     async def store_digest(self, entry_id: int, digest: Digest) -> int:
         """Store a digest with its deliveries and follow alerts (one transaction), then run hooks."""
