@@ -35,6 +35,7 @@ PATH = "/v1/chat/completions"
 class LLMRequest:
     """One chat completion as the fake received it."""
 
+    method: str
     path: str
     headers: dict[str, str]
     body: dict[str, Any]
@@ -55,6 +56,8 @@ class FakeLLM:
         self._status = 200
         self._delay = 0.0
         self._huge = 0
+        self.in_flight = 0
+        self.peak_in_flight = 0  # most chat completions answered at once
         self._stack: contextlib.AsyncExitStack | None = None
 
     # -- behaviours ------------------------------------------------------------------------
@@ -83,8 +86,8 @@ class FakeLLM:
 
     @property
     def calls(self) -> int:
-        """Count the chat completions received."""
-        return sum(1 for r in self.requests if r.path == PATH)
+        """Count the chat completions received (POSTs to the endpoint)."""
+        return sum(1 for r in self.requests if r.path == PATH and r.method == "POST")
 
     @property
     def url(self) -> str:
@@ -112,14 +115,21 @@ class FakeLLM:
             body = await request.json()
         except ValueError:
             body = {}
-        self.requests.append(LLMRequest(request.path, dict(request.headers), body if isinstance(body, dict) else {}))
+        self.requests.append(
+            LLMRequest(request.method, request.path, dict(request.headers), body if isinstance(body, dict) else {})
+        )
         if request.path != PATH or request.method != "POST":
             return web.json_response({"error": {"message": "not found"}}, status=404)
         problem = _shape_problem(body)
         if problem:
             return web.json_response({"error": {"message": problem, "type": "invalid_request_error"}}, status=400)
-        if self._delay:
-            await asyncio.sleep(self._delay)
+        self.in_flight += 1
+        self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        try:
+            if self._delay:
+                await asyncio.sleep(self._delay)
+        finally:
+            self.in_flight -= 1
         if self._status != 200:
             return web.json_response({"error": {"message": "fake failure"}}, status=self._status)
         reply: dict[str, Any] = {
