@@ -75,7 +75,16 @@ _COMMON = frozenset(
     dans avec sans sous entre depuis lors quand alors ainsi deja aussi encore enfin mais
     deux trois quatre cinq six sept huit neuf dix cent mille plusieurs certains certaines
     aucun aucune chaque tout tous toute toutes qui que quoi dont ou cela ceci ca si face
-    faute malgre grace suite contrairement outre comme tandis parmi vers""".split()
+    faute malgre grace suite contrairement outre comme tandis parmi vers pres environ plus moins
+    desormais jusqu voici voila seul seule seuls seules autre autres nouveau nouvel nouvelle
+    premier premiere dernier derniere ancien ancienne hier aujourd demain cette ici la-bas
+    mardi lundi mercredi jeudi vendredi samedi dimanche pendant durant entre-temps puis
+    notamment finalement actuellement selon d'apres au-dela lorsque puisque bien meme""".split()
+)
+# A past participle opening a sentence ("Interrogé par …", "Placée en garde à vue, …") is no
+# name; a first name ending in é ("René a porté plainte") is followed by a verb instead.
+_PARTICIPLE_OPENING = re.compile(
+    r"[^\W\d_]+(?:é|ée|és|ées)(?=\s*,|\s+(?:par|pour|à|au|aux|de|des|du|d'|d’|en|dans|sur|après|lors|depuis|avec|sans)\b)"
 )
 _CONNECTORS = frozenset({"de", "du", "des", "d", "la", "le", "l", "et", "von", "van", "der", "den", "al", "ben", "bin"})
 _TITLES = frozenset({"m", "mm", "mme", "mmes", "mlle", "me", "dr", "pr", "maitre", "monsieur", "madame"})
@@ -242,7 +251,10 @@ def _common_start(summary: str, m: re.Match[str], low: str, lower_words: frozens
     initial = not before or before[-1] in '.!?:«"(—–-…'
     if not initial or m.group().isupper():
         return False  # an acronym is a name wherever it stands
-    return low in _COMMON or low in lower_words or any(p.fullmatch(low) for p, _, _ in _ROLE_WORDS)
+    if low in _COMMON or low in lower_words or any(p.fullmatch(low) for p, _, _ in _ROLE_WORDS):
+        return True
+    participle = _PARTICIPLE_OPENING.match(summary, m.start())
+    return participle is not None and participle.end() == m.end()
 
 
 def _lower_words(source: str) -> frozenset[str]:

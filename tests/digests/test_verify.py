@@ -205,3 +205,19 @@ def test_a_french_summary_of_an_english_article_is_checked_against_the_english_t
     reasons = verify_summary(bad, ENGLISH, ENGLISH_DIGEST).reasons
     assert "name not in article: Italie" in reasons
     assert "figure not in article: 25" in reasons
+
+
+@pytest.mark.parametrize(
+    "summary",
+    [
+        "Près de 800 000 clients ont été touchés par l'escroquerie reprochée à Paul Lemarchand.",
+        "Interrogé par les enquêteurs, Paul Lemarchand a été mis en examen pour escroquerie.",
+        "Selon le parquet de Nantes, le préjudice atteint 1,5 million d'euros.",
+    ],
+)
+def test_a_common_word_opening_a_sentence_is_no_name(summary: str) -> None:
+    assert check(summary) == ()
+
+
+def test_an_invented_first_name_opening_a_sentence_is_still_a_name() -> None:
+    assert "name not in article: René" in check("René a porté plainte contre Paul Lemarchand.")
