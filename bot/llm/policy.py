@@ -91,6 +91,10 @@ class CircuitBreaker:
             return True
         return False
 
+    def abandoned(self) -> None:
+        """Forget a call that was cancelled before it ended (shutdown): it proved nothing."""
+        self._trial = False
+
     def succeeded(self) -> None:
         """Record a usable answer: the breaker closes."""
         self._failures, self._opened_at, self._trial = 0, None, False

@@ -111,6 +111,9 @@ class LLMSummarizer:
             summary = answer.get("summary")
             if not isinstance(summary, str):
                 raise LLMReplyError("reply has no summary string")
+        except asyncio.CancelledError:
+            self.breaker.abandoned()
+            raise
         except LLMError as exc:
             self.stats["failed"] += 1
             opened = self.breaker.failed()

@@ -64,3 +64,26 @@ async def test_digest_json_with_the_model_down_still_prints_the_digest(tmp_path:
     code, lines, err = await digest_json(article(tmp_path), down_url(), VEILLE_LLM_TIMEOUT="2")
     assert code == 0, err
     assert lines[0]["summary_source"] == "extractive" and lines[0]["summary"]
+
+
+ENGLISH_TEXT = (
+    "A ransomware attack crippled the Harlow County hospital in March, and the group behind it "
+    "extorted $2.5 million from 14 victims, prosecutors in Texas said on Tuesday. The hospital has "
+    "since restored its systems, and patients were moved to other clinics during the outage."
+)
+
+
+async def test_an_english_article_gets_a_french_summary_that_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "english.txt"
+    path.write_text(f"Ransomware gang extorted hospital\n{ENGLISH_TEXT}", encoding="utf-8")
+    french = (
+        "Une attaque par rançongiciel a paralysé l'hôpital du comté de Harlow en mars ; le groupe "
+        "aurait extorqué 2,5 millions de dollars à 14 victimes."
+    )
+    async with FakeLLM() as fake:
+        fake.answer(french)
+        code, lines, err = await digest_json(path, fake.url)
+    assert code == 0, err
+    assert lines[0]["language"] == "en" and lines[0]["summary_source"] == "llm"
+    assert lines[0]["summary"] == "(article en anglais, résumé traduit) " + french
+    assert lines[0]["text"].splitlines()[1].startswith("(article en anglais, résumé traduit) Une attaque")

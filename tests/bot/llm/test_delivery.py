@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from bot.llm.summarizer import SOURCE_KEY
+from bot.parse import parse_feed
 from digests.engine import get_engine
 from digests.model import Article
 from tests.support.core import Item, legal_body, rss, running_core
@@ -139,3 +140,27 @@ async def test_without_a_model_url_nothing_is_asked_and_nothing_changes(
         await app.settle()
         digests = console.digests_for("console")
     assert len(digests) == 1 and SOURCE_KEY not in digests[0].extra
+
+
+async def test_a_batch_waits_for_the_model_at_most_one_timeout(tmp_path: Path, feed_server: FeedServer) -> None:
+    warm_engine()
+    items = [
+        Item(f"b{i}", f"Fuite de données chez Assurix {i}", legal_body(f"la société Assurix{i}")) for i in range(3)
+    ]
+    url = feed_server.set("/feed.xml", rss(items[:1]), content_type="application/rss+xml")
+    async with FakeLLM() as fake:
+        fake.stall(30)
+        async with running_core(tmp_path, **llm_settings(fake, VEILLE_LLM_TIMEOUT=3)) as (app, console):
+            await console.command(f"/abonner {url}")
+            feed = await app.storage.get_feed_by_url(url)
+            assert feed is not None
+            await app.pipeline.store_entries(feed, parse_feed(rss(items), url=url), first_poll=False)
+            started = time.monotonic()
+            await app.settle()
+            elapsed = time.monotonic() - started
+            digests = console.digests_for("console")
+    assert sorted(d.title for d in digests) == sorted(i.title for i in items)
+    assert all(d.extra[SOURCE_KEY] == "extractive" for d in digests)
+    # three digests, each waiting ≤ 3 s for the model while the engine works on the next:
+    # one timeout and the engine's time, not three timeouts in a row (9 s)
+    assert elapsed < 3 + 3.0, elapsed
