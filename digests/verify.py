@@ -375,6 +375,8 @@ def _holders(folded_summary: str, digest: Digest, runs: Sequence[_Run]) -> list[
     """Place the digest's actors, and any other name, in the folded summary."""
     found: list[_Holder] = []
     for actor in digest.actors:
+        if not any(word[:1].isupper() for word in actor.name.split()):
+            continue  # an unnamed party ("un homme", "deux frères"): only named actors are checked
         for alias in sorted({fold(n) for n in (actor.name, *actor.aliases) if n}, key=len, reverse=True):
             for m in re.finditer(rf"(?<![\w]){re.escape(alias)}(?![\w])", folded_summary):
                 if not any(h.start <= m.start() < h.end for h in found):
@@ -481,13 +483,28 @@ def _holder_ending(holders: Sequence[_Holder], end: int) -> _Holder | None:
 
 
 def _subject(before: str, holders: Sequence[_Holder]) -> _Holder | None:
-    """Return the named subject that ends `before`, skipping one apposition (", gérant de Y,")."""
+    """Return the named subject that ends `before` and opens its clause.
+
+    One apposition is skipped ("X, gérant de Y, a été condamné" is about X, never Y), and a
+    name inside a longer noun phrase ("le suspect du meurtre de X a été mis en examen") is
+    no subject: the phrase's head is, and it is unnamed.
+    """
     head = before.rstrip()
     holder = _holder_ending(holders, len(head))
     if holder is None and head.endswith(","):
         inner = head[:-1].rstrip()
-        holder = _holder_ending(holders, len(inner))
         comma = inner.rfind(",")
-        if holder is None and comma >= 0:
-            holder = _holder_ending(holders, len(inner[:comma].rstrip()))
+        holder = _holder_ending(holders, len(inner[:comma].rstrip())) if comma >= 0 else None
+    if holder is None or not _opens_clause(before, holder.start):
+        return None
     return holder
+
+
+_CLAUSE_START = re.compile(r"(?:^|[,;:(«\".!?…]|\b(?:que|qu'|et|mais|puis|car|lorsque|quand|si|dont|ou))\s*$")
+_LEADING = re.compile(r"(?:\b(?:le|la|les|l'|un|une|m\.|mme|me|maitre|son|sa|ses)\s*)+$")
+
+
+def _opens_clause(text: str, start: int) -> bool:
+    """Tell whether only a determiner or a title stands between a clause's start and `start`."""
+    prefix = _LEADING.sub("", text[:start].rstrip()).rstrip() if text[:start].strip() else ""
+    return not prefix or _CLAUSE_START.search(prefix) is not None

@@ -221,3 +221,25 @@ def test_a_common_word_opening_a_sentence_is_no_name(summary: str) -> None:
 
 def test_an_invented_first_name_opening_a_sentence_is_still_a_name() -> None:
     assert "name not in article: René" in check("René a porté plainte contre Paul Lemarchand.")
+
+
+def test_an_apposition_is_skipped_to_find_who_holds_the_role() -> None:
+    assert check("Paul Lemarchand, gérant de Brivelle, a été mis en examen pour escroquerie.") == ()
+    reasons = check("Odile Ferrand, cliente de Brivelle, a été mise en examen.")
+    assert any("for Odile Ferrand, engine says plaignant" in r for r in reasons)
+
+
+def test_a_name_inside_the_subjects_noun_phrase_does_not_hold_the_role() -> None:
+    # the subject is "le gérant" (unnamed), not Brivelle, a company for the engine
+    assert check("Le gérant de Brivelle a été mis en examen pour escroquerie.") == ()
+    assert check("Le gérant, qui dirige Brivelle à Nantes, a été mis en examen.") == ()
+
+
+def test_the_subject_of_a_second_sentence_is_found_too() -> None:
+    reasons = check("Brivelle est visée par une enquête. Odile Ferrand a été mise en examen.")
+    assert any("for Odile Ferrand" in r for r in reasons)
+
+
+def test_an_unnamed_party_is_not_checked_for_roles() -> None:
+    unnamed = replace(DIGEST, actors=(*DIGEST.actors, Actor("800 000 clients", "groupe", "autre")))
+    assert verify_summary("Près de 800 000 clients ont porté plainte contre Paul Lemarchand.", ARTICLE, unnamed).ok
