@@ -13,13 +13,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Protocol
 
-from bot.commands import CommandSpec
+from bot.chat.commands import CommandSpec
 from bot.models import CommandContext, Reply
 from digests.model import Digest
 
 
 class CommandHandler(Protocol):
-    """The core's entry point for chat commands (`bot.commands.Commands` implements it)."""
+    """The core's entry point for chat commands (`bot.chat.commands.Commands` implements it)."""
 
     specs: Sequence[CommandSpec]
 

@@ -15,7 +15,7 @@ from typing import TextIO
 import structlog
 
 from adapters.base import ChatAdapter, CommandHandler
-from bot.commands import INTERNAL_ERROR
+from bot.chat.commands import INTERNAL_ERROR
 from bot.models import CommandContext, Reply
 from digests.model import Digest
 

@@ -37,7 +37,7 @@ from discord.http import Route
 from adapters import discord_render as render
 from adapters.base import ChatAdapter, CommandHandler
 from adapters.discord_commands import CommandButton, SpecTranslator, slash_command, valid_name
-from bot.commands import INTERNAL_ERROR
+from bot.chat.commands import INTERNAL_ERROR
 from bot.config import Settings
 from bot.errors import ChatGoneError, ConfigError, RejectedError, RetryLaterError, SendError
 from bot.models import CommandContext, Reply

@@ -17,7 +17,7 @@ import discord
 from discord import app_commands
 
 from adapters import discord_render as render
-from bot.commands import CommandSpec
+from bot.chat.commands import CommandSpec
 
 ADMIN_PERMISSIONS = discord.Permissions(manage_channels=True)
 COMMAND_NAME = re.compile(r"^[-_\w]{1,32}$")

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 
 import discord
 
+from bot.feeds.urls import link_target
 from bot.models import Button, Reply
-from bot.urls import link_target
 from digests.model import Digest
 from digests.render import actor_label, french_date
 

@@ -84,11 +84,11 @@ from adapters.telegram_render import (
     usable_buttons,
     utf16_len,
 )
-from bot.commands import INTERNAL_ERROR, CommandSpec
+from bot.chat.commands import INTERNAL_ERROR, CommandSpec
 from bot.config import Settings
 from bot.errors import ChatGoneError, ConfigError, RejectedError, RetryLaterError, SendError, VeilleError
+from bot.feeds.urls import link_target
 from bot.models import Reply
-from bot.urls import link_target
 from digests.model import Digest
 
 log = structlog.get_logger(__name__)

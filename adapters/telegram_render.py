@@ -15,8 +15,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.feeds.urls import link_target
 from bot.models import Button, Reply, ReplyItem
-from bot.urls import link_target
 from digests.model import Digest
 from digests.render import actor_label, french_date
 

@@ -85,7 +85,7 @@ async def httpx_client(urls: list[str], concurrency: int, keepalive: int) -> tup
 
 
 async def veille_fetcher(urls: list[str], concurrency: int) -> tuple[float, float]:
-    from bot.fetch import Fetcher
+    from bot.feeds.fetch import Fetcher
 
     async with Fetcher(allow_private=True) as fetcher:
 

@@ -5,7 +5,7 @@ Usage (from the repository root):
     .venv/bin/python bench/fanout_bench.py                 # ~1 minute
     .venv/bin/python bench/fanout_bench.py --full-group    # group case at real limits (~4.5 min)
 
-Everything real except the far end: the outbox (`bot.storage`), the `Dispatcher`, the
+Everything real except the far end: the outbox (`bot.store.sqlite.storage`), the `Dispatcher`, the
 `TelegramAdapter` on python-telegram-bot, all sending to the fake Bot API of the tests
 (`tests.support.telegram_api`) on 127.0.0.1, which enforces Telegram's limits — 30 messages/s
 overall, 1/s per chat, 20/min per group, as sliding windows over arrival times — and answers
@@ -35,10 +35,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 
 from adapters.telegram import TelegramAdapter  # noqa: E402  # after the sys.path fix above
 from adapters.telegram_pacing import Limits  # noqa: E402
-from bot.dispatch import Dispatcher  # noqa: E402
+from bot.delivery.dispatch import Dispatcher  # noqa: E402
 from bot.logs import configure_logging  # noqa: E402
 from bot.models import Entry  # noqa: E402
-from bot.storage import Storage  # noqa: E402
+from bot.store.sqlite.storage import Storage  # noqa: E402
 from digests.model import Actor, Digest, LegalItem  # noqa: E402
 from tests.support.handlers import NoCommands  # noqa: E402
 from tests.support.telegram_api import TOKEN, FakeBotAPI  # noqa: E402

@@ -154,11 +154,11 @@ async def veille_cycles(
 
     from bot.app import make_fetcher
     from bot.config import load_settings
-    from bot.pipeline import Pipeline
+    from bot.feeds.pipeline import Pipeline
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings(VEILLE_DB=Path(tmp) / "bench.db", VEILLE_ALLOW_PRIVATE_URLS=True)
-        from bot.storage import Storage, utcnow
+        from bot.store.sqlite.storage import Storage, utcnow
 
         async with Storage(settings.db) as storage, make_fetcher(settings) as fetcher:
             pipeline = Pipeline(storage, fetcher, poll_interval=settings.poll_interval, max_new_entries=50)

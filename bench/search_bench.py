@@ -25,9 +25,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.search import SearchIndex, parse_query  # noqa: E402  # after the path fix above
-from bot.storage import Storage  # noqa: E402
+from bot.search.search import SearchIndex, parse_query  # noqa: E402  # after the path fix above
 from bot.store.sqlite import SqliteSearchStore  # noqa: E402
+from bot.store.sqlite.storage import Storage  # noqa: E402
 from digests.model import Actor, Digest, LegalItem  # noqa: E402
 
 REGULATORS = [

@@ -20,17 +20,18 @@ import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot import __version__
-from bot.commands import Commands
+from bot.chat.commands import Commands
+from bot.chat.features import install_features
+from bot.chat.subscribe import SubscriptionService
 from bot.config import Settings
-from bot.dispatch import Dispatcher
-from bot.features import install_features
-from bot.fetch import Fetcher
+from bot.delivery.dispatch import Dispatcher
+from bot.feeds.fetch import Fetcher
+from bot.feeds.pipeline import Pipeline, PollOutcome
 from bot.llm import build_summarizer
-from bot.pipeline import Pipeline, PollOutcome
 from bot.ports import Platform
-from bot.storage import QueueHook, Storage, utcnow
+from bot.store.protocols import QueueHook
 from bot.store.sqlite.llm import SqliteAnswerCache
-from bot.subscribe import SubscriptionService
+from bot.store.sqlite.storage import Storage, utcnow
 from digests.model import Digest
 
 log = structlog.get_logger(__name__)

@@ -171,7 +171,7 @@ async def print_digests(settings: Settings, sources: Sequence[str], *, as_json: 
 async def _print_sources(
     settings: Settings, sources: Sequence[str], *, as_json: bool, llm: LLMSummarizer | None, source_key: str
 ) -> int:
-    from bot.sources import load_articles
+    from bot.feeds.sources import load_articles
     from digests.engine import summarize_many
 
     status = 0

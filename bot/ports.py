@@ -30,7 +30,7 @@ class Platform(Sender, Protocol):
     platform: str
 
     async def start(self, handler: Any) -> None:
-        """Connect and route commands to `handler` (a `bot.commands.Commands`)."""
+        """Connect and route commands to `handler` (a `bot.chat.commands.Commands`)."""
         ...
 
     async def stop(self) -> None:

@@ -1,21 +1,300 @@
 """The repositories the core uses, one per aggregate, typed with domain dataclasses.
 
 Why protocols: a feature names what it needs ("the digests of a chat's feeds in this window"),
-the backend decides how (SQLite FTS5 today). Nothing here returns a driver row.
+the backend decides how (SQLite today, PostgreSQL beside it). Nothing here returns a driver row
+or names a dialect; a transaction is opaque, only handed back to the backend that opened it.
+
+    Store ── feeds     FeedRepository      feeds, their poll bookkeeping, due feeds, status
+          ├─ entries   EntryRepository     entries, digests (stored with their deliveries)
+          ├─ outbox    Outbox              deliveries: queue, claim, sent / retry / failed
+          ├─ chats     ChatRepository      chats, their settings and subscriptions
+          ├─ search    SearchStore         full-text index and saved queries
+          ├─ follows   FollowStore         follows and follow alerts
+          └─ daily     DailySchedule       daily digest schedule and content
+
+Claims (`Outbox.claim`, and due feeds later) take `now` and a limit and return whole jobs, so a
+backend may implement them as `SELECT … FOR UPDATE SKIP LOCKED` with a lease.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import TracebackType
 from typing import Any, Protocol
 
+from bot.models import ChatRecord, Entry, FeedRecord, Reply
 from digests.model import Digest
 
 # The backend's open transaction, handed to a hook that must write inside it (a follow alert
 # is queued in the transaction storing its digest). Opaque to the core: only passed back.
 Transaction = Any
+
+# Queues more deliveries for a new digest inside `EntryRepository.store_digest`'s transaction
+# (follow alerts): called with the transaction, the digest id and the digest; returns how many.
+QueueHook = Callable[[Transaction, int, Digest], Awaitable[int]]
+
+
+# -- feeds -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PollSuccess:
+    """What a good answer changes on its feed: validators, next poll time, the feed's title.
+
+    `body_hash` (None: keep the stored one) is the fingerprint of the body whose entries are
+    stored in the same transaction, so a body is only skipped once its entries are safe.
+    """
+
+    next_poll_at: datetime
+    etag: str | None
+    last_modified: str | None
+    title: str | None = None
+    body_hash: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PollFailure:
+    """What a failed answer changes on its feed: one more consecutive error, a later poll."""
+
+    error: str
+    next_poll_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PollRecord:
+    """One poll's result waiting to be written with others (`FeedRepository.record_polls`)."""
+
+    feed_id: int
+    result: PollSuccess | PollFailure
+    polled_at: datetime
+
+
+class FeedRepository(Protocol):
+    """The feeds, their polling bookkeeping (validators, errors, next poll) and their status."""
+
+    async def add(self, url: str, title: str = "") -> tuple[FeedRecord, bool]:
+        """Insert the feed if its URL is new; return it and whether it was created."""
+        ...
+
+    async def get(self, feed_id: int) -> FeedRecord | None:
+        """Return the feed with this id, or None."""
+        ...
+
+    async def by_url(self, url: str) -> FeedRecord | None:
+        """Return the feed with this URL, or None."""
+        ...
+
+    async def polled(self) -> list[FeedRecord]:
+        """Return active feeds that at least one active chat subscribes to, by id."""
+        ...
+
+    async def due(self, now: datetime) -> list[FeedRecord]:
+        """Return polled feeds whose next poll time has come (or was never set), by id."""
+        ...
+
+    async def record_polls(self, polls: Sequence[PollRecord]) -> None:
+        """Write many polls' results (304s without entries, errors) in one transaction.
+
+        A 200 with entries never goes through here: its validators land with its entries
+        (`EntryRepository.add(..., poll=...)`).
+        """
+        ...
+
+    async def record_poll_error(self, feed_id: int, *, error: str, next_poll_at: datetime) -> FeedRecord:
+        """Count one more consecutive error and push the next poll back; return the new state."""
+        ...
+
+    async def make_all_due(self) -> None:
+        """Make every feed due at the next poll (the demo polls at once after publishing)."""
+        ...
+
+    async def set_status(self, feed_id: int, status: str) -> None:
+        """Set a feed active, paused or gone; resuming also clears the error streak."""
+        ...
+
+    async def stop(self, feed_id: int, status: str, *, notice: str) -> int:
+        """Pause a feed or mark it gone, and queue `notice` for each active subscriber, atomically.
+
+        Only a real change of status queues the notice; return how many notices were queued.
+        """
+        ...
+
+    async def move(self, feed_id: int, new_url: str) -> None:
+        """Follow a permanent redirect: store the new URL unless another feed already has it."""
+        ...
+
+
+# -- entries and digests -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PendingEntry:
+    """An entry waiting for its digest, with what the pipeline needs to make it."""
+
+    id: int
+    feed_id: int
+    feed_title: str
+    feed_url: str
+    entry: Entry
+
+
+class EntryRepository(Protocol):
+    """The feeds' entries and their digests; a digest is stored with its deliveries, atomically."""
+
+    async def add(
+        self,
+        feed_id: int,
+        entries: Iterable[Entry],
+        *,
+        digest_limit: int | None = None,
+        poll: PollSuccess | None = None,
+    ) -> list[int]:
+        """Insert entries not seen before (one transaction); return the ids queued for a digest.
+
+        Of the new entries only the newest `digest_limit` are queued; the others are recorded
+        as seen. `poll` (the answer's validators, next poll) lands in the same transaction.
+        """
+        ...
+
+    async def pending(self, limit: int = 50) -> list[PendingEntry]:
+        """Return entries still waiting for a digest, oldest first (also after a crash)."""
+        ...
+
+    async def mark_failed(self, entry_id: int, error: str) -> None:
+        """Give up on an entry whose digest cannot be made (logged by the caller)."""
+        ...
+
+    async def store_digest(self, entry_id: int, digest: Digest, *, also: Sequence[QueueHook] = ()) -> int:
+        """Store a digest, join it to a story and queue one delivery per subscribed chat, atomically.
+
+        Chats in `quotidien` mode get it only through the daily digest; a chat already sent the
+        story from another feed in the story window is not sent it again. The entry leaves the
+        pending state in the same transaction. Each of `also` queues its own deliveries in that
+        transaction; one that raises is logged and undone, the digest still lands.
+        """
+        ...
+
+    async def latest_digest_id(self, feed_id: int) -> int | None:
+        """Return the id of the feed's newest digest, or None."""
+        ...
+
+    async def digest(self, digest_id: int) -> Digest | None:
+        """Return a stored digest, or None."""
+        ...
+
+
+# -- the outbox --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryJob:
+    """One outbox row claimed for sending: a digest (instant, follow) or a message (daily, notice)."""
+
+    id: int
+    chat: ChatRecord
+    digest_id: int | None
+    digest: Digest | None
+    kind: str
+    note: str | None
+    attempts: int
+    message: Reply | None = None
+
+
+class Outbox(Protocol):
+    """Deliveries waiting, being sent and sent: every message but a command's reply."""
+
+    async def queue(self, chat_id: int, digest_id: int, *, kind: str = "instant", note: str | None = None) -> bool:
+        """Queue one digest for one chat unless it was already queued; return True if queued."""
+        ...
+
+    async def queue_daily(self, chat_id: int, replies: Sequence[Reply], *, key: str, due: datetime) -> int:
+        """Queue a chat's daily digest and record `due` as handled, atomically; return how many.
+
+        `key` names the chat's day; a day already queued is not queued again.
+        """
+        ...
+
+    async def claim(self, now: datetime, limit: int = 200) -> list[DeliveryJob]:
+        """Claim due pending deliveries of active chats for sending and return them, oldest first.
+
+        A claimed job stays claimed until marked; `requeue_interrupted` releases the claims a
+        crash left (the one case where a chat may get a message twice).
+        """
+        ...
+
+    async def mark_sent(self, delivery_id: int) -> None:
+        """Record that the platform confirmed the message."""
+        ...
+
+    async def mark_retry(
+        self, delivery_id: int, *, error: str, next_attempt_at: datetime, count_attempt: bool = True
+    ) -> None:
+        """Put a delivery back in the queue for a later attempt."""
+        ...
+
+    async def mark_failed(self, delivery_id: int, error: str) -> None:
+        """Give up on a delivery."""
+        ...
+
+    async def requeue_interrupted(self) -> int:
+        """Put claimed deliveries a crash left unmarked back in the queue; return how many."""
+        ...
+
+    async def pending_count(self) -> int:
+        """Return how many deliveries wait (pending or claimed)."""
+        ...
+
+
+# -- chats and subscriptions -------------------------------------------------------------------
+
+
+class ChatRepository(Protocol):
+    """The chats, their settings (time zone, daily time, mode) and their subscriptions."""
+
+    async def upsert(self, platform: str, external_id: str, title: str = "") -> ChatRecord:
+        """Return the chat, creating it on first contact (title refreshed when given)."""
+        ...
+
+    async def get(self, platform: str, external_id: str) -> ChatRecord | None:
+        """Return a chat by its platform id, or None."""
+        ...
+
+    async def by_id(self, chat_id: int) -> ChatRecord | None:
+        """Return a chat by its row id, or None."""
+        ...
+
+    async def set_active(self, chat_id: int, active: bool) -> bool:
+        """Activate or deactivate a chat; return True when its state changed.
+
+        Deactivating drops its queued deliveries but keeps its subscriptions.
+        """
+        ...
+
+    async def move(self, platform: str, old_external_id: str, new_external_id: str) -> None:
+        """Carry a chat's settings and subscriptions to its new id (Telegram supergroups)."""
+        ...
+
+    async def update(self, chat_id: int, **fields: str | None) -> None:
+        """Change chat settings (timezone, daily_time, mode, title); another name is a ValueError."""
+        ...
+
+    async def subscribe(self, chat_id: int, feed_id: int) -> bool:
+        """Subscribe a chat to a feed; return False when it already was."""
+        ...
+
+    async def unsubscribe(self, chat_id: int, feed_id: int) -> bool:
+        """Remove a subscription; return False when there was none."""
+        ...
+
+    async def subscriptions(self, chat_id: int) -> list[FeedRecord]:
+        """Return a chat's feeds in the order they were added (the numbers users see)."""
+        ...
+
+    async def subscribers(self, feed_id: int) -> list[ChatRecord]:
+        """Return the chats subscribed to a feed, by id."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,3 +461,36 @@ class DailySchedule(Protocol):
     async def digests_between(self, chat_id: int, start: datetime, end: datetime) -> list[DailyItem]:
         """Return the digests of the chat's feeds created in (start, end], oldest first."""
         ...
+
+
+# -- the whole store ---------------------------------------------------------------------------
+
+
+class Store(Protocol):
+    """One backend's repositories, opened and closed together: `async with store:`."""
+
+    feeds: FeedRepository
+    entries: EntryRepository
+    outbox: Outbox
+    chats: ChatRepository
+    search: SearchStore
+    follows: FollowStore
+    daily: DailySchedule
+
+    async def open(self) -> None:
+        """Connect and bring the schema to the latest version."""
+        ...
+
+    async def close(self) -> None:
+        """Release the connection (idempotent)."""
+        ...
+
+    async def integrity_ok(self) -> bool:
+        """Return True when the backend's own consistency check passes."""
+        ...
+
+    async def __aenter__(self) -> Store: ...
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...

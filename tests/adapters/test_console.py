@@ -5,7 +5,7 @@ from __future__ import annotations
 from io import StringIO
 
 from adapters.console import ConsoleAdapter
-from bot.commands import INTERNAL_ERROR
+from bot.chat.commands import INTERNAL_ERROR
 from bot.models import CommandContext, Reply
 from tests.support.handlers import NoCommands
 

@@ -22,7 +22,7 @@ from discord.http import Route
 from adapters.discord import ChannelPacer, DiscordAdapter
 from adapters.discord_render import digest_message
 from bot.app import Veille
-from bot.commands import CommandSpec
+from bot.chat.commands import CommandSpec
 from bot.errors import ChatGoneError, ConfigError, RejectedError, SendError
 from bot.models import Button, CommandContext, Entry, Reply, ReplyItem
 from digests.model import Actor, Digest, LegalItem

@@ -14,7 +14,7 @@ from discord.http import Route
 
 from adapters.discord import DiscordAdapter
 from bot.app import Veille
-from bot.commands import INTERNAL_ERROR, CommandSpec
+from bot.chat.commands import INTERNAL_ERROR, CommandSpec
 from bot.models import ChatRecord, CommandContext, Reply
 from tests.support.core import Item, legal_body, make_settings, rss
 from tests.support.discord_fake import CHANNEL_ID, TOKEN, FakeDiscord

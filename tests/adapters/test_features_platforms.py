@@ -89,7 +89,7 @@ async def fire_daily_digest(app: Veille, platform: str, chat_id: str, monkeypatc
     job = app.scheduler.get_job(f"daily:{chat.id}")
     assert job is not None
     fire = job.trigger.get_next_fire_time(None, datetime.now(UTC))
-    monkeypatch.setattr("bot.daily.utcnow", lambda: fire.astimezone(UTC) + timedelta(seconds=2))
+    monkeypatch.setattr("bot.delivery.daily.utcnow", lambda: fire.astimezone(UTC) + timedelta(seconds=2))
     await job.func(*job.args)
 
 

@@ -29,7 +29,7 @@ from bot.app import Veille
 from bot.config import Settings
 from bot.errors import ChatGoneError, ConfigError, RejectedError, RetryLaterError, SendError
 from bot.models import Button, Reply, ReplyItem
-from bot.storage import to_db_time, utcnow
+from bot.store.sqlite.storage import to_db_time, utcnow
 from digests.model import Actor, Digest, LegalItem
 from tests.support.core import Item, legal_body, make_settings, rss
 from tests.support.handlers import NoCommands

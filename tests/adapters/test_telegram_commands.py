@@ -17,7 +17,7 @@ from adapters.telegram import TelegramAdapter
 from adapters.telegram_commands import parse_command
 from adapters.telegram_pacing import Limits
 from bot.app import Veille
-from bot.commands import INTERNAL_ERROR, CommandSpec
+from bot.chat.commands import INTERNAL_ERROR, CommandSpec
 from bot.models import ChatRecord, CommandContext, Reply
 from tests.support.core import Item, legal_body, make_settings, rss
 from tests.support.handlers import NoCommands

@@ -9,7 +9,7 @@ import pytest
 
 from adapters.console import ConsoleAdapter
 from bot.app import Veille
-from bot.commands import FloodGuard
+from bot.chat.commands import FloodGuard
 from bot.models import ChatRecord
 from tests.support.core import running_core
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage import Storage
+from bot.store.sqlite.storage import Storage
 
 VEILLE = [sys.executable, "-m", "bot.cli"]
 ROOT = Path(__file__).resolve().parents[2]

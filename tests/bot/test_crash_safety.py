@@ -25,8 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.parse import parse_feed
-from bot.storage import Storage
+from bot.feeds.parse import parse_feed
+from bot.store.sqlite.storage import Storage
 from tests.support.core import Item, legal_body, make_settings, rss
 from tests.support.http import FeedServer
 

@@ -70,7 +70,7 @@ def test_feed_item_html_is_stripped():
 
 
 def test_feed_item_title_is_plain_text_read_once():
-    """bot.parse already read the feed's markup: the title's "<" and "&amp;" are its own words."""
+    """bot.feeds.parse already read the feed's markup: the title's "<" and "&amp;" are its own words."""
     article = article_from_feed_item("Amende < 10 000 € si x > 3 : AT&amp;T\ntranche", "<p>Texte.</p>")
     assert article.title == "Amende < 10 000 € si x > 3 : AT&amp;T tranche"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.commands import CommandSpec
+from bot.chat.commands import CommandSpec
 from bot.models import CommandContext, Reply
 
 

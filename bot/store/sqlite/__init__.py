@@ -1,4 +1,4 @@
-"""The SQLite repositories: each one runs its SQL on the connection of a `bot.storage.Storage`."""
+"""The SQLite repositories: each one runs its SQL on the connection of a `bot.store.sqlite.storage.Storage`."""
 
 from bot.store.sqlite.daily import SqliteDailySchedule
 from bot.store.sqlite.follows import SqliteFollowStore

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.storage import Storage, from_db_time, to_db_time
 from bot.store.protocols import DailyItem
+from bot.store.sqlite.storage import Storage, from_db_time, to_db_time
 from digests.model import Digest
 
 

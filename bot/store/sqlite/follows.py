@@ -7,8 +7,8 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.storage import Storage, to_db_time
 from bot.store.protocols import AlertTarget, Follow
+from bot.store.sqlite.storage import Storage, to_db_time
 
 
 class SqliteFollowStore:

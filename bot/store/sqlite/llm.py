@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.llm.cache import CachedAnswer
-from bot.storage import Storage, from_db_time, to_db_time
+from bot.store.sqlite.storage import Storage, from_db_time, to_db_time
 
 
 class SqliteAnswerCache:

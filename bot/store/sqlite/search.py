@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from bot.french import content_stems
-from bot.storage import Storage, to_db_time
 from bot.store.protocols import Query, RankedDigest, StoredDigest, StoryOutlet
+from bot.store.sqlite.storage import Storage, to_db_time
 from digests.model import Digest
 
 # How many of the newest matches are ranked (all of them for any but the commonest words).

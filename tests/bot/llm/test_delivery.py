@@ -9,8 +9,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from bot.feeds.parse import parse_feed
 from bot.llm.summarizer import SOURCE_KEY
-from bot.parse import parse_feed
 from digests.engine import get_engine
 from digests.model import Article
 from tests.support.core import Item, legal_body, rss, running_core

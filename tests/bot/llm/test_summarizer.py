@@ -19,8 +19,8 @@ from bot.llm.client import ChatClient
 from bot.llm.policy import CircuitBreaker, DailyBudget
 from bot.llm.summarizer import ENGLISH_NOTE, SOURCE_KEY, LLMSummarizer
 from bot.models import Entry
-from bot.storage import Storage
 from bot.store.sqlite.llm import SqliteAnswerCache
+from bot.store.sqlite.storage import Storage
 from digests.model import Digest
 from tests.bot.llm.conftest import ARTICLE, DIGEST, FAITHFUL
 from tests.support.openai_fake import FakeLLM, down_url

@@ -1,0 +1,1 @@
+"""The chat side of the core: the command table, subscriptions, follows and feature wiring."""

@@ -1,0 +1,1 @@
+"""Messages out: the outbox's dispatcher, daily digests, and same-story detection."""
