@@ -229,7 +229,7 @@ def _name_runs(summary: str, lower_words: frozenset[str]) -> list[_Run]:
         low = fold(word)
         previous = pending[-1] if pending else (current[-1] if current else None)
         gap = summary[previous.end() : m.start()] if previous is not None else ""
-        if previous is None or re.fullmatch(r"\s+|\s*'\s*|-", gap) is None:
+        if previous is None or re.fullmatch(r"\s+|\s*['’]\s*|-", gap) is None:
             close()
         if word[0].isupper() and low not in _TITLES and not _common_start(summary, m, low, lower_words):
             current.extend(pending)

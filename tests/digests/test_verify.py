@@ -243,3 +243,9 @@ def test_the_subject_of_a_second_sentence_is_found_too() -> None:
 def test_an_unnamed_party_is_not_checked_for_roles() -> None:
     unnamed = replace(DIGEST, actors=(*DIGEST.actors, Actor("800 000 clients", "groupe", "autre")))
     assert verify_summary("Près de 800 000 clients ont porté plainte contre Paul Lemarchand.", ARTICLE, unnamed).ok
+
+
+def test_a_name_with_a_curly_apostrophe_is_one_name() -> None:
+    other = Article(title="Recours", text="Le Conseil d'État a rejeté mardi le recours de Brivelle contre la sanction.")
+    assert verify_summary("Le Conseil d’État a rejeté le recours de Brivelle.", other, DIGEST).ok
+    assert not verify_summary("Le Conseil d’Administration a rejeté le recours.", other, DIGEST).ok
