@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from bot.llm.cache import CachedAnswer
 from bot.store.sqlite.storage import Storage, from_db_time, to_db_time
@@ -21,8 +21,7 @@ class SqliteAnswerCache:
         )
         if row is None:
             return None
-        called_at = from_db_time(row["called_at"])
-        assert called_at is not None  # NOT NULL column
+        called_at = from_db_time(row["called_at"]) or datetime.min.replace(tzinfo=UTC)  # NOT NULL column
         return CachedAnswer(row["status"], row["summary"], row["detail"], row["model"], called_at)
 
     async def put(self, entry_id: int, answer: CachedAnswer) -> None:
