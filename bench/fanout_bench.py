@@ -5,7 +5,7 @@ Usage (from the repository root):
     .venv/bin/python bench/fanout_bench.py                 # ~1 minute
     .venv/bin/python bench/fanout_bench.py --full-group    # group case at real limits (~4.5 min)
 
-Everything real except the far end: the outbox (`bot.store.sqlite.storage`), the `Dispatcher`, the
+Everything real except the far end: the outbox (`bot.store.sqlite`), the `Dispatcher`, the
 `TelegramAdapter` on python-telegram-bot, all sending to the fake Bot API of the tests
 (`tests.support.telegram_api`) on 127.0.0.1, which enforces Telegram's limits — 30 messages/s
 overall, 1/s per chat, 20/min per group, as sliding windows over arrival times — and answers
@@ -38,7 +38,7 @@ from adapters.telegram_pacing import Limits  # noqa: E402
 from bot.delivery.dispatch import Dispatcher  # noqa: E402
 from bot.logs import configure_logging  # noqa: E402
 from bot.models import Entry  # noqa: E402
-from bot.store.sqlite.storage import Storage  # noqa: E402
+from bot.store.sqlite import SqliteStore  # noqa: E402
 from digests.model import Actor, Digest, LegalItem  # noqa: E402
 from tests.support.handlers import NoCommands  # noqa: E402
 from tests.support.telegram_api import TOKEN, FakeBotAPI  # noqa: E402
@@ -83,25 +83,25 @@ def minimum_seconds(count: int, limits: Limits, *, group: bool) -> float:
     return times[-1] if times else 0.0
 
 
-async def fill_outbox(storage: Storage, chat_ids: list[str], digests: int) -> None:
+async def fill_outbox(storage: SqliteStore, chat_ids: list[str], digests: int) -> None:
     """Subscribe the chats to one feed and store `digests` digests: one delivery per chat each."""
-    feed, _ = await storage.add_feed("https://actu-juridique.example/flux.xml", "Actu Juridique")
+    feed, _ = await storage.feeds.add("https://actu-juridique.example/flux.xml", "Actu Juridique")
     for chat_id in chat_ids:
-        chat = await storage.upsert_chat("telegram", chat_id)
-        await storage.subscribe(chat.id, feed.id)
+        chat = await storage.chats.upsert("telegram", chat_id)
+        await storage.chats.subscribe(chat.id, feed.id)
     entries = [
         Entry(uid=f"e{n}", url=f"https://actu-juridique.example/articles/{n}", title=f"Article {n}")
         for n in range(digests)
     ]
-    for n, entry_id in enumerate(await storage.add_entries(feed.id, entries)):
-        await storage.store_digest(entry_id, invented_digest(n))
+    for n, entry_id in enumerate(await storage.entries.add(feed.id, entries)):
+        await storage.entries.store_digest(entry_id, invented_digest(n))
 
 
 async def run_case(name: str, chat_ids: list[str], digests: int, limits: Limits, *, group: bool) -> bool:
     """Deliver through the real outbox, dispatcher and adapter; print the figures."""
     expected = len(chat_ids) * digests
     with tempfile.TemporaryDirectory() as tmp:
-        async with FakeBotAPI(limits=limits) as api, Storage(Path(tmp) / "bench.db") as storage:
+        async with FakeBotAPI(limits=limits) as api, SqliteStore(Path(tmp) / "bench.db") as storage:
             await fill_outbox(storage, chat_ids, digests)
             adapter = TelegramAdapter(TOKEN, api_url=api.api_url, limits=limits, poll_timeout=1)
             await adapter.start(NoCommands())
@@ -117,7 +117,7 @@ async def run_case(name: str, chat_ids: list[str], digests: int, limits: Limits,
             dispatcher.request_stop()
             await loop
             await adapter.stop()
-            pending = await storage.pending_delivery_count()
+            pending = await storage.outbox.pending_count()
     elapsed = (api.sent[-1].at - started) if api.sent else float("inf")
     minimum = minimum_seconds(expected, limits, group=group)
     by_rate = expected / (limits.group_limit / limits.group_period if group else limits.per_second)

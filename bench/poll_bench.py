@@ -129,7 +129,7 @@ async def timed_cycle(storage: Any, pipeline: Any, when: datetime, profile: Any 
     if profile is not None:
         profile.enable()
     wall0, cpu0 = time.perf_counter(), cpu_seconds()
-    feeds = await storage.due_feeds(when)
+    feeds = await storage.feeds.due(when)
     select_ms = (time.perf_counter() - wall0) * 1000
     outcomes = await pipeline.poll_many(feeds, concurrency=64)
     wall, cpu = time.perf_counter() - wall0, cpu_seconds() - cpu0
@@ -158,18 +158,19 @@ async def veille_cycles(
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings(VEILLE_DB=Path(tmp) / "bench.db", VEILLE_ALLOW_PRIVATE_URLS=True)
-        from bot.store.sqlite.storage import Storage, utcnow
+        from bot.models import utcnow
+        from bot.store.sqlite import SqliteStore
 
-        async with Storage(settings.db) as storage, make_fetcher(settings) as fetcher:
+        async with SqliteStore(settings.db) as storage, make_fetcher(settings) as fetcher:
             pipeline = Pipeline(storage, fetcher, poll_interval=settings.poll_interval, max_new_entries=50)
-            chat = await storage.upsert_chat("console", "bench")
+            chat = await storage.chats.upsert("console", "bench")
             for url in urls:
-                feed, _ = await storage.add_feed(url)
-                await storage.subscribe(chat.id, feed.id)
-            feeds = await storage.polled_feeds()
+                feed, _ = await storage.feeds.add(url)
+                await storage.chats.subscribe(chat.id, feed.id)
+            feeds = await storage.feeds.polled()
             await pipeline.poll_many(feeds)  # priming: stores validators and entries
             idle0 = time.perf_counter()
-            assert not await storage.due_feeds(utcnow())
+            assert not await storage.feeds.due(utcnow())
             idle_ms = (time.perf_counter() - idle0) * 1000
             async with httpx.AsyncClient() as client:
                 await client.post(f"http://{HOSTS[0]}:{port}/mutate", params={"share": changed})

@@ -26,8 +26,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.search.search import SearchIndex, parse_query  # noqa: E402  # after the path fix above
-from bot.store.sqlite import SqliteSearchStore  # noqa: E402
-from bot.store.sqlite.storage import Storage  # noqa: E402
+from bot.store.sqlite import SqliteStore  # noqa: E402
+from bot.store.sqlite.bench import compact, search_index_bytes, seed_digests, seed_feeds  # noqa: E402
 from digests.model import Actor, Digest, LegalItem  # noqa: E402
 
 REGULATORS = [
@@ -190,38 +190,23 @@ QUERIES = {
 async def build(path: Path, count: int, rng: random.Random) -> float:
     now = datetime.now(UTC)
     started = time.perf_counter()
-    async with Storage(path) as storage:
-        index = SearchIndex(SqliteSearchStore(storage))
-        async with storage.transaction() as db:
-            await db.executemany(
-                "INSERT INTO feeds (id, url, title, created_at) VALUES (?, ?, ?, ?)",
-                [(f, f"https://flux{f}.example/rss", f"Flux {f}", now.isoformat()) for f in range(1, 51)],
-            )
+    async with SqliteStore(path) as storage:
+        index = SearchIndex(storage.search)
+        await seed_feeds(storage, 50, now=now)
         batch = 5000
         for start in range(0, count, batch):
             digests = [make_digest(rng, now) for _ in range(min(batch, count - start))]
             rows = [(start + n + 1, (start + n) % 50 + 1, d) for n, d in enumerate(digests)]
-            stamp = now.isoformat()
-            async with storage.transaction() as db:
-                await db.executemany(
-                    """INSERT INTO entries (id, feed_id, uid, url, title, content_hash, state, created_at)
-                       VALUES (?, ?, ?, ?, ?, '', 'digested', ?)""",
-                    [(i, f, f"u{i}", d.url, d.title, stamp) for i, f, d in rows],
-                )
-                await db.executemany(
-                    "INSERT INTO digests (id, entry_id, json, text, created_at) VALUES (?, ?, ?, ?, ?)",
-                    [(i, i, d.to_json(), d.text, stamp) for i, _, d in rows],
-                )
+            await seed_digests(storage, rows, now=now)
             await index.add_many(rows)
-        await storage.execute("INSERT INTO search_index(search_index) VALUES ('optimize')")
-        await storage.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        await compact(storage)
     return time.perf_counter() - started
 
 
 async def measure(path: Path, repeats: int) -> dict[str, list[float]]:
     timings: dict[str, list[float]] = {}
-    async with Storage(path) as storage:
-        index = SearchIndex(SqliteSearchStore(storage))
+    async with SqliteStore(path) as storage:
+        index = SearchIndex(storage.search)
         for kind, texts in QUERIES.items():
             for text in texts:  # warm the page cache and the stemmer once
                 await index.search(parse_query(text))
@@ -238,16 +223,8 @@ async def measure(path: Path, repeats: int) -> dict[str, list[float]]:
 
 async def index_bytes(path: Path) -> int | None:
     """Return the pages used by the FTS index and its side table, when SQLite has dbstat."""
-    async with Storage(path) as storage:
-        try:
-            row = await storage.fetchone(
-                """SELECT SUM(pgsize) FROM dbstat
-                   WHERE name LIKE 'search_index%' OR name IN ('search_docs', 'search_docs_feed',
-                   'search_docs_published')"""
-            )
-        except Exception:  # noqa: BLE001  # dbstat is an optional SQLite build feature
-            return None
-    return int(row[0]) if row and row[0] else None
+    async with SqliteStore(path) as storage:
+        return await search_index_bytes(storage)
 
 
 def percentile(samples: list[float], pct: float) -> float:

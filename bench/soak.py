@@ -149,6 +149,7 @@ async def soak(feeds: int, chats: int, cycles: int, port: int) -> None:
 
     from bot.app import Veille
     from bot.config import load_settings
+    from bot.store.sqlite.bench import digests_in_shared_stories, entries_left
 
     rng = random.Random(7)
     urls = [f"http://{HOSTS[i % len(HOSTS)]}:{port}/feed/{i}.xml" for i in range(feeds)]
@@ -164,7 +165,7 @@ async def soak(feeds: int, chats: int, cycles: int, port: int) -> None:
         chat_platform = CountingChat()
         async with Veille(settings, [chat_platform]) as app, httpx.AsyncClient() as client:
             for n in range(chats):
-                chat = await app.storage.upsert_chat("console", f"chat{n}")
+                chat = await app.storage.chats.upsert("console", f"chat{n}")
                 for index in rng.sample(range(feeds), 5):
                     await app.subscriptions.subscribe(chat, urls[index])
                     subscribers[index].append(chat.external_id)
@@ -178,7 +179,7 @@ async def soak(feeds: int, chats: int, cycles: int, port: int) -> None:
                     newest[index] += 1
                     for chat_id in subscribers[index]:
                         expected[(chat_id, f"https://site{index}.example/{newest[index]}")] += 1
-                await app.storage.execute("UPDATE feeds SET next_poll_at = NULL WHERE status = 'active'")
+                await app.storage.feeds.make_all_due()
                 started = time.perf_counter()
                 outcomes = await app.poll_once()
                 await app.settle()
@@ -190,8 +191,8 @@ async def soak(feeds: int, chats: int, cycles: int, port: int) -> None:
                     flush=True,
                 )
             integrity = await app.storage.integrity_ok()
-            failed_entries = await app.storage.fetchone("SELECT COUNT(*) FROM entries WHERE state IN ('new', 'failed')")
-            stories = await app.storage.fetchone("SELECT COUNT(*) - COUNT(DISTINCT story_id) FROM stories")
+            failed_entries = await entries_left(app.storage)
+            stories = await digests_in_shared_stories(app.storage)
     made = sum(chat_platform.sent.values())
     lost = sum(1 for key in expected if chat_platform.sent[key] == 0)
     duplicated = sum(count - 1 for count in chat_platform.sent.values() if count > 1)
@@ -203,8 +204,8 @@ async def soak(feeds: int, chats: int, cycles: int, port: int) -> None:
         f"unexpected {unexpected}; integrity {'ok' if integrity else 'FAILED'}"
     )
     print(
-        f"entries not digested {failed_entries[0] if failed_entries else '?'}; "
-        f"digests merged into another feed's story {stories[0] if stories else '?'}"
+        f"entries not digested {failed_entries}; "
+        f"digests merged into another feed's story {stories}"
     )
     print(f"peak RSS {peak:.0f} MB; RSS growth first→last cycle {growth:+.1f} %")
 

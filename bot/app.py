@@ -28,10 +28,10 @@ from bot.delivery.dispatch import Dispatcher
 from bot.feeds.fetch import Fetcher
 from bot.feeds.pipeline import Pipeline, PollOutcome
 from bot.llm import build_summarizer
+from bot.models import utcnow
 from bot.ports import Platform
 from bot.store.protocols import QueueHook
-from bot.store.sqlite.llm import SqliteAnswerCache
-from bot.store.sqlite.storage import Storage, utcnow
+from bot.store.sqlite import SqliteStore
 from digests.model import Digest
 
 log = structlog.get_logger(__name__)
@@ -60,13 +60,13 @@ class Veille:
     ) -> None:
         self.settings = settings
         self.platforms = {p.platform: p for p in platforms}
-        self.storage = Storage(settings.db)
+        self.storage = SqliteStore(settings.db)
         self.fetcher = make_fetcher(settings)
         self.digest_hooks: list[DigestHook] = []
         self.queue_hooks: list[QueueHook] = []
         self.dispatcher = Dispatcher(self.storage, self.platforms)
         # Optional model summaries (VEILLE_LLM_URL); their answers are kept in the store.
-        self.llm = build_summarizer(settings, cache=SqliteAnswerCache(self.storage))
+        self.llm = build_summarizer(settings, cache=self.storage.answers)
         self.pipeline = Pipeline(
             self.storage,
             self.fetcher,
@@ -103,7 +103,7 @@ class Veille:
     async def _open(self) -> None:
         await self.storage.open()
         await self.fetcher.start()
-        requeued = await self.storage.requeue_interrupted()
+        requeued = await self.storage.outbox.requeue_interrupted()
         if requeued:
             log.info("deliveries.requeued", count=requeued)
         for platform in self.platforms.values():
@@ -131,7 +131,7 @@ class Veille:
         async with self._cycle_lock:
             outcomes: list[PollOutcome] = []
             try:
-                feeds = await self.storage.due_feeds(utcnow())
+                feeds = await self.storage.feeds.due(utcnow())
                 outcomes = await self.pipeline.poll_many(feeds)
             except Exception as exc:  # noqa: BLE001  # entries already stored still get digests
                 log.error("poll.failed", error=repr(exc)[:300])

@@ -105,7 +105,7 @@ async def run_demo(*, interactive: bool = False) -> int:
             await app.settle()
             _say("De nouveaux articles sont publiés ; un cycle de relève commence")
             site.publish()
-            await app.storage.make_all_feeds_due()
+            await app.storage.feeds.make_all_due()
             outcomes = await app.poll_once()
             new = sum(o.new_entries for o in outcomes)
             _say(f"Cycle terminé : {len(outcomes)} flux relevés, {new} nouveaux articles résumés")

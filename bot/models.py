@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+
+
+def utcnow() -> datetime:
+    """Return the current time, aware, in UTC: the one clock of the core and its stores."""
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ _TITLE_MAX = 150
 _ITEM_MAX = 110
 _WANTED_ACTORS = 9
 _WANTED_LEGAL = 7
-_MAX_LEGAL_SHOWN = 8
+_MAX_LEGAL_SHOWN = 10
 _MONTHS = (
     "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
     "octobre", "novembre", "décembre",

@@ -55,11 +55,13 @@ def test_digests_never_import_the_bot_core() -> None:
 
 def test_the_scan_sees_the_modules_it_guards() -> None:
     files = {p.name for p in core_files()}
-    assert {"pipeline.py", "storage.py", "cli.py", "engine.py"} <= files
+    assert {"pipeline.py", "protocols.py", "store.py", "cli.py", "engine.py"} <= files
 
 
-# Modules that may speak SQL: the storage layer, `bot/store/` (the SQLite `storage`, `migrations`
-# and repositories live in `bot/store/sqlite/`). Everything else goes through `bot.store.protocols`.
+# Modules that may speak SQL or touch the driver: the SQLite backend, `bot/store/sqlite/`.
+# Everything else (core, adapters, the demo, the benchmarks) goes through `bot.store.protocols`.
+SQLITE_BACKEND = ROOT / "bot" / "store" / "sqlite"
+DRIVERS = {"aiosqlite", "sqlite3"}
 DRIVER_CALLS = {"execute", "executemany", "executescript", "fetchall", "fetchone"}
 SQL = re.compile(
     r"\b(SELECT\s.+\sFROM|INSERT\s+(OR\s+\w+\s+)?INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+TABLE"
@@ -69,12 +71,8 @@ SQL = re.compile(
 
 
 def outside_the_storage_layer() -> list[Path]:
-    store = ROOT / "bot" / "store"
-    return [
-        path
-        for path in [*core_files(), *sorted((ROOT / "adapters").rglob("*.py"))]
-        if store not in path.parents
-    ]
+    scanned = [*core_files(), *sorted((ROOT / "adapters").rglob("*.py")), *sorted((ROOT / "bench").rglob("*.py"))]
+    return [path for path in scanned if SQLITE_BACKEND not in path.parents]
 
 
 def sql_offences(path: Path) -> list[str]:
@@ -89,17 +87,44 @@ def sql_offences(path: Path) -> list[str]:
     return found
 
 
-def test_no_module_outside_the_storage_layer_writes_sql_or_calls_the_driver() -> None:
+def test_no_module_outside_the_sqlite_backend_writes_sql_or_calls_the_driver() -> None:
     offenders = {str(p.relative_to(ROOT)): sql_offences(p) for p in outside_the_storage_layer()}
     assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_only_the_sqlite_backend_imports_the_sqlite_driver() -> None:
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(m for m in imported_modules(path) if m.split(".")[0] in DRIVERS)
+        for path in outside_the_storage_layer()
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_the_core_reaches_storage_through_the_protocols_not_the_sqlite_modules() -> None:
+    # Only the wiring (the composition root, and `app` until it moves there) picks a backend.
+    allowed = {COMPOSITION_ROOT, ROOT / "bot" / "app.py"}
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in core_files()
+        if path not in allowed
+        and ROOT / "bot" / "store" not in path.parents
+        and any(m.startswith("bot.store.sqlite") for m in imported_modules(path))
+    ]
+    assert offenders == []
 
 
 def test_the_sql_scan_catches_a_query_and_a_driver_call(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
     module.write_text(
-        'async def f(storage):\n    return await storage.fetchall(f"SELECT id FROM feeds WHERE x = {1}")\n',
+        'async def f(storage):\n    return await storage.connection.fetchall(f"SELECT id FROM feeds WHERE x = {1}")\n',
         encoding="utf-8",
     )
     assert len(sql_offences(module)) == 2
     module.write_text('TEXT = "Sélectionnez un flux, puis mettez à jour"\n', encoding="utf-8")
     assert sql_offences(module) == []
+
+
+def test_the_driver_scan_sees_an_aiosqlite_import(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text("import aiosqlite\nfrom sqlite3 import OperationalError\n", encoding="utf-8")
+    assert imported_modules(module) & DRIVERS == {"aiosqlite", "sqlite3"}

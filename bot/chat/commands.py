@@ -20,7 +20,7 @@ from bot.errors import InputError, VeilleError
 from bot.feeds.urls import normalize_url
 from bot.french import fold, of_name
 from bot.models import Button, ChatRecord, CommandContext, FeedRecord, Reply, ReplyItem
-from bot.store.sqlite.storage import Storage
+from bot.store.protocols import Store
 
 log = structlog.get_logger(__name__)
 
@@ -141,7 +141,7 @@ class Commands:
     """The command handlers; call the instance with a context to get the reply."""
 
     def __init__(
-        self, storage: Storage, subscriptions: SubscriptionService, *, flood: FloodGuard | None = None
+        self, storage: Store, subscriptions: SubscriptionService, *, flood: FloodGuard | None = None
     ) -> None:
         self.storage = storage
         self.subscriptions = subscriptions
@@ -204,7 +204,7 @@ class Commands:
                 "Désolé, seuls les administrateurs de ce groupe peuvent modifier ses réglages.",
                 ephemeral=True,
             )
-        chat = await self.storage.upsert_chat(ctx.platform, ctx.chat_id, ctx.chat_title)
+        chat = await self.storage.chats.upsert(ctx.platform, ctx.chat_id, ctx.chat_title)
         try:
             return await handler(ctx, chat)
         except VeilleError as exc:
@@ -216,7 +216,7 @@ class Commands:
     async def start(self, ctx: CommandContext, chat: ChatRecord) -> Reply:
         """Welcome the user and reactivate a chat that had blocked the bot."""
         if not chat.active:
-            await self.storage.set_chat_active(chat.id, True)
+            await self.storage.chats.set_active(chat.id, True)
         return Reply(
             "Bonjour ! Je suis Veille : je surveille des flux d'actualité et publie ici un résumé "
             "en français de chaque nouvel article — ce qui s'est passé, les acteurs clés "
@@ -252,12 +252,12 @@ class Commands:
     async def unsubscribe(self, ctx: CommandContext, chat: ChatRecord) -> Reply:
         """Remove a subscription given by its number in /abonnements or its URL."""
         feed = await self._pick_feed(chat, ctx.args, usage="/desabonner 2 (numéro donné par /abonnements)")
-        await self.storage.unsubscribe(chat.id, feed.id)
+        await self.storage.chats.unsubscribe(chat.id, feed.id)
         return Reply(f"Désabonné {of_name(feed.title or feed.url)}.", ephemeral=True)
 
     async def list_feeds(self, ctx: CommandContext, chat: ChatRecord) -> Reply:
         """List the chat's feeds, numbered, with a button to unsubscribe from each."""
-        feeds = await self.storage.subscriptions(chat.id)
+        feeds = await self.storage.chats.subscriptions(chat.id)
         if not feeds:
             return Reply("Aucun abonnement pour l'instant. Ajoutez-en un : /abonner https://exemple.fr/rss")
         items = []
@@ -275,18 +275,18 @@ class Commands:
         feed = await self._pick_feed(chat, ctx.args, usage="/reprendre 2 (numéro donné par /abonnements)")
         if feed.status == "active":
             return Reply(f"Le flux {feed.title or feed.url} est déjà actif.", ephemeral=True)
-        await self.storage.set_feed_status(feed.id, "active")
+        await self.storage.feeds.set_status(feed.id, "active")
         return Reply(f"Le flux {feed.title or feed.url} est relancé.", ephemeral=True)
 
     async def chat_moved(self, platform: str, old_chat_id: str, new_chat_id: str) -> None:
         """Keep a chat's settings and subscriptions when its platform id changes (supergroups)."""
-        await self.storage.move_chat(platform, old_chat_id, new_chat_id)
+        await self.storage.chats.move(platform, old_chat_id, new_chat_id)
         log.info("chat.moved", platform=platform)
 
     async def chat_unreachable(self, platform: str, chat_id: str) -> None:
         """Stop sending to a chat the platform says is gone (deleted channel, bot removed)."""
-        chat = await self.storage.get_chat(platform, chat_id)
-        if chat is not None and await self.storage.set_chat_active(chat.id, False):
+        chat = await self.storage.chats.get(platform, chat_id)
+        if chat is not None and await self.storage.chats.set_active(chat.id, False):
             log.warning("chat.inactive", chat_id=chat.id, platform=platform)
 
     async def feed_choices(self, platform: str, chat_id: str, typed: str = "") -> list[tuple[str, str]]:
@@ -294,12 +294,12 @@ class Commands:
 
         The value is the feed's number in /abonnements, which every feed command accepts.
         """
-        chat = await self.storage.get_chat(platform, chat_id)
+        chat = await self.storage.chats.get(platform, chat_id)
         if chat is None:
             return []
         needle = typed.strip().lower()
         choices = []
-        for number, feed in enumerate(await self.storage.subscriptions(chat.id), start=1):
+        for number, feed in enumerate(await self.storage.chats.subscriptions(chat.id), start=1):
             label = f"{number}. {feed.title or feed.url}"
             if not needle or needle in label.lower() or needle in feed.url.lower():
                 choices.append((label[:100], str(number)))
@@ -310,7 +310,7 @@ class Commands:
         arg = args.strip().split()[0] if args.strip() else ""
         if not arg:
             raise InputError("missing feed", french=f"Précisez lequel : {usage}")
-        feeds = await self.storage.subscriptions(chat.id)
+        feeds = await self.storage.chats.subscriptions(chat.id)
         number = parse_number(arg)
         if number is not None and 1 <= number <= len(feeds):
             return feeds[number - 1]

@@ -15,7 +15,6 @@ from bot.chat.commands import CommandSpec, Handler
 from bot.chat.follows import Follows
 from bot.delivery.daily import DailyDigests
 from bot.search.search import SearchCommand, SearchIndex
-from bot.store.sqlite import SqliteDailySchedule, SqliteFollowStore, SqliteSearchStore
 
 if TYPE_CHECKING:
     from bot.app import Veille
@@ -97,11 +96,11 @@ SPECS = {
 
 def install_features(app: Veille) -> None:
     """Register the feature commands, the digest hooks and the start-time work on `app`."""
-    index = SearchIndex(SqliteSearchStore(app.storage))
-    follows = Follows(SqliteFollowStore(app.storage))
+    index = SearchIndex(app.storage.search)
+    follows = Follows(app.storage.follows)
     daily = DailyDigests(
         app.storage,
-        SqliteDailySchedule(app.storage),
+        app.storage.daily,
         app.scheduler,
         app.deliver,
         max_items=app.settings.daily_max_items,

@@ -10,7 +10,7 @@ An alert is a delivery of kind "follow" with a French note ("Suivi : CNIL"), at 
 chat per digest (the outbox's unique key), and none when the chat already gets that digest
 through a subscription or was already sent the same story (`bot.delivery.stories`) in the last 48 h.
 Follows are instant alerts whatever the chat's mode: following is asking to be told at once.
-Alerts are queued inside the digest's own transaction (`Storage.store_digest`'s hooks), so a
+Alerts are queued inside the digest's own transaction (`Store.store_digest`'s hooks), so a
 crash can never leave a digest stored and its alerts lost.
 """
 
@@ -24,9 +24,8 @@ from bot.arguments import looks_like_number, parse_number
 from bot.delivery.stories import STORY_WINDOW
 from bot.errors import InputError
 from bot.french import folded_words, stem
-from bot.models import Button, ChatRecord, CommandContext, Reply, ReplyItem
+from bot.models import Button, ChatRecord, CommandContext, Reply, ReplyItem, utcnow
 from bot.store.protocols import FollowStore, Transaction
-from bot.store.sqlite.storage import utcnow
 from digests.model import Digest
 
 log = structlog.get_logger(__name__)

@@ -13,7 +13,7 @@ from bot.feeds.parse import find_feed_links, parse_feed
 from bot.feeds.pipeline import Pipeline
 from bot.feeds.urls import normalize_url
 from bot.models import ChatRecord, FeedRecord, ParsedFeed
-from bot.store.sqlite.storage import Storage
+from bot.store.protocols import Store
 
 log = structlog.get_logger(__name__)
 
@@ -32,7 +32,7 @@ class SubscriptionService:
     """Find the feed behind an address, store it, and queue the newest item for the chat."""
 
     def __init__(
-        self, storage: Storage, fetcher: Fetcher, pipeline: Pipeline, *, on_subscribed: Callable[[], None] | None = None
+        self, storage: Store, fetcher: Fetcher, pipeline: Pipeline, *, on_subscribed: Callable[[], None] | None = None
     ) -> None:
         self.storage = storage
         self.fetcher = fetcher
@@ -48,31 +48,31 @@ class SubscriptionService:
         is stored unless the feed was fetched and parsed.
         """
         url = normalize_url(raw_url)
-        existing = await self.storage.get_feed_by_url(url)
+        existing = await self.storage.feeds.by_url(url)
         if existing is None:
-            count = len(await self.storage.subscriptions(chat.id))
+            count = len(await self.storage.chats.subscriptions(chat.id))
             if count >= MAX_SUBSCRIPTIONS_PER_CHAT:
                 raise InputError(
                     "subscription limit reached",
                     french=f"Limite atteinte : {MAX_SUBSCRIPTIONS_PER_CHAT} abonnements par discussion.",
                 )
             url, parsed = await self.discover(url)
-            existing = await self.storage.get_feed_by_url(url)
+            existing = await self.storage.feeds.by_url(url)
         else:
             parsed = None
         if existing is not None:
-            if not await self.storage.subscribe(chat.id, existing.id):
+            if not await self.storage.chats.subscribe(chat.id, existing.id):
                 raise InputError(
                     "already subscribed", french=f"Cette discussion est déjà abonnée à {existing.url}."
                 )
-            latest = await self.storage.latest_digest_id(existing.id)
+            latest = await self.storage.entries.latest_digest_id(existing.id)
             if latest is not None:
-                await self.storage.queue_delivery(chat.id, latest)
+                await self.storage.outbox.queue(chat.id, latest)
                 self._wake()
             return Subscribed(existing, new_feed=False)
         assert parsed is not None
-        feed, _ = await self.storage.add_feed(url, parsed.title)
-        await self.storage.subscribe(chat.id, feed.id)
+        feed, _ = await self.storage.feeds.add(url, parsed.title)
+        await self.storage.chats.subscribe(chat.id, feed.id)
         await self.pipeline.store_entries(feed, parsed, first_poll=True)
         log.info("feed.subscribed", feed_id=feed.id, chat_id=chat.id, entries=len(parsed.entries))
         self._wake()

@@ -8,7 +8,7 @@ missed while Veille was down is sent at start when less than `CATCH_UP` late, el
 logged (yesterday's news at midnight helps nobody).
 
 Sending: a job only builds the digest and records its replies in the outbox, in the transaction
-that marks the occurrence handled, under a key per chat and local date (`Storage.queue_daily`);
+that marks the occurrence handled, under a key per chat and local date (`Store.queue_daily`);
 the dispatcher sends them, retries what fails and waits out flood limits, so a job never sleeps
 on a 429 and a failed send, a crash or a restart never loses or repeats a day's digest.
 
@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import structlog
@@ -31,9 +31,8 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.arguments import load_zone, parse_number, zone_name
 from bot.errors import InputError
-from bot.models import ChatRecord, CommandContext, Reply, ReplyItem
-from bot.store.protocols import DailySchedule
-from bot.store.sqlite.storage import Storage, to_db_time, utcnow
+from bot.models import ChatRecord, CommandContext, Reply, ReplyItem, utcnow
+from bot.store.protocols import DailySchedule, Store
 from digests.model import Digest
 from digests.render import french_date
 
@@ -133,7 +132,7 @@ class DailyDigests:
 
     def __init__(
         self,
-        storage: Storage,
+        storage: Store,
         schedule: DailySchedule,
         scheduler: BaseScheduler,
         deliver: Deliver,
@@ -176,7 +175,7 @@ class DailyDigests:
     async def start(self) -> None:
         """Rebuild every chat's job from the database, then send or skip what was missed."""
         ids = await self.store.daily_chat_ids()
-        chats = [c for c in [await self.storage.get_chat_by_id(i) for i in ids] if c is not None]
+        chats = [c for c in [await self.storage.chats.by_id(i) for i in ids] if c is not None]
         for chat in chats:
             self.schedule(chat)
         log.info("daily.scheduled", chats=len(chats))
@@ -198,12 +197,13 @@ class DailyDigests:
             log.info("daily.catch_up", chat_id=chat.id, late_minutes=int((now - due).total_seconds() // 60))
             await self.send_daily(chat, due)
         else:
-            log.warning("daily.skipped", chat_id=chat.id, due=to_db_time(due), reason="too late")
+            stamp = due.astimezone(UTC).isoformat(timespec="seconds")
+            log.warning("daily.skipped", chat_id=chat.id, due=stamp, reason="too late")
             await self._mark(chat.id, due)
 
     async def fire(self, chat_id: int) -> None:
         """Run one chat's job (the scheduler calls it at the chat's local time)."""
-        chat = await self.storage.get_chat_by_id(chat_id)
+        chat = await self.storage.chats.by_id(chat_id)
         if chat is None or not wants_daily(chat):
             return
         due = last_due(chat, self.clock())
@@ -224,7 +224,7 @@ class DailyDigests:
         """
         replies = await self.build(chat, self.clock())
         day = due.astimezone(zone(chat.timezone)).date().isoformat()
-        queued = await self.storage.queue_daily(chat.id, replies, key=f"daily:{day}", due=due)
+        queued = await self.storage.outbox.queue_daily(chat.id, replies, key=f"daily:{day}", due=due)
         log.info("daily.queued", chat_id=chat.id, day=day, replies=queued, already=not queued)
         return queued
 
@@ -288,13 +288,13 @@ class DailyDigests:
         if arg in _OFF:
             # Without a daily digest only instant articles are left, whatever the mode was:
             # "both" kept here would make /mode claim a daily digest that no longer comes.
-            await self.storage.update_chat(chat.id, daily_time=None, mode="instant")
+            await self.storage.chats.update(chat.id, daily_time=None, mode="instant")
             self.schedule(await self._reload(chat))
             extra = " Vous recevez de nouveau chaque article dès sa publication." if chat.mode == "quotidien" else ""
             return Reply("Digest quotidien arrêté." + extra, ephemeral=True)
         at = parse_time(arg)
         mode = "both" if chat.mode == "instant" else chat.mode
-        await self.storage.update_chat(chat.id, daily_time=at, mode=mode)
+        await self.storage.chats.update(chat.id, daily_time=at, mode=mode)
         updated = await self._reload(chat)
         await self._mark(chat.id, last_due(updated, self.clock()))
         self.schedule(updated)
@@ -309,7 +309,7 @@ class DailyDigests:
         if not arg:
             return Reply(f"Fuseau horaire : {chat.timezone}. Pour le changer : /fuseau Europe/Paris")
         name = zone_name(arg)
-        await self.storage.update_chat(chat.id, timezone=name)
+        await self.storage.chats.update(chat.id, timezone=name)
         updated = await self._reload(chat)
         if wants_daily(updated):
             await self._mark(chat.id, last_due(updated, self.clock()))
@@ -328,7 +328,7 @@ class DailyDigests:
         if mode is None:
             raise InputError("bad mode", french="Modes possibles : instant, quotidien ou both (les deux).")
         daily_time = chat.daily_time or (DEFAULT_TIME if mode != "instant" else None)
-        await self.storage.update_chat(chat.id, mode=mode, daily_time=daily_time)
+        await self.storage.chats.update(chat.id, mode=mode, daily_time=daily_time)
         updated = await self._reload(chat)
         if wants_daily(updated) and not wants_daily(chat):
             await self._mark(chat.id, last_due(updated, self.clock()))
@@ -343,7 +343,7 @@ class DailyDigests:
         return Reply(text, ephemeral=True)
 
     async def _reload(self, chat: ChatRecord) -> ChatRecord:
-        fresh = await self.storage.get_chat_by_id(chat.id)
+        fresh = await self.storage.chats.by_id(chat.id)
         assert fresh is not None
         return fresh
 

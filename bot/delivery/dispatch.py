@@ -29,9 +29,9 @@ from datetime import timedelta
 import structlog
 
 from bot.errors import ChatGoneError, RejectedError, RetryLaterError, SendError
+from bot.models import utcnow
 from bot.ports import Sender
-from bot.store.protocols import DeliveryJob
-from bot.store.sqlite.storage import Storage, utcnow
+from bot.store.protocols import DeliveryJob, Store
 
 log = structlog.get_logger(__name__)
 
@@ -70,7 +70,7 @@ class Dispatcher:
 
     def __init__(
         self,
-        storage: Storage,
+        storage: Store,
         adapters: Mapping[str, Sender],
         *,
         batch_size: int = 500,
@@ -97,7 +97,7 @@ class Dispatcher:
         sent = 0
         gate = asyncio.Semaphore(self.concurrency)
         while not self.stopping:
-            jobs = await self.storage.claim_deliveries(utcnow(), limit=self.batch_size)
+            jobs = await self.storage.outbox.claim(utcnow(), limit=self.batch_size)
             if not jobs:
                 return sent
             by_chat: dict[int, list[DeliveryJob]] = defaultdict(list)
@@ -158,7 +158,7 @@ class Dispatcher:
             try:
                 await send(adapter, job)
             except ChatGoneError as exc:
-                if await self.storage.set_chat_active(job.chat.id, False):
+                if await self.storage.chats.set_active(job.chat.id, False):
                     log.warning(
                         "chat.inactive", chat_id=job.chat.id, platform=job.chat.platform, error=str(exc)
                     )
@@ -180,7 +180,7 @@ class Dispatcher:
                 await self._release(jobs[index + 1 :], "previous message failed", retry_delay(0), count=False)
                 settled.update(j.id for j in jobs[index + 1 :])
                 return sent
-            await self.storage.mark_sent(job.id)
+            await self.storage.outbox.mark_sent(job.id)
             settled.add(job.id)
             sent += 1
         return sent
@@ -194,16 +194,16 @@ class Dispatcher:
             platform=job.chat.platform,
             error=answer[:300],
         )
-        await self.storage.mark_failed(job.id, answer)
+        await self.storage.outbox.mark_failed(job.id, answer)
 
     async def _fail(self, job: DeliveryJob, error: str) -> None:
         """Count a failed attempt: retry it after a backoff, or give up after MAX_ATTEMPTS."""
         if job.attempts + 1 >= MAX_ATTEMPTS:
             log.error("delivery.failed", delivery_id=job.id, error=error)
-            await self.storage.mark_failed(job.id, error)
+            await self.storage.outbox.mark_failed(job.id, error)
         else:
             log.warning("delivery.retry", delivery_id=job.id, attempts=job.attempts + 1, error=error)
-            await self.storage.mark_retry(
+            await self.storage.outbox.mark_retry(
                 job.id, error=error, next_attempt_at=utcnow() + retry_delay(job.attempts + 1)
             )
 
@@ -213,6 +213,6 @@ class Dispatcher:
             # Come back when they are due rather than at the next idle wake-up.
             asyncio.get_running_loop().call_later(wait.total_seconds(), self.poke)
         for job in jobs:
-            await self.storage.mark_retry(
+            await self.storage.outbox.mark_retry(
                 job.id, error=reason, next_attempt_at=utcnow() + wait, count_attempt=count
             )

@@ -33,9 +33,8 @@ from bot.feeds.fetch import Fetcher, looks_like_text
 from bot.feeds.parse import clean_text, parse_feed
 from bot.feeds.pollbatch import PollBatch
 from bot.llm import LLMSummarizer
-from bot.models import FeedRecord, ParsedFeed
-from bot.store.protocols import PendingEntry, PollFailure, PollRecord, PollSuccess, QueueHook
-from bot.store.sqlite.storage import Storage, utcnow
+from bot.models import FeedRecord, ParsedFeed, utcnow
+from bot.store.protocols import PendingEntry, PollFailure, PollRecord, PollSuccess, QueueHook, Store
 from digests.engine import get_engine
 from digests.extract import article_from_feed_item, article_from_html, is_full_article
 from digests.model import Article, Digest
@@ -81,7 +80,7 @@ class Pipeline:
 
     def __init__(
         self,
-        storage: Storage,
+        storage: Store,
         fetcher: Fetcher,
         *,
         poll_interval: timedelta,
@@ -142,7 +141,7 @@ class Pipeline:
     async def _poll(self, feed: FeedRecord, now: datetime, batch: PollBatch) -> PollOutcome:
         result = await self.fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
         if result.permanent_redirect and result.permanent_redirect != feed.url:
-            await self.storage.move_feed(feed.id, result.permanent_redirect)
+            await self.storage.feeds.move(feed.id, result.permanent_redirect)
             log.info("feed.moved", feed_id=feed.id, url=result.permanent_redirect)
         next_poll = next_poll_time(self.poll_interval, now=now)
         if result.not_modified:
@@ -177,7 +176,7 @@ class Pipeline:
         `poll` (validators, next poll time) is recorded in the same transaction as the entries.
         """
         limit = 1 if first_poll else self.max_new_entries
-        return await self.storage.add_entries(feed.id, parsed.entries, digest_limit=limit, poll=poll)
+        return await self.storage.entries.add(feed.id, parsed.entries, digest_limit=limit, poll=poll)
 
     async def _record_error(self, feed: FeedRecord, exc: Exception, now: datetime, batch: PollBatch) -> PollOutcome:
         status = exc.status if isinstance(exc, HTTPStatusError) else None
@@ -200,7 +199,7 @@ class Pipeline:
             # cannot reach the pause yet: batched with the cycle's other results
             await batch.add(PollRecord(feed.id, PollFailure(error=error, next_poll_at=next_poll), now))
             return PollOutcome(feed.id, "error", error=error)
-        updated = await self.storage.record_poll_error(feed.id, error=error, next_poll_at=next_poll)
+        updated = await self.storage.feeds.record_poll_error(feed.id, error=error, next_poll_at=next_poll)
         if updated.first_error_at and now - updated.first_error_at >= PAUSE_AFTER:
             await self._stop_feed(
                 feed,
@@ -213,7 +212,7 @@ class Pipeline:
 
     async def _stop_feed(self, feed: FeedRecord, status: str, notice: str) -> None:
         """Stop polling the feed and queue `notice` for its subscribers in one transaction."""
-        told = await self.storage.stop_feed(feed.id, status, notice=notice)
+        told = await self.storage.feeds.stop(feed.id, status, notice=notice)
         log.info("feed.stopped", feed_id=feed.id, status=status, notices=told)
         if told and self.queued is not None:
             self.queued()
@@ -225,7 +224,7 @@ class Pipeline:
         made = 0
         async with self._digest_lock:
             while True:
-                batch = await self.storage.pending_entries(limit=limit)
+                batch = await self.storage.entries.pending(limit=limit)
                 if not batch:
                     return made
                 if self.llm is None:
@@ -247,7 +246,7 @@ class Pipeline:
             digest = await loop.run_in_executor(self._nlp_thread, get_engine().summarize, article)
         except Exception as exc:  # noqa: BLE001  # one bad article must not stop the others
             log.error("entry.digest_failed", entry_id=pending.id, error=repr(exc)[:300])
-            await self.storage.mark_entry_failed(pending.id, repr(exc))
+            await self.storage.entries.mark_failed(pending.id, repr(exc))
             return None
         return article, digest
 
@@ -281,7 +280,7 @@ class Pipeline:
 
     async def store_digest(self, entry_id: int, digest: Digest) -> int:
         """Store a digest with its deliveries and follow alerts (one transaction), then run hooks."""
-        digest_id = await self.storage.store_digest(entry_id, digest, also=tuple(self.queue_with_digest))
+        digest_id = await self.storage.entries.store_digest(entry_id, digest, also=tuple(self.queue_with_digest))
         if self.on_digest is not None:
             await self.on_digest(digest_id, digest)
         return digest_id

@@ -3,7 +3,8 @@
 `build_summarizer(settings, cache=…)` returns an `LLMSummarizer` when `VEILLE_LLM_URL` is set,
 else None: without it Veille stays fully offline and nothing changes. The pieces:
 `client` (HTTP to an OpenAI-compatible endpoint), `prompt` (what is asked), `policy` (daily
-budget, circuit breaker), `cache` (one answer per entry), `summarizer` (the whole decision).
+budget, circuit breaker), `summarizer` (the whole decision); the answers are kept by the
+store (`bot.store.protocols.AnswerCache`, one per entry).
 The verification itself is pure text logic in `digests.verify`.
 """
 
@@ -14,10 +15,10 @@ from urllib.parse import urlsplit
 import structlog
 
 from bot.config import Settings
-from bot.llm.cache import AnswerCache
 from bot.llm.client import ChatClient
 from bot.llm.policy import CircuitBreaker, DailyBudget
 from bot.llm.summarizer import SOURCE_KEY, LLMSummarizer
+from bot.store.protocols import AnswerCache
 
 __all__ = ["SOURCE_KEY", "LLMSummarizer", "build_summarizer"]
 

@@ -19,10 +19,10 @@ from datetime import UTC, datetime, time
 
 import structlog
 
-from bot.llm.cache import FAILED, REJECTED, USED, AnswerCache, CachedAnswer
 from bot.llm.client import ChatClient, LLMError, LLMReplyError
 from bot.llm.policy import CircuitBreaker, DailyBudget
 from bot.llm.prompt import SCHEMA, SCHEMA_NAME, build_messages
+from bot.store.protocols import FAILED, REJECTED, USED, AnswerCache, CachedAnswer
 from digests.model import Article, Digest
 from digests.render import render_text
 from digests.verify import verify_summary

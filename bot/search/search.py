@@ -31,9 +31,8 @@ import structlog
 from bot.arguments import load_zone, parse_number
 from bot.errors import InputError
 from bot.french import content_stems
-from bot.models import Button, ChatRecord, CommandContext, Reply, ReplyItem
-from bot.store.protocols import Query, SearchStore, StoredDigest
-from bot.store.sqlite.storage import Storage, utcnow
+from bot.models import Button, ChatRecord, CommandContext, Reply, ReplyItem, utcnow
+from bot.store.protocols import Query, SearchStore, Store, StoredDigest
 from digests.model import Digest
 from digests.render import french_date
 
@@ -262,7 +261,7 @@ def _actor_for(digest: Digest, wanted: list[str]) -> str | None:
 class SearchCommand:
     """`/recherche`: parse, run, page, and render results in French."""
 
-    def __init__(self, storage: Storage, index: SearchIndex) -> None:
+    def __init__(self, storage: Store, index: SearchIndex) -> None:
         self.storage = storage  # the chat's subscriptions, for flux:N
         self.index = index
 
@@ -306,7 +305,7 @@ class SearchCommand:
     async def _feed_id(self, chat: ChatRecord, number: int | None) -> int | None:
         if number is None:
             return None
-        feeds = await self.storage.subscriptions(chat.id)
+        feeds = await self.storage.chats.subscriptions(chat.id)
         if not 1 <= number <= len(feeds):
             raise InputError(
                 "bad feed number",

@@ -176,8 +176,8 @@ async def test_invalid_url_gets_a_short_french_ephemeral_explanation_and_changes
     answer = await fake.wait_for_callback(await fake.slash("abonner", {"url": "ftp://exemple.fr/flux.xml"}))
     assert answer["data"]["flags"] & EPHEMERAL
     assert "adresse" in answer["data"]["content"].lower()
-    chat = await app.storage.get_chat("discord", str(CHANNEL_ID))
-    assert chat is None or await app.storage.subscriptions(chat.id) == []
+    chat = await app.storage.chats.get("discord", str(CHANNEL_ID))
+    assert chat is None or await app.storage.chats.subscriptions(chat.id) == []
 
 
 async def test_autocomplete_offers_the_channels_feeds(
@@ -201,8 +201,8 @@ async def test_member_without_manage_permission_is_refused(
     assert answer["data"]["flags"] & EPHEMERAL
     assert "administrateurs" in answer["data"]["content"]
     assert feed_server.hits("/rss.xml") == 0
-    chat = await app.storage.get_chat("discord", str(CHANNEL_ID))
-    assert chat is None or await app.storage.subscriptions(chat.id) == []
+    chat = await app.storage.chats.get("discord", str(CHANNEL_ID))
+    assert chat is None or await app.storage.chats.subscriptions(chat.id) == []
     # The server owner (all permissions) may.
     allowed = await fake.wait_for_callback(await fake.slash("abonner", {"url": url}, user_id=OWNER_ID))
     assert allowed["data"]["content"].startswith("Abonnement ajouté")
@@ -222,17 +222,17 @@ async def test_list_buttons_route_their_command_back_to_the_core(
     message = fake.message(CHANNEL_ID, listing["data"])
     answer = await fake.wait_for_callback(await fake.click(message, button["custom_id"]))
     assert answer["data"]["content"].startswith("Désabonné")
-    chat = await app.storage.get_chat("discord", str(CHANNEL_ID))
-    assert chat is not None and await app.storage.subscriptions(chat.id) == []
+    chat = await app.storage.chats.get("discord", str(CHANNEL_ID))
+    assert chat is not None and await app.storage.chats.subscriptions(chat.id) == []
 
 
 async def queue_digest(app: Veille, digest: Digest) -> int:
     """Subscribe the fake channel to an invented feed and queue one digest for it; return the chat id."""
-    chat = await app.storage.upsert_chat("discord", str(CHANNEL_ID), "#veille-juridique")
-    feed, _ = await app.storage.add_feed("https://actu-juridique.example/rss.xml", "Actu Juridique")
-    await app.storage.subscribe(chat.id, feed.id)
-    [entry_id] = await app.storage.add_entries(feed.id, [Entry(uid="v1", url=digest.url, title=digest.title)])
-    await app.storage.store_digest(entry_id, digest)
+    chat = await app.storage.chats.upsert("discord", str(CHANNEL_ID), "#veille-juridique")
+    feed, _ = await app.storage.feeds.add("https://actu-juridique.example/rss.xml", "Actu Juridique")
+    await app.storage.chats.subscribe(chat.id, feed.id)
+    [entry_id] = await app.storage.entries.add(feed.id, [Entry(uid="v1", url=digest.url, title=digest.title)])
+    await app.storage.entries.store_digest(entry_id, digest)
     return chat.id
 
 
@@ -247,7 +247,7 @@ async def test_rate_limited_message_is_posted_once_after_the_wait(
     assert asyncio.get_running_loop().time() - started >= 0.3
     assert fake.attempts[CHANNEL_ID] == 2
     assert len(fake.messages[CHANNEL_ID]) == 1
-    assert await app.storage.pending_delivery_count() == 0
+    assert await app.storage.outbox.pending_count() == 0
 
 
 async def test_forbidden_channel_goes_inactive_and_the_owner_is_told_once(
@@ -257,7 +257,7 @@ async def test_forbidden_channel_goes_inactive_and_the_owner_is_told_once(
     chat_id = await queue_digest(app, sample_digest())
     fake.fail_next_message(CHANNEL_ID, status=403, times=2)
     assert await app.dispatcher.run_once() == 0
-    chat = await app.storage.get_chat_by_id(chat_id)
+    chat = await app.storage.chats.by_id(chat_id)
     assert chat is not None and chat.active is False
     with pytest.raises(ChatGoneError):
         await adapter.send_digest(str(CHANNEL_ID), sample_digest())
@@ -275,7 +275,7 @@ async def test_deleted_channel_is_reported_unreachable(
     chat_id = await queue_digest(app, sample_digest())
     await fake.dispatch("CHANNEL_DELETE", fake.channel(CHANNEL_ID))
     async with asyncio.timeout(5):
-        while (chat := await app.storage.get_chat_by_id(chat_id)) is not None and chat.active:
+        while (chat := await app.storage.chats.by_id(chat_id)) is not None and chat.active:
             await asyncio.sleep(0.02)
     fake.fail_next_message(CHANNEL_ID, status=404)
     with pytest.raises(ChatGoneError):
@@ -420,7 +420,7 @@ async def test_server_errors_are_send_errors_to_retry_not_rejections(fake: FakeD
 
 async def delivery_rows(app: Veille) -> list[tuple[str, int, str | None]]:
     """Return (state, attempts, last_error) of every delivery, oldest first."""
-    rows = await app.storage.fetchall("SELECT state, attempts, last_error FROM deliveries ORDER BY id")
+    rows = await app.storage.connection.fetchall("SELECT state, attempts, last_error FROM deliveries ORDER BY id")
     return [(row["state"], row["attempts"], row["last_error"]) for row in rows]
 
 
@@ -469,4 +469,4 @@ async def test_message_refused_in_both_forms_fails_at_once_with_discords_answer(
     [(state, _, error)] = await delivery_rows(app)
     assert state == "failed"
     assert error is not None and "50035" in error and "Invalid Form Body" in error
-    assert await app.storage.pending_delivery_count() == 0
+    assert await app.storage.outbox.pending_count() == 0

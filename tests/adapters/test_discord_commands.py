@@ -54,9 +54,9 @@ async def subscribe(fake: FakeDiscord, feed_server: FeedServer) -> None:
 
 
 async def subscriptions(app: Veille) -> int:
-    chat = await app.storage.get_chat("discord", str(CHANNEL_ID))
+    chat = await app.storage.chats.get("discord", str(CHANNEL_ID))
     assert chat is not None
-    return len(await app.storage.subscriptions(chat.id))
+    return len(await app.storage.chats.subscriptions(chat.id))
 
 
 async def test_a_unicode_digit_argument_gets_a_french_answer(

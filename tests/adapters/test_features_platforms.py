@@ -84,7 +84,7 @@ async def test_search_pages_through_discord_buttons(discord: tuple[Veille, FakeD
 
 async def fire_daily_digest(app: Veille, platform: str, chat_id: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Run the chat's daily job as the scheduler would at its next fire time."""
-    chat = await app.storage.get_chat(platform, chat_id)
+    chat = await app.storage.chats.get(platform, chat_id)
     assert chat is not None
     job = app.scheduler.get_job(f"daily:{chat.id}")
     assert job is not None
@@ -103,7 +103,7 @@ async def test_follow_alert_and_daily_digest_through_telegram(
     assert "CNIL" in replies[0].text and "07:30" in replies[1].text
     watched = await add_feed(app, "veille-cnil")
     mine = await add_feed(app, "mon-flux")
-    chat = await app.storage.get_chat("telegram", str(ALICE))
+    chat = await app.storage.chats.get("telegram", str(ALICE))
     assert chat is not None
     await subscribe(app, chat, mine)
     await publish(app, watched, make_digest("La CNIL met en demeure Logix", actors=[("CNIL",)]))
@@ -126,7 +126,7 @@ async def test_follow_alert_and_daily_digest_through_discord(
     await fake.wait_for_callback(await fake.slash("quotidien", {"heure": "07:30"}))
     watched = await add_feed(app, "veille-cnil")
     mine = await add_feed(app, "mon-flux")
-    chat = await app.storage.get_chat("discord", str(CHANNEL_ID))
+    chat = await app.storage.chats.get("discord", str(CHANNEL_ID))
     assert chat is not None
     await subscribe(app, chat, mine)
     await publish(app, watched, make_digest("La CNIL met en demeure Logix", actors=[("CNIL",)]))
@@ -160,7 +160,7 @@ async def test_telegram_and_discord_run_side_by_side_in_one_core(tmp_path: Path)
             await api.wait_sent(1, chat_id=ALICE)
             await fake.wait_for_callback(await fake.slash("abonnements"))
             for platform, chat_id in (("telegram", str(ALICE)), ("discord", str(CHANNEL_ID))):
-                chat = await app.storage.get_chat(platform, chat_id)
+                chat = await app.storage.chats.get(platform, chat_id)
                 assert chat is not None
                 await subscribe(app, chat, feed)
             await publish(app, feed, make_digest("Le tribunal condamne Fraudix pour escroquerie"))

@@ -28,8 +28,8 @@ from adapters.telegram_render import MAX_MESSAGE, render_digest, render_reply, s
 from bot.app import Veille
 from bot.config import Settings
 from bot.errors import ChatGoneError, ConfigError, RejectedError, RetryLaterError, SendError
-from bot.models import Button, Reply, ReplyItem
-from bot.store.sqlite.storage import to_db_time, utcnow
+from bot.models import Button, Reply, ReplyItem, utcnow
+from bot.store.sqlite.connection import to_db_time
 from digests.model import Actor, Digest, LegalItem
 from tests.support.core import Item, legal_body, make_settings, rss
 from tests.support.handlers import NoCommands
@@ -173,8 +173,8 @@ async def test_bad_subscription_input_is_explained_in_french_and_nothing_is_stor
     feed_server.set("/page.html", "<html><body>Pas de flux ici</body></html>", content_type="text/html")
     assert (await ask(api, "/abonner", chat_id=ALICE)).text.startswith("Indiquez l'adresse d'un flux")
     assert "Aucun flux" in (await ask(api, f"/abonner {feed_server.url('/page.html')}", chat_id=ALICE)).text
-    chat = await app.storage.get_chat("telegram", str(ALICE))
-    assert chat is not None and await app.storage.subscriptions(chat.id) == []
+    chat = await app.storage.chats.get("telegram", str(ALICE))
+    assert chat is not None and await app.storage.chats.subscriptions(chat.id) == []
 
 
 # -- digests ---------------------------------------------------------------------------------------
@@ -211,8 +211,8 @@ async def test_list_has_unsubscribe_buttons_that_route_back_as_commands(
     api.callback("desabonner 1", chat_id=ALICE)
     await api.wait_for(lambda: bool(api.callback_answers), what="callback answer")
     assert api.callback_answers[0]["text"].startswith("Désabonné d")  # de, du, des, d'
-    chat = await app.storage.get_chat("telegram", str(ALICE))
-    assert chat is not None and await app.storage.subscriptions(chat.id) == []
+    chat = await app.storage.chats.get("telegram", str(ALICE))
+    assert chat is not None and await app.storage.chats.subscriptions(chat.id) == []
 
 
 async def test_digest_render_escapes_every_field_and_fits_one_message() -> None:
@@ -259,8 +259,8 @@ async def test_only_group_admins_change_subscriptions_others_get_a_polite_french
     refusal = await ask(api, f"/abonner {url}", chat_id=GROUP, user_id=BOB, chat_type="supergroup")
     assert refusal.text.startswith("Désolé, seuls les administrateurs de ce groupe")
     assert refusal.reply_to is not None
-    chat = await app.storage.get_chat("telegram", str(GROUP))
-    assert chat is None or await app.storage.subscriptions(chat.id) == []
+    chat = await app.storage.chats.get("telegram", str(GROUP))
+    assert chat is None or await app.storage.chats.subscriptions(chat.id) == []
     # Reading is for everyone; no admin check is needed for it.
     listing = await ask(api, "/abonnements", chat_id=GROUP, user_id=BOB, chat_type="supergroup")
     assert listing.text.startswith("Aucun abonnement")
@@ -279,8 +279,8 @@ async def test_non_admin_pressing_an_unsubscribe_button_gets_a_private_toast(
     api.callback("desabonner 1", chat_id=GROUP, user_id=BOB, chat_type="supergroup")
     await api.wait_for(lambda: bool(api.callback_answers), what="callback answer")
     assert api.callback_answers[0]["text"].startswith("Désolé, seuls les administrateurs")
-    chat = await app.storage.get_chat("telegram", str(GROUP))
-    assert chat is not None and len(await app.storage.subscriptions(chat.id)) == 1
+    chat = await app.storage.chats.get("telegram", str(GROUP))
+    assert chat is not None and len(await app.storage.chats.subscriptions(chat.id)) == 1
 
 
 async def test_group_upgraded_to_supergroup_keeps_its_subscriptions(
@@ -292,9 +292,9 @@ async def test_group_upgraded_to_supergroup_keeps_its_subscriptions(
     await ask(api, f"/abonner {feeds.url('/droit.xml')}", chat_id=old, user_id=ALICE, chat_type="group")
     api.migrate(old, new)
     await api.wait_for(lambda: api.confirmed > 0 and not api.updates, what="migration processed")
-    moved = await app.storage.get_chat("telegram", str(new))
-    assert moved is not None and len(await app.storage.subscriptions(moved.id)) == 1
-    assert await app.storage.get_chat("telegram", str(old)) is None
+    moved = await app.storage.chats.get("telegram", str(new))
+    assert moved is not None and len(await app.storage.chats.subscriptions(moved.id)) == 1
+    assert await app.storage.chats.get("telegram", str(old)) is None
 
 
 async def test_send_to_a_migrated_group_follows_it_to_the_supergroup(
@@ -302,11 +302,11 @@ async def test_send_to_a_migrated_group_follows_it_to_the_supergroup(
 ) -> None:
     app, adapter = running
     old, new = -5151, -1005151515151
-    await app.storage.upsert_chat("telegram", str(old), "Rédaction")
+    await app.storage.chats.upsert("telegram", str(old), "Rédaction")
     api.migrate_on_send(old, new)
     await adapter.send_digest(str(old), sample_digest())
     assert len(api.sent_to(new)) == 1
-    assert await app.storage.get_chat("telegram", str(new)) is not None
+    assert await app.storage.chats.get("telegram", str(new)) is not None
 
 
 async def test_channel_is_subscribed_from_a_private_chat_when_user_and_bot_are_its_admins(
@@ -329,8 +329,8 @@ async def test_channel_is_subscribed_from_a_private_chat_when_user_and_bot_are_i
     await delivered(app)
     [digest] = await api.wait_sent(1, chat_id=channel)
     assert "Amende &lt; 5 000 €" in digest.text
-    private = await app.storage.get_chat("telegram", str(ALICE))
-    assert private is None or await app.storage.subscriptions(private.id) == []
+    private = await app.storage.chats.get("telegram", str(ALICE))
+    assert private is None or await app.storage.chats.subscriptions(private.id) == []
     unknown = await ask(api, f"/abonner @inexistant {url}", chat_id=ALICE)
     assert unknown.text.startswith("Canal @inexistant introuvable")
 
@@ -365,7 +365,7 @@ async def test_429_on_send_message_delivers_the_digest_exactly_once_after_the_wa
     await delivered(app)
     assert len(api.sent_to(ALICE)) == 1, "only the confirmation so far"
     assert api.rejected == [(str(ALICE), 429)]
-    assert await app.storage.pending_delivery_count() == 1, "the delivery is kept, not dropped"
+    assert await app.storage.outbox.pending_count() == 1, "the delivery is kept, not dropped"
     started = time.monotonic()
     while len(api.sent_to(ALICE)) < 2 and time.monotonic() - started < 10:
         await app.dispatcher.run_once()
@@ -375,7 +375,7 @@ async def test_429_on_send_message_delivers_the_digest_exactly_once_after_the_wa
     await app.dispatcher.run_once()
     digests = [m for m in api.sent_to(ALICE) if "Datalix" in m.text]
     assert len(digests) == 1
-    assert await app.storage.pending_delivery_count() == 0
+    assert await app.storage.outbox.pending_count() == 0
 
 
 async def test_403_marks_the_chat_inactive_others_still_get_digests_and_start_reactivates(
@@ -390,17 +390,17 @@ async def test_403_marks_the_chat_inactive_others_still_get_digests_and_start_re
     await api.wait_sent(2, chat_id=BOB)
     api.block(ALICE)
     feeds.set("/droit.xml", rss([NEXT_STORY, ESCAPED_STORY]), content_type="application/rss+xml")
-    await app.storage.execute("UPDATE feeds SET next_poll_at = NULL")
+    await app.storage.connection.execute("UPDATE feeds SET next_poll_at = NULL")
     await app.poll_once()
     [_, _, fresh] = await api.wait_sent(3, chat_id=BOB)
     assert "Stockix" in fresh.text
-    alice = await app.storage.get_chat("telegram", str(ALICE))
+    alice = await app.storage.chats.get("telegram", str(ALICE))
     assert alice is not None and not alice.active
-    assert len(await app.storage.subscriptions(alice.id)) == 1, "subscriptions are kept"
+    assert len(await app.storage.chats.subscriptions(alice.id)) == 1, "subscriptions are kept"
     api.failures.clear()
     welcome = await ask(api, "/start", chat_id=ALICE)
     assert welcome.text.startswith("Bonjour")
-    alice = await app.storage.get_chat("telegram", str(ALICE))
+    alice = await app.storage.chats.get("telegram", str(ALICE))
     assert alice is not None and alice.active
 
 
@@ -413,7 +413,7 @@ async def test_bot_removed_from_a_chat_marks_it_inactive_without_a_failed_send(
     await api.wait_for(lambda: not api.updates and api.confirmed > 2, what="kick processed")
 
     async def inactive() -> bool:
-        chat = await app.storage.get_chat("telegram", str(CLAIRE))
+        chat = await app.storage.chats.get("telegram", str(CLAIRE))
         return chat is not None and not chat.active
 
     deadline = time.monotonic() + 5
@@ -443,7 +443,7 @@ async def test_messages_to_one_chat_are_paced_and_a_full_group_window_hands_back
 
 async def delivery_rows(app: Veille) -> list[tuple[str, int, str | None]]:
     """Return (state, attempts, last_error) of every delivery, oldest first."""
-    rows = await app.storage.fetchall("SELECT state, attempts, last_error FROM deliveries ORDER BY id")
+    rows = await app.storage.connection.fetchall("SELECT state, attempts, last_error FROM deliveries ORDER BY id")
     return [(row["state"], row["attempts"], row["last_error"]) for row in rows]
 
 
@@ -527,7 +527,7 @@ async def test_message_refused_in_both_forms_fails_at_once_with_telegrams_answer
     [(state, _, error)] = await delivery_rows(app)
     assert state == "failed"
     assert error is not None and "message must be non-empty" in error.lower(), "Telegram's answer is stored"
-    assert await app.storage.pending_delivery_count() == 0
+    assert await app.storage.outbox.pending_count() == 0
     failures = [e for e in logs if e["log_level"] in ("warning", "error") and e["event"].startswith("delivery.")]
     assert [e["event"] for e in failures] == ["delivery.rejected"]
 
@@ -568,7 +568,7 @@ async def test_restart_sends_nothing_again(tmp_path: Path, api: FakeBotAPI, feed
         await api.wait_confirmed(subscribe)
     sent_before = len(api.sent)
     async with Veille(settings, [adapter_for(settings)]) as app:
-        await app.storage.execute("UPDATE feeds SET next_poll_at = NULL")
+        await app.storage.connection.execute("UPDATE feeds SET next_poll_at = NULL")
         await app.poll_once()
         await app.settle()
         probe = await ask(api, "/abonnements", chat_id=BOB)
@@ -692,9 +692,9 @@ async def test_veille_run_serves_telegram_and_exits_0_on_sigterm(tmp_path: Path,
 async def daily_due_now(app: Veille, api: FakeBotAPI, chat_id: int) -> Any:
     """Give a chat a daily digest whose occurrence of today was missed; return its scheduler job."""
     await ask(api, "/mode quotidien", chat_id=chat_id)
-    chat = await app.storage.get_chat("telegram", str(chat_id))
+    chat = await app.storage.chats.get("telegram", str(chat_id))
     assert chat is not None
-    await app.storage.execute(
+    await app.storage.connection.execute(
         "UPDATE daily_state SET last_due_at = ? WHERE chat_id = ?",
         ((datetime.now(UTC) - timedelta(days=2)).isoformat(), chat.id),
     )
@@ -713,7 +713,7 @@ async def test_the_daily_job_does_not_sleep_on_a_429_the_outbox_keeps_the_digest
     await asyncio.wait_for(job.func(*job.args), timeout=5)
     assert time.monotonic() - started < 2, "a scheduler job never waits out a flood limit"
     assert api.rejected == [(str(ALICE), 429)]
-    row = await app.storage.fetchone("SELECT kind, state, next_attempt_at FROM deliveries")
+    row = await app.storage.connection.fetchone("SELECT kind, state, next_attempt_at FROM deliveries")
     assert row is not None and (row["kind"], row["state"]) == ("daily", "pending")
     assert datetime.fromisoformat(row["next_attempt_at"]) >= datetime.now(UTC) + timedelta(seconds=25)
 
@@ -728,11 +728,11 @@ async def test_a_daily_digest_refused_by_telegram_is_retried_from_the_outbox_and
     await job.func(*job.args)
     assert api.rejected == [(str(ALICE), code)] or code != 429
     assert not [m for m in api.sent_to(ALICE) if m.text.startswith("Digest quotidien")]
-    row = await app.storage.fetchone("SELECT state, last_error FROM deliveries WHERE kind = 'daily'")
+    row = await app.storage.connection.fetchone("SELECT state, last_error FROM deliveries WHERE kind = 'daily'")
     assert row is not None and row["state"] == "pending" and row["last_error"], "kept, not lost"
     started = time.monotonic()
     while time.monotonic() - started < 10:  # later: the retry falls due
-        await app.storage.execute("UPDATE deliveries SET next_attempt_at = ?", (to_db_time(utcnow()),))
+        await app.storage.connection.execute("UPDATE deliveries SET next_attempt_at = ?", (to_db_time(utcnow()),))
         await app.dispatcher.run_once()
         if [m for m in api.sent_to(ALICE) if m.text.startswith("Digest quotidien")]:
             break
@@ -741,4 +741,4 @@ async def test_a_daily_digest_refused_by_telegram_is_retried_from_the_outbox_and
     await app.dispatcher.run_once()
     daily = [m for m in api.sent_to(ALICE) if m.text.startswith("Digest quotidien")]
     assert len(daily) == 1
-    assert await app.storage.pending_delivery_count() == 0
+    assert await app.storage.outbox.pending_count() == 0

@@ -70,8 +70,8 @@ async def test_a_unicode_digit_argument_gets_a_french_answer(
     await subscribe(api, feed_server)
     answer = await ask(api, "/desabonner ²", chat_id=ALICE)
     assert answer.text == "Pas d'abonnement n° ². Voir /abonnements."
-    chat = await app.storage.get_chat("telegram", str(ALICE))
-    assert chat is not None and len(await app.storage.subscriptions(chat.id)) == 1
+    chat = await app.storage.chats.get("telegram", str(ALICE))
+    assert chat is not None and len(await app.storage.chats.subscriptions(chat.id)) == 1
 
 
 async def test_an_accented_command_name_without_entity_is_run(
@@ -81,8 +81,8 @@ async def test_an_accented_command_name_without_entity_is_run(
     await subscribe(api, feed_server)
     answer = await ask(api, "/désabonner 1", chat_id=ALICE)
     assert answer.text.startswith("Désabonné d")  # du, des, d'…
-    chat = await app.storage.get_chat("telegram", str(ALICE))
-    assert chat is not None and await app.storage.subscriptions(chat.id) == []
+    chat = await app.storage.chats.get("telegram", str(ALICE))
+    assert chat is not None and await app.storage.chats.subscriptions(chat.id) == []
 
 
 async def test_an_accented_command_in_a_group_is_answered_but_slash_text_is_not(

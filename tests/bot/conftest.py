@@ -26,4 +26,4 @@ async def core(tmp_path: Path) -> AsyncIterator[tuple[Veille, ConsoleAdapter]]:
 async def chat(core: tuple[Veille, ConsoleAdapter]) -> ChatRecord:
     """The console chat, as stored."""
     app, _ = core
-    return await app.storage.upsert_chat("console", "console", "Console")
+    return await app.storage.chats.upsert("console", "console", "Console")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.store.sqlite.storage import Storage
+from bot.store.sqlite import SqliteStore
 
 VEILLE = [sys.executable, "-m", "bot.cli"]
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,10 +60,10 @@ def silent_feed(tmp_path: Path) -> Iterator[tuple[Path, SilentServer]]:
     db = tmp_path / "veille.db"
 
     async def subscribe() -> None:
-        async with Storage(db) as storage:
-            feed, _ = await storage.add_feed(f"http://127.0.0.1:{server.port}/feed.xml", "Silencieux")
-            chat = await storage.upsert_chat("console", "console", "Console")
-            await storage.subscribe(chat.id, feed.id)
+        async with SqliteStore(db) as storage:
+            feed, _ = await storage.feeds.add(f"http://127.0.0.1:{server.port}/feed.xml", "Silencieux")
+            chat = await storage.chats.upsert("console", "console", "Console")
+            await storage.chats.subscribe(chat.id, feed.id)
 
     asyncio.run(subscribe())
     yield db, server

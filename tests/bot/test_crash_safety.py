@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from bot.feeds.parse import parse_feed
-from bot.store.sqlite.storage import Storage
+from bot.store.sqlite import SqliteStore
 from tests.support.core import Item, legal_body, make_settings, rss
 from tests.support.http import FeedServer
 
@@ -122,11 +122,11 @@ async def prepare(tmp_path: Path, feed_server: FeedServer, *, follow: bool = Fal
     body = rss([Item("k1", "Rançongiciel : enquête ouverte", legal_body("la société Omega"))])
     url = feed_server.set("/feed.xml", body, content_type="application/rss+xml")
     settings = make_settings(tmp_path)
-    async with Storage(settings.db) as db:
-        feed, _ = await db.add_feed(url, "Flux test")
+    async with SqliteStore(settings.db) as db:
+        feed, _ = await db.feeds.add(url, "Flux test")
         parsed = parse_feed(body, url=url)
-        await db.add_entries(feed.id, parsed.entries, digest_limit=1)
-        async with db.transaction() as conn:
+        await db.entries.add(feed.id, parsed.entries, digest_limit=1)
+        async with db.connection.transaction() as conn:
             for n in range(CHATS):
                 await conn.execute(
                     "INSERT INTO chats (platform, external_id, created_at) VALUES ('console', ?, '2026-01-01')",
@@ -142,7 +142,7 @@ async def prepare(tmp_path: Path, feed_server: FeedServer, *, follow: bool = Fal
                     "INSERT INTO subscriptions (chat_id, feed_id, created_at) SELECT id, ?, '2026-01-01' FROM chats",
                     (feed.id,),
                 )
-        await db.execute("UPDATE feeds SET next_poll_at = '2999-01-01T00:00:00+00:00'")  # no polling needed
+        await db.connection.execute("UPDATE feeds SET next_poll_at = '2999-01-01T00:00:00+00:00'")  # no polling needed
     return settings.db
 
 
@@ -165,9 +165,9 @@ async def test_sigkill_mid_fanout_then_restart_loses_nothing_and_repeats_at_most
     second = start_veille(db_path)
     after = Transcript(second)
     try:
-        async with Storage(db_path) as db:
+        async with SqliteStore(db_path) as db:
             for _ in range(600):
-                row = await db.fetchone("SELECT COUNT(*) FROM deliveries WHERE state = 'sent'")
+                row = await db.connection.fetchone("SELECT COUNT(*) FROM deliveries WHERE state = 'sent'")
                 if row is not None and row[0] == CHATS:
                     break
                 await asyncio.sleep(0.1)
@@ -178,11 +178,11 @@ async def test_sigkill_mid_fanout_then_restart_loses_nothing_and_repeats_at_most
         stopped_in = time.monotonic() - started
         after.join()
 
-    async with Storage(db_path) as db:
+    async with SqliteStore(db_path) as db:
         assert await db.integrity_ok()
         states = {
             row[0]: row[1]
-            for row in await db.fetchall("SELECT state, COUNT(*) FROM deliveries GROUP BY state")
+            for row in await db.connection.fetchall("SELECT state, COUNT(*) FROM deliveries GROUP BY state")
         }
     counts = before.counts + after.counts
     assert states == {"sent": CHATS}
@@ -202,8 +202,8 @@ async def test_sigkill_before_the_digest_is_made_then_restart_delivers_it_once(
     proc.send_signal(signal.SIGKILL)
     proc.wait(10)
     killed.join()
-    async with Storage(db_path) as db:
-        assert len(await db.pending_entries()) == 1
+    async with SqliteStore(db_path) as db:
+        assert len(await db.entries.pending()) == 1
 
     second = start_veille(db_path)
     transcript = Transcript(second)
@@ -224,9 +224,9 @@ async def restart_until_every_chat_is_served(
     second = start_veille(db_path)
     after = Transcript(second)
     try:
-        async with Storage(db_path) as db:
+        async with SqliteStore(db_path) as db:
             for _ in range(600):
-                row = await db.fetchone("SELECT COUNT(*) FROM deliveries WHERE state = 'sent'")
+                row = await db.connection.fetchone("SELECT COUNT(*) FROM deliveries WHERE state = 'sent'")
                 if row is not None and row[0] == sent and len(before + after.counts) >= CHATS:
                     break
                 await asyncio.sleep(0.1)
@@ -236,10 +236,11 @@ async def restart_until_every_chat_is_served(
         code = second.wait(15)
         stopped_in = time.monotonic() - started
         after.join()
-    async with Storage(db_path) as db:
+    async with SqliteStore(db_path) as db:
         assert await db.integrity_ok()
         states = {
-            row[0]: row[1] for row in await db.fetchall("SELECT state, COUNT(*) FROM deliveries GROUP BY state")
+            row[0]: row[1]
+            for row in await db.connection.fetchall("SELECT state, COUNT(*) FROM deliveries GROUP BY state")
         }
     return before + after.counts, states, code, stopped_in
 
@@ -282,11 +283,11 @@ async def test_sigkill_mid_daily_digest_fan_out_then_restart_sends_each_chat_its
     # Every chat wants its daily digest at a time passed five minutes ago, and was last served
     # the day before: the start-time catch-up owes each chat today's digest.
     due = (datetime.now(UTC) - timedelta(minutes=5)).replace(second=0, microsecond=0)
-    async with Storage(db_path) as db:
-        await db.execute(
+    async with SqliteStore(db_path) as db:
+        await db.connection.execute(
             "UPDATE chats SET mode = 'quotidien', daily_time = ?, timezone = 'UTC'", (f"{due:%H:%M}",)
         )
-        await db.execute(
+        await db.connection.execute(
             "INSERT INTO daily_state (chat_id, last_due_at) SELECT id, ? FROM chats",
             ((due - timedelta(days=1)).isoformat(),),
         )
@@ -316,10 +317,10 @@ async def test_sigkill_while_storing_a_polls_entries_then_restart_delivers_them(
     body = rss([Item("p1", "Escroquerie au faux conseiller : un réseau démantelé", legal_body("le réseau"))])
     url = feed_server.set("/feed.xml", body, content_type="application/rss+xml", etag='"v1"')
     db_path = make_settings(tmp_path).db
-    async with Storage(db_path) as db:
-        feed, _ = await db.add_feed(url, "Flux test")  # due now, never polled
-        chat = await db.upsert_chat("console", "c0")
-        await db.subscribe(chat.id, feed.id)
+    async with SqliteStore(db_path) as db:
+        feed, _ = await db.feeds.add(url, "Flux test")  # due now, never polled
+        chat = await db.chats.upsert("console", "c0")
+        await db.chats.subscribe(chat.id, feed.id)
 
     first = start_veille(db_path, kill_at="INSERT OR IGNORE INTO entries")
     killed = Transcript(first)
@@ -331,10 +332,10 @@ async def test_sigkill_while_storing_a_polls_entries_then_restart_delivers_them(
     code = first.wait(10)
     killed.join()
     assert code == -signal.SIGKILL, "the kill point (storing the polled entries) was reached"
-    async with Storage(db_path) as db:
+    async with SqliteStore(db_path) as db:
         assert await db.integrity_ok()
-        stored = await db.get_feed(feed.id)
-        entries = await db.fetchall("SELECT id FROM entries")
+        stored = await db.feeds.get(feed.id)
+        entries = await db.connection.fetchall("SELECT id FROM entries")
     assert stored is not None and stored.etag is None and not entries, "nothing of the poll landed"
 
     second = start_veille(db_path)

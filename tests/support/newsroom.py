@@ -44,18 +44,18 @@ def make_digest(
 
 async def add_feed(app: Veille, name: str) -> FeedRecord:
     """Store a feed named `name` (no network: its URL is never polled in these tests)."""
-    feed, _ = await app.storage.add_feed(f"https://{name}.example.test/rss", name)
+    feed, _ = await app.storage.feeds.add(f"https://{name}.example.test/rss", name)
     return feed
 
 
 async def subscribe(app: Veille, chat: ChatRecord, *feeds: FeedRecord) -> None:
     """Subscribe a chat to feeds, in order (their /abonnements numbers follow that order)."""
     for feed in feeds:
-        await app.storage.subscribe(chat.id, feed.id)
+        await app.storage.chats.subscribe(chat.id, feed.id)
 
 
 async def publish(app: Veille, feed: FeedRecord, digest: Digest) -> int:
     """Store `digest` as the digest of a new entry of `feed`, as the pipeline does (hooks included)."""
     entry = Entry(uid=f"uid-{next(_uids)}", url=digest.url, title=digest.title, published=digest.published)
-    (entry_id,) = await app.storage.add_entries(feed.id, [entry])
+    (entry_id,) = await app.storage.entries.add(feed.id, [entry])
     return await app.pipeline.store_digest(entry_id, digest)

@@ -1,7 +1,5 @@
-"""The SQLite repositories: each one runs its SQL on the connection of a `bot.store.sqlite.storage.Storage`."""
+"""The SQLite backend: `SqliteStore`, one connection (`connection`) and a repository per aggregate."""
 
-from bot.store.sqlite.daily import SqliteDailySchedule
-from bot.store.sqlite.follows import SqliteFollowStore
-from bot.store.sqlite.search import SqliteSearchStore
+from bot.store.sqlite.store import SqliteStore
 
-__all__ = ["SqliteDailySchedule", "SqliteFollowStore", "SqliteSearchStore"]
+__all__ = ["SqliteStore"]

@@ -8,23 +8,23 @@ from datetime import datetime
 import aiosqlite
 
 from bot.store.protocols import AlertTarget, Follow
-from bot.store.sqlite.storage import Storage, to_db_time
+from bot.store.sqlite.connection import Connection, to_db_time
 
 
 class SqliteFollowStore:
     """`bot.store.protocols.FollowStore` on SQLite; `tx` is the digest transaction's connection."""
 
-    def __init__(self, storage: Storage) -> None:
-        self.storage = storage
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
 
     async def count(self, chat_id: int) -> int:
         """See `FollowStore.count`."""
-        row = await self.storage.fetchone("SELECT COUNT(*) FROM follows WHERE chat_id = ?", (chat_id,))
+        row = await self.conn.fetchone("SELECT COUNT(*) FROM follows WHERE chat_id = ?", (chat_id,))
         return int(row[0]) if row else 0
 
     async def add(self, chat_id: int, term: str, norm: str, *, now: datetime) -> bool:
         """See `FollowStore.add`: the unique (chat_id, norm) key refuses a duplicate."""
-        added = await self.storage.execute(
+        added = await self.conn.execute(
             "INSERT OR IGNORE INTO follows (chat_id, term, norm, created_at) VALUES (?, ?, ?, ?)",
             (chat_id, term, norm, to_db_time(now)),
         )
@@ -32,11 +32,11 @@ class SqliteFollowStore:
 
     async def remove(self, follow_id: int) -> None:
         """See `FollowStore.remove`."""
-        await self.storage.execute("DELETE FROM follows WHERE id = ?", (follow_id,))
+        await self.conn.execute("DELETE FROM follows WHERE id = ?", (follow_id,))
 
     async def of_chat(self, chat_id: int) -> list[Follow]:
         """See `FollowStore.of_chat`: rowid order is the order added."""
-        rows = await self.storage.fetchall("SELECT id, term FROM follows WHERE chat_id = ? ORDER BY id", (chat_id,))
+        rows = await self.conn.fetchall("SELECT id, term FROM follows WHERE chat_id = ? ORDER BY id", (chat_id,))
         return [Follow(int(r[0]), str(r[1])) for r in rows]
 
     async def followed_norms(self, tx: aiosqlite.Connection) -> list[str]:

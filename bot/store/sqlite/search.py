@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from bot.french import content_stems
 from bot.store.protocols import Query, RankedDigest, StoredDigest, StoryOutlet
-from bot.store.sqlite.storage import Storage, to_db_time
+from bot.store.sqlite.connection import Connection, to_db_time
 from digests.model import Digest
 
 # How many of the newest matches are ranked (all of them for any but the commonest words).
@@ -63,12 +63,12 @@ def _one_per_story(ranked: str, score: str) -> str:
 class SqliteSearchStore:
     """`bot.store.protocols.SearchStore` on FTS5."""
 
-    def __init__(self, storage: Storage) -> None:
-        self.storage = storage
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
 
     async def feed_of_digest(self, digest_id: int) -> int | None:
         """See `SearchStore.feed_of_digest`."""
-        row = await self.storage.fetchone(
+        row = await self.conn.fetchone(
             "SELECT e.feed_id FROM digests d JOIN entries e ON e.id = d.entry_id WHERE d.id = ?",
             (digest_id,),
         )
@@ -78,7 +78,7 @@ class SqliteSearchStore:
         """See `SearchStore.index`: `search_docs` and the FTS5 rows land together."""
         if not digests:
             return 0
-        async with self.storage.transaction() as db:
+        async with self.conn.transaction() as db:
             marks = ",".join("?" * len(digests))
             async with db.execute(
                 f"SELECT digest_id FROM search_docs WHERE digest_id IN ({marks})", [d.digest_id for d in digests]
@@ -98,7 +98,7 @@ class SqliteSearchStore:
 
     async def unindexed(self, limit: int) -> list[StoredDigest]:
         """See `SearchStore.unindexed`."""
-        rows = await self.storage.fetchall(
+        rows = await self.conn.fetchall(
             """SELECT d.id, d.json, e.feed_id FROM digests d JOIN entries e ON e.id = d.entry_id
                WHERE d.id NOT IN (SELECT digest_id FROM search_docs) ORDER BY d.id LIMIT ?""",
             (limit,),
@@ -123,7 +123,7 @@ class SqliteSearchStore:
             where = " AND ".join(["search_index MATCH ?", *filters])
             # Rank only the newest CANDIDATES matches: FTS5 walks its doclists backwards and
             # stops, instead of scoring every one of 50,000 digests naming the CNIL.
-            floor_row = await self.storage.fetchone(
+            floor_row = await self.conn.fetchone(
                 f"""SELECT search_index.rowid FROM search_index {join} WHERE {where}
                     ORDER BY search_index.rowid DESC LIMIT 1 OFFSET ?""",
                 [expression, *params, CANDIDATES - 1],
@@ -147,7 +147,7 @@ class SqliteSearchStore:
             where = " AND ".join(filters) or "1"
             ranked = f"SELECT d.digest_id, d.published, -d.published AS score FROM search_docs d WHERE {where}"
             sql = _one_per_story(ranked, "score")
-        rows = await self.storage.fetchall(sql, [*params, limit, offset])
+        rows = await self.conn.fetchall(sql, [*params, limit, offset])
         return [RankedDigest(int(r[0]), datetime.fromtimestamp(r[1], UTC)) for r in rows]
 
     async def story_outlets(self, digest_ids: Sequence[int]) -> list[StoryOutlet]:
@@ -155,7 +155,7 @@ class SqliteSearchStore:
         if not digest_ids:
             return []
         marks = ",".join("?" * len(digest_ids))
-        rows = await self.storage.fetchall(
+        rows = await self.conn.fetchall(
             f"""SELECT hit.digest_id AS hit, json_extract(dg.json, '$.source') AS source, f.title, f.url,
                        other.digest_id = hit.digest_id AS own
                 FROM search_docs hit
@@ -175,20 +175,20 @@ class SqliteSearchStore:
         if not digest_ids:
             return {}
         marks = ",".join("?" * len(digest_ids))
-        rows = await self.storage.fetchall(f"SELECT id, json FROM digests WHERE id IN ({marks})", list(digest_ids))
+        rows = await self.conn.fetchall(f"SELECT id, json FROM digests WHERE id IN ({marks})", list(digest_ids))
         return {int(r[0]): Digest.from_json(r[1]) for r in rows}
 
     async def save_query(self, token: str, chat_id: int, text: str, *, now: datetime, forget_before: datetime) -> None:
         """See `SearchStore.save_query`."""
-        await self.storage.execute("DELETE FROM search_sessions WHERE created_at < ?", (to_db_time(forget_before),))
-        await self.storage.execute(
+        await self.conn.execute("DELETE FROM search_sessions WHERE created_at < ?", (to_db_time(forget_before),))
+        await self.conn.execute(
             "INSERT OR REPLACE INTO search_sessions (token, chat_id, query, created_at) VALUES (?, ?, ?, ?)",
             (token, chat_id, text, to_db_time(now)),
         )
 
     async def saved_query(self, token: str, chat_id: int) -> str | None:
         """See `SearchStore.saved_query`."""
-        row = await self.storage.fetchone(
+        row = await self.conn.fetchone(
             "SELECT query FROM search_sessions WHERE token = ? AND chat_id = ?", (token, chat_id)
         )
         return str(row[0]) if row else None

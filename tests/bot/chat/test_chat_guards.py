@@ -38,7 +38,7 @@ async def test_a_command_flood_gets_one_french_warning_and_is_ignored(tmp_path: 
 async def test_an_overlong_argument_is_refused_before_any_work(tmp_path: Path) -> None:
     async with running_core(tmp_path) as (app, console):
         reply = await console.command("/abonner https://exemple.fr/" + "a" * 5000)
-        feeds = await app.storage.fetchall("SELECT id FROM feeds")
+        feeds = await app.storage.connection.fetchall("SELECT id FROM feeds")
     assert reply is not None and "trop long" in reply.text
     assert feeds == []
 
@@ -46,12 +46,12 @@ async def test_an_overlong_argument_is_refused_before_any_work(tmp_path: Path) -
 async def test_a_chat_cannot_pass_the_subscription_cap(tmp_path: Path, feed_server: FeedServer) -> None:
     url = feed_server.set("/last.xml", rss([Item("z", "Titre", "Texte")]), content_type="application/rss+xml")
     async with running_core(tmp_path) as (app, console):
-        chat = await app.storage.upsert_chat("console", "console")
+        chat = await app.storage.chats.upsert("console", "console")
         for n in range(MAX_SUBSCRIPTIONS_PER_CHAT):
-            feed, _ = await app.storage.add_feed(f"https://exemple{n}.fr/rss")
-            await app.storage.subscribe(chat.id, feed.id)
+            feed, _ = await app.storage.feeds.add(f"https://exemple{n}.fr/rss")
+            await app.storage.chats.subscribe(chat.id, feed.id)
         reply = await console.command(f"/abonner {url}")
-        count = await app.storage.fetchone("SELECT COUNT(*) FROM subscriptions")
+        count = await app.storage.connection.fetchone("SELECT COUNT(*) FROM subscriptions")
     assert reply is not None and "Limite atteinte" in reply.text
     assert count is not None and count[0] == MAX_SUBSCRIPTIONS_PER_CHAT
     assert feed_server.hits("/last.xml") == 0
@@ -84,7 +84,7 @@ def test_configured_logging_never_prints_a_token(capsys) -> None:  # type: ignor
 async def test_a_private_address_typed_in_chat_is_refused_in_french_before_any_connection(tmp_path: Path) -> None:
     async with running_core(tmp_path, VEILLE_ALLOW_PRIVATE_URLS=False) as (app, console):
         replies = [await console.command(f"/abonner {url}", user_id=f"u{n}") for n, url in enumerate(SSRF_URLS)]
-        feeds = await app.storage.fetchall("SELECT id FROM feeds")
+        feeds = await app.storage.connection.fetchall("SELECT id FROM feeds")
     for reply in replies:
         assert reply is not None and "Adresse refusée" in reply.text, reply
     assert feeds == []

@@ -48,8 +48,8 @@ async def test_a_unicode_digit_argument_gets_a_french_answer(
     await subscribed(app, console, feed_server)
     text = french_refusal(await console.command(line))
     assert "²" in text or "numéro" in text.lower()
-    chat = await app.storage.get_chat("console", "console")
-    assert chat is not None and len(await app.storage.subscriptions(chat.id)) == 1  # nothing removed
+    chat = await app.storage.chats.get("console", "console")
+    assert chat is not None and len(await app.storage.chats.subscriptions(chat.id)) == 1  # nothing removed
 
 
 @pytest.mark.parametrize("line", ["/desabonner 9999999999999999999999", "/nepassuivre 1" + "0" * 40])
@@ -62,7 +62,7 @@ async def test_fuseau_accepts_any_case_and_stores_the_canonical_name(core: tuple
     app, console = core
     assert french_refusal(await console.command("/fuseau europe/paris")) == "Fuseau horaire : Europe/Paris."
     assert french_refusal(await console.command("/fuseau AMERICA/MARTINIQUE")) == "Fuseau horaire : America/Martinique."
-    chat = await app.storage.get_chat("console", "console")
+    chat = await app.storage.chats.get("console", "console")
     assert chat is not None and chat.timezone == "America/Martinique"
 
 
@@ -70,7 +70,7 @@ async def test_fuseau_accepts_any_case_and_stores_the_canonical_name(core: tuple
 async def test_fuseau_refuses_what_is_not_a_zone_in_french(core: tuple[Veille, ConsoleAdapter], zone: str) -> None:
     app, console = core
     assert "Fuseau inconnu" in french_refusal(await console.command(f"/fuseau {zone}"))
-    chat = await app.storage.get_chat("console", "console")
+    chat = await app.storage.chats.get("console", "console")
     assert chat is not None and chat.timezone == "Europe/Paris"
 
 
@@ -81,8 +81,8 @@ async def test_an_accented_command_name_is_an_alias(
     app, console = core
     await subscribed(app, console, feed_server)
     assert french_refusal(await console.command(f"/{name} 1")).startswith("Désabonné d")  # du, des, d'…
-    chat = await app.storage.get_chat("console", "console")
-    assert chat is not None and await app.storage.subscriptions(chat.id) == []
+    chat = await app.storage.chats.get("console", "console")
+    assert chat is not None and await app.storage.chats.subscriptions(chat.id) == []
 
 
 def test_every_command_with_an_accented_french_name_has_it_as_alias(core: tuple[Veille, ConsoleAdapter]) -> None:

@@ -44,14 +44,14 @@ async def test_a_follow_triggers_exactly_one_alert(core: Core, chat: ChatRecord)
         actors=[("Commission nationale de l'informatique et des libertés", "CNIL")],
     )
     digest_id = await publish(app, elsewhere, digest)
-    entry = await app.storage.fetchone("SELECT entry_id FROM digests WHERE id = ?", (digest_id,))
+    entry = await app.storage.connection.fetchone("SELECT entry_id FROM digests WHERE id = ?", (digest_id,))
     assert entry is not None
     assert await app.pipeline.store_digest(entry[0], digest) == digest_id  # stored twice: one alert
     await app.dispatcher.run_once()
     alerts = [m for m in console.messages if m.digest is not None]
     assert len(alerts) == 1
     assert alerts[0].text.startswith("Suivi : CNIL, Commission nationale de l'informatique, données")
-    rows = await app.storage.fetchall("SELECT kind, note FROM deliveries")
+    rows = await app.storage.connection.fetchall("SELECT kind, note FROM deliveries")
     assert [tuple(r) for r in rows] == [("follow", "Suivi : CNIL, Commission nationale de l'informatique, données")]
 
 
@@ -64,7 +64,7 @@ async def test_no_alert_when_the_chat_already_gets_the_digest(core: Core, chat: 
     await publish(app, journal, story)  # subscribed: the instant delivery, no alert on top
     retold = make_digest("Mutualis sanctionnée par la CNIL", "Fuite de données de santé.", actors=[("Mutualis",)])
     await publish(app, actu, retold)  # same story elsewhere: already told
-    rows = await app.storage.fetchall("SELECT kind FROM deliveries")
+    rows = await app.storage.connection.fetchall("SELECT kind FROM deliveries")
     assert [r[0] for r in rows] == ["instant"]
 
 

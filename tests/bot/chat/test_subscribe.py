@@ -34,10 +34,10 @@ async def test_the_first_digest_after_abonner_arrives_within_seconds_not_at_the_
 
 async def test_unsubscribing_names_the_feed_with_french_contractions(tmp_path: Path) -> None:
     async with running_core(tmp_path) as (app, console):
-        chat = await app.storage.upsert_chat("console", "console", "Console")
+        chat = await app.storage.chats.upsert("console", "console", "Console")
         for title in ("Le Quotidien du Droit", "Les Échos du Palais", "Actu Juridique"):
-            feed, _ = await app.storage.add_feed(f"https://{len(title)}.example.test/rss", title)
-            await app.storage.subscribe(chat.id, feed.id)
+            feed, _ = await app.storage.feeds.add(f"https://{len(title)}.example.test/rss", title)
+            await app.storage.chats.subscribe(chat.id, feed.id)
         replies = [await console.command("/desabonner 1") for _ in range(3)]
     assert [r.text for r in replies if r is not None] == [
         "Désabonné du Quotidien du Droit.",

@@ -15,7 +15,6 @@ from bot.chat.commands import FloodGuard
 from bot.delivery.daily import REPLY_CHARS, DailyDigests, parse_time
 from bot.errors import InputError
 from bot.models import ChatRecord, Reply
-from bot.store.sqlite import SqliteDailySchedule
 from tests.support.core import running_core
 from tests.support.newsroom import add_feed, make_digest, publish, subscribe
 
@@ -106,7 +105,7 @@ async def test_restart_rebuilds_jobs_from_the_database(tmp_path: Path) -> None:
         await ask(console, "/fuseau Indian/Reunion")
         await console.command("/quotidien 7h45", user_id="other")
     async with running_core(tmp_path) as (app, console):
-        chat = await app.storage.upsert_chat("console", "console")
+        chat = await app.storage.chats.upsert("console", "console")
         job = daily_job(app, chat)
         assert str(job.trigger.timezone) == "Indian/Reunion"
         assert fire_times(job, utc(2026, 5, 1, 0), 1) == [utc(2026, 5, 1, 3, 45)]
@@ -124,13 +123,13 @@ async def test_a_days_digest_is_queued_once_per_chat_and_local_date_whatever_the
     await ask(console, "/mode quotidien")
     job = daily_job(app, chat)
     for _ in range(2):  # each time the occurrence looks missed (state rewound, time zone moved…)
-        await app.storage.execute(
+        await app.storage.connection.execute(
             "UPDATE daily_state SET last_due_at = ?", ((datetime.now(UTC) - timedelta(days=2)).isoformat(),)
         )
         await job.func(*job.args)
     daily = [m for m in console.messages if m.text.startswith("Digest quotidien du")]
     assert len(daily) == 1
-    rows = await app.storage.fetchall("SELECT kind, state FROM deliveries")
+    rows = await app.storage.connection.fetchall("SELECT kind, state FROM deliveries")
     assert [tuple(r) for r in rows] == [("daily", "sent")]
 
 
@@ -141,16 +140,16 @@ async def test_a_missed_digest_is_sent_at_start_only_when_less_than_6_hours_late
     due = (datetime.now(PARIS) - late).replace(second=0, microsecond=0)
     async with running_core(tmp_path) as (app, console):
         await ask(console, f"/quotidien {due:%H:%M}")
-        chat = await app.storage.upsert_chat("console", "console")
+        chat = await app.storage.chats.upsert("console", "console")
         # Pretend the last digest handled was the day before: the one at `due` was missed.
-        await app.storage.execute(
+        await app.storage.connection.execute(
             "UPDATE daily_state SET last_due_at = ? WHERE chat_id = ?",
             ((due - timedelta(days=1)).astimezone(UTC).isoformat(), chat.id),
         )
     async with running_core(tmp_path) as (app, console):
         daily = [m for m in console.messages if m.text.startswith("Digest quotidien du")]
         assert bool(daily) is sent
-        row = await app.storage.fetchone("SELECT last_due_at FROM daily_state")
+        row = await app.storage.connection.fetchone("SELECT last_due_at FROM daily_state")
         assert row is not None and datetime.fromisoformat(row[0]) == due.astimezone(UTC)
 
 
@@ -171,8 +170,8 @@ async def test_daily_digest_merges_a_story_told_by_three_feeds(core: Core, chat:
         )
         await publish(app, feed, digest)
     await publish(app, feeds[1], make_digest("Le Conseil d'État suspend un arrêté", source="Actu Juridique"))
-    assert await app.storage.pending_delivery_count() == 0  # quotidien: nothing instant
-    daily = DailyDigests(app.storage, SqliteDailySchedule(app.storage), app.scheduler, _no_send, max_items=10)
+    assert await app.storage.outbox.pending_count() == 0  # quotidien: nothing instant
+    daily = DailyDigests(app.storage, app.storage.daily, app.scheduler, _no_send, max_items=10)
     (reply,) = await daily.build(chat, datetime.now(UTC) + timedelta(minutes=1))
     assert len(reply.items) == 2
     first = reply.items[0]  # the sentence (legal weight) and three outlets rank it first
@@ -188,7 +187,7 @@ async def test_long_daily_digests_split_across_replies_without_cutting_items(cor
     for n, subject in enumerate(subjects * 2):
         long_summary = f"Affaire {n} de {subject} : " + " ".join(f"piece{n}x{k}" for k in range(60))
         await publish(app, feed, make_digest(f"Dossier {n} : {subject} à Lyon n° {n}", long_summary))
-    daily = DailyDigests(app.storage, SqliteDailySchedule(app.storage), app.scheduler, _no_send, max_items=12)
+    daily = DailyDigests(app.storage, app.storage.daily, app.scheduler, _no_send, max_items=12)
     replies = await daily.build(chat, datetime.now(UTC) + timedelta(minutes=1))
     assert len(replies) > 1
     assert sum(len(r.items) for r in replies) == 12
@@ -220,7 +219,7 @@ async def test_mode_agrees_with_quotidien_off_and_names_both_in_french(core: Cor
     assert "Mode actuel : les deux" in (await ask(console, "/mode")).text
     await ask(console, "/quotidien off")
     assert "Mode actuel : instant" in (await ask(console, "/mode")).text
-    stored = await app.storage.get_chat_by_id(chat.id)
+    stored = await app.storage.chats.by_id(chat.id)
     assert stored is not None and stored.mode == "instant"
     await ask(console, "/mode quotidien")
     await ask(console, "/quotidien off")
@@ -229,6 +228,6 @@ async def test_mode_agrees_with_quotidien_off_and_names_both_in_french(core: Cor
 
 async def test_daily_digest_dates_the_first_of_a_month_as_1er(core: Core, chat: ChatRecord) -> None:
     app, _console = core
-    daily = DailyDigests(app.storage, SqliteDailySchedule(app.storage), app.scheduler, _no_send)
+    daily = DailyDigests(app.storage, app.storage.daily, app.scheduler, _no_send)
     (reply,) = await daily.build(chat, datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
     assert reply.text.startswith("Digest quotidien du 1er décembre 2026")

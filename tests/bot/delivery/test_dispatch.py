@@ -15,8 +15,9 @@ from adapters.console import ConsoleAdapter
 from bot.app import Veille
 from bot.delivery.dispatch import MAX_RETRY_DELAY, Dispatcher
 from bot.errors import RejectedError, RetryLaterError, SendError
-from bot.models import Entry, Reply
-from bot.store.sqlite.storage import Storage, from_db_time, to_db_time, utcnow
+from bot.models import Entry, Reply, utcnow
+from bot.store.sqlite import SqliteStore
+from bot.store.sqlite.connection import from_db_time, to_db_time
 from digests.model import Digest
 
 Script = Callable[[str, Digest], BaseException | None]
@@ -41,20 +42,20 @@ class ScriptedSender:
 
 async def queue(app: Veille, chats: list[str], titles: list[str]) -> None:
     """Subscribe console chats to one feed and queue one digest per title for each of them."""
-    feed, _ = await app.storage.add_feed("https://juridique.example/rss.xml", "Juridique")
+    feed, _ = await app.storage.feeds.add("https://juridique.example/rss.xml", "Juridique")
     for external_id in chats:
-        chat = await app.storage.upsert_chat("console", external_id, external_id)
-        await app.storage.subscribe(chat.id, feed.id)
+        chat = await app.storage.chats.upsert("console", external_id, external_id)
+        await app.storage.chats.subscribe(chat.id, feed.id)
     for index, title in enumerate(titles):
         url = f"https://juridique.example/{index}"
-        [entry_id] = await app.storage.add_entries(feed.id, [Entry(uid=f"e{index}", url=url, title=title)])
+        [entry_id] = await app.storage.entries.add(feed.id, [Entry(uid=f"e{index}", url=url, title=title)])
         digest = Digest(title=title, url=url, published=None, source="Juridique", summary=f"Résumé : {title}.")
-        await app.storage.store_digest(entry_id, digest)
+        await app.storage.entries.store_digest(entry_id, digest)
 
 
 async def rows(app: Veille, external_id: str) -> list[tuple[str, datetime | None, str | None]]:
     """Return (state, next attempt, last error) of one chat's deliveries, oldest first."""
-    found = await app.storage.fetchall(
+    found = await app.storage.connection.fetchall(
         """SELECT d.state, d.next_attempt_at, d.last_error FROM deliveries d JOIN chats c ON c.id = d.chat_id
            WHERE c.external_id = ? ORDER BY d.id""",
         (external_id,),
@@ -127,18 +128,21 @@ async def test_transient_errors_stay_queued_for_a_later_try(core: tuple[Veille, 
     assert next_attempt is not None and next_attempt > utcnow() + timedelta(seconds=1)
 
 
-class LockedOnMarkSent(Storage):
+class LockedOnMarkSent(SqliteStore):
     """The real storage, but recording a sent message fails once, as a locked database would."""
 
     def __init__(self, path: str) -> None:
         super().__init__(path)
         self.locked = True
+        record = self.outbox.mark_sent
 
-    async def mark_sent(self, delivery_id: int) -> None:
-        if self.locked:
-            self.locked = False
-            raise sqlite3.OperationalError("database is locked")
-        await super().mark_sent(delivery_id)
+        async def mark_sent(delivery_id: int) -> None:
+            if self.locked:
+                self.locked = False
+                raise sqlite3.OperationalError("database is locked")
+            await record(delivery_id)
+
+        self.outbox.mark_sent = mark_sent  # type: ignore[method-assign]  # the one failing call
 
 
 async def test_a_failure_outside_the_send_still_puts_the_chats_jobs_back_and_the_loop_goes_on(
@@ -153,7 +157,7 @@ async def test_a_failure_outside_the_send_still_puts_the_chats_jobs_back_and_the
         held = await rows(app, "a")
         assert [state for state, _, _ in held] == ["pending", "pending"], "nothing left in 'sending'"
         assert all(n is not None and n <= utcnow() + MAX_RETRY_DELAY for _, n, _ in held)
-        await storage.execute("UPDATE deliveries SET next_attempt_at = ?", (to_db_time(utcnow()),))
+        await storage.connection.execute("UPDATE deliveries SET next_attempt_at = ?", (to_db_time(utcnow()),))
         assert await dispatcher.run_once() == 2, "the next round sends them"
     assert [title for _, title in sender.sent] == [TITLES[0], TITLES[0], TITLES[1]], (
         "the one message the platform took before the failure is sent again, as after a crash"

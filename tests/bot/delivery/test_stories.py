@@ -97,7 +97,7 @@ async def test_same_feed_follow_up_and_old_stories_are_delivered(core: Core, cha
     story = ("Perquisition à la fédération française de voile", "Le PNF enquête pour corruption.")
     await publish(app, journal, make_digest(*story, actors=[("PNF",)]))
     await publish(app, journal, make_digest(*story, actors=[("PNF",)]))  # same outlet: its own update
-    await app.storage.execute("UPDATE deliveries SET created_at = '2000-01-01T00:00:00+00:00'")
+    await app.storage.connection.execute("UPDATE deliveries SET created_at = '2000-01-01T00:00:00+00:00'")
     await publish(app, actu, make_digest(*story, actors=[("PNF",)]))  # last told > 48 h ago
     assert len(await _sent_titles(app, console)) == 3
 

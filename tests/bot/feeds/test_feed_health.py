@@ -6,7 +6,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.feeds.pipeline import MAX_BACKOFF, next_poll_time
-from bot.store.sqlite.storage import to_db_time, utcnow
+from bot.models import utcnow
+from bot.store.sqlite.connection import to_db_time
 from tests.support.core import Item, legal_body, rss, running_core
 from tests.support.http import FeedServer
 
@@ -17,7 +18,7 @@ RSS = "application/rss+xml"
 async def subscribe(app, console, url: str):  # type: ignore[no-untyped-def]  # test helper
     reply = await console.command(f"/abonner {url}")
     assert reply is not None and "Abonnement ajouté" in reply.text, reply
-    feed = await app.storage.get_feed_by_url(url)
+    feed = await app.storage.feeds.by_url(url)
     assert feed is not None
     return feed
 
@@ -41,7 +42,7 @@ async def test_retry_after_on_429_and_503_pushes_the_next_poll_back(
             feed_server.set("/feed.xml", "busy", status=status, headers={"Retry-After": "7200"})
             before = utcnow()
             outcome = await app.pipeline.poll_feed(feed)
-            feed = await app.storage.get_feed(feed.id)
+            feed = await app.storage.feeds.get(feed.id)
             assert feed is not None and feed.next_poll_at is not None
             assert outcome.status == "error"
             assert feed.next_poll_at - before >= timedelta(seconds=7199)  # stored to the second
@@ -54,11 +55,11 @@ async def test_a_permanent_redirect_updates_the_stored_url(tmp_path: Path, feed_
         feed = await subscribe(app, console, url)
         for status, target in ((301, "/new.xml"), (308, "/newer.xml")):
             feed_server.set(target, rss([ITEM]), content_type=RSS)
-            current = await app.storage.get_feed(feed.id)
+            current = await app.storage.feeds.get(feed.id)
             assert current is not None
             feed_server.redirect(current.url.removeprefix(feed_server.base_url), target, status=status)
             await app.pipeline.poll_feed(current)
-            moved = await app.storage.get_feed(feed.id)
+            moved = await app.storage.feeds.get(feed.id)
             assert moved is not None and moved.url == feed_server.url(target)
 
 
@@ -69,7 +70,7 @@ async def test_a_temporary_redirect_keeps_the_stored_url(tmp_path: Path, feed_se
         feed_server.set("/tmp.xml", rss([ITEM]), content_type=RSS)
         feed_server.redirect("/feed.xml", "/tmp.xml", status=302)
         await app.pipeline.poll_feed(feed)
-        after = await app.storage.get_feed(feed.id)
+        after = await app.storage.feeds.get(feed.id)
     assert after is not None and after.url == url
 
 
@@ -82,8 +83,8 @@ async def test_410_marks_the_feed_gone_at_once_and_tells_subscribers(
         feed_server.set("/feed.xml", "gone", status=410)
         outcome = await app.pipeline.poll_feed(feed)
         await app.dispatcher.run_once()  # the notice went to the outbox with the status change
-        after = await app.storage.get_feed(feed.id)
-        due = await app.storage.due_feeds(utcnow() + timedelta(days=30))
+        after = await app.storage.feeds.get(feed.id)
+        due = await app.storage.feeds.due(utcnow() + timedelta(days=30))
         notices = [m.text for m in console.messages_for("console") if "erreur 410" in m.text]
     assert outcome.status == "gone" and after is not None and after.status == "gone"
     assert due == []
@@ -101,18 +102,18 @@ async def test_three_days_of_errors_pause_the_feed_and_tell_each_chat_once(
         first = await app.pipeline.poll_feed(feed)
         assert first.status == "error"
         old = to_db_time(utcnow() - timedelta(days=3, hours=1))
-        await app.storage.execute("UPDATE feeds SET first_error_at = ? WHERE id = ?", (old, feed.id))
-        current = await app.storage.get_feed(feed.id)
+        await app.storage.connection.execute("UPDATE feeds SET first_error_at = ? WHERE id = ?", (old, feed.id))
+        current = await app.storage.feeds.get(feed.id)
         assert current is not None
         second = await app.pipeline.poll_feed(current)
         await app.dispatcher.run_once()  # the notices went to the outbox with the pause
-        due = await app.storage.due_feeds(utcnow() + timedelta(days=30))
+        due = await app.storage.feeds.due(utcnow() + timedelta(days=30))
         notices = {
             chat: [m.text for m in console.messages_for(chat) if "/reprendre" in m.text]
             for chat in ("console", "autre")
         }
         resumed = await console.command("/reprendre 1")
-        after = await app.storage.get_feed(feed.id)
+        after = await app.storage.feeds.get(feed.id)
     assert second.status == "paused" and due == []
     assert {chat: len(texts) for chat, texts in notices.items()} == {"console": 1, "autre": 1}
     assert resumed is not None and "relancé" in resumed.text
@@ -131,7 +132,7 @@ async def test_a_flood_of_new_entries_is_capped_per_cycle(tmp_path: Path, feed_s
         feed = await subscribe(app, console, url)
         feed_server.set("/feed.xml", rss([*many, ITEM]), content_type=RSS)
         outcome = await app.pipeline.poll_feed(feed)
-        stored = await app.storage.fetchone("SELECT COUNT(*) FROM entries WHERE feed_id = ?", (feed.id,))
+        stored = await app.storage.connection.fetchone("SELECT COUNT(*) FROM entries WHERE feed_id = ?", (feed.id,))
     assert outcome.new_entries == 5
     assert stored is not None and stored[0] == 41  # every entry is known, so none comes back later
 
@@ -142,13 +143,13 @@ async def test_a_gone_feed_notice_is_queued_with_the_status_change_and_waits_for
     url = feed_server.set("/feed.xml", rss([ITEM]), content_type=RSS)
     async with running_core(tmp_path) as (app, console):
         feed = await subscribe(app, console, url)
-        away = await app.storage.upsert_chat("telegram", "4242", "Rédaction")  # not running in this process
-        await app.storage.subscribe(away.id, feed.id)
+        away = await app.storage.chats.upsert("telegram", "4242", "Rédaction")  # not running in this process
+        await app.storage.chats.subscribe(away.id, feed.id)
         feed_server.set("/feed.xml", "gone", status=410)
         await app.pipeline.poll_feed(feed)
         await app.pipeline.poll_feed(feed)  # polled again by a late cycle: still one notice per chat
         await app.dispatcher.run_once()
-        rows = await app.storage.fetchall(
+        rows = await app.storage.connection.fetchall(
             """SELECT c.platform, d.state FROM deliveries d JOIN chats c ON c.id = d.chat_id
                WHERE d.kind = 'notice' ORDER BY c.platform"""
         )

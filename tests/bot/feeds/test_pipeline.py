@@ -12,7 +12,7 @@ import pytest
 from bot.feeds import pipeline as pipeline_module
 from bot.feeds.parse import parse_feed
 from bot.models import FeedRecord, ParsedFeed
-from bot.store.sqlite.storage import Storage
+from bot.store.sqlite import SqliteStore
 from tests.support.core import Item, legal_body, make_settings, rss, running_core
 from tests.support.http import FeedServer
 
@@ -55,10 +55,10 @@ async def test_new_entries_reach_each_subscribed_chat_exactly_once(
         feed_server.set(
             "/feed.xml", rss([THIRD, SECOND, FIRST]), content_type="application/rss+xml", etag='"v2"'
         )
-        await app.storage.execute("UPDATE feeds SET next_poll_at = NULL")
+        await app.storage.connection.execute("UPDATE feeds SET next_poll_at = NULL")
         outcomes = await app.poll_once()
         assert [o.new_entries for o in outcomes] == [2]
-        await app.storage.execute("UPDATE feeds SET next_poll_at = NULL")
+        await app.storage.connection.execute("UPDATE feeds SET next_poll_at = NULL")
         again = await app.poll_once()  # same ETag: 304, nothing new
         assert [o.status for o in again] == ["not_modified"]
         per_chat = {
@@ -82,11 +82,11 @@ async def test_conditional_get_sends_validators_and_skips_parsing_on_304(
     )
     async with running_core(tmp_path) as (app, console):
         await console.command(f"/abonner {url}")
-        feed = await app.storage.get_feed_by_url(url)
+        feed = await app.storage.feeds.by_url(url)
         assert feed is not None
         # The first poll stores the validators; the second sends them and gets a 304.
         await app.pipeline.poll_feed(feed)
-        feed = await app.storage.get_feed_by_url(url)
+        feed = await app.storage.feeds.by_url(url)
         assert feed is not None and feed.etag == '"abc"'
         outcome = await app.pipeline.poll_feed(feed)
     assert outcome.status == "not_modified"
@@ -108,10 +108,10 @@ async def test_a_malformed_feed_records_its_error_while_the_others_go_on(
             "/bad.xml", b"\x00\x01 this is not xml at all \xff\xfe", content_type="application/rss+xml"
         )
         feed_server.set("/good.xml", rss([SECOND, FIRST]), content_type="application/rss+xml")
-        await app.storage.execute("UPDATE feeds SET next_poll_at = NULL")
+        await app.storage.connection.execute("UPDATE feeds SET next_poll_at = NULL")
         outcomes = {o.feed_id: o for o in await app.poll_once()}
-        bad_feed = await app.storage.get_feed_by_url(bad)
-        good_feed = await app.storage.get_feed_by_url(good)
+        bad_feed = await app.storage.feeds.by_url(bad)
+        good_feed = await app.storage.feeds.by_url(good)
     assert bad_feed is not None and good_feed is not None
     assert outcomes[bad_feed.id].status == "error"
     assert bad_feed.consecutive_errors == 1 and bad_feed.last_error
@@ -130,7 +130,7 @@ async def test_subscribing_to_a_site_url_discovers_its_feed(tmp_path: Path, feed
     )
     async with running_core(tmp_path) as (app, console):
         reply = await console.command(f"/abonner {site}")
-        feeds = await app.storage.subscriptions((await app.storage.get_chat("console", "console")).id)  # type: ignore[union-attr]
+        feeds = await app.storage.chats.subscriptions((await app.storage.chats.get("console", "console")).id)  # type: ignore[union-attr]
     assert reply is not None and "Abonnement ajouté" in reply.text
     assert [f.url for f in feeds] == [feed_server.url("/rss/une.xml")]
 
@@ -142,7 +142,7 @@ async def test_pending_deliveries_go_out_once_after_a_restart(
     async with running_core(tmp_path) as (app, console):
         await console.command(f"/abonner {url}")
         await app.pipeline.digest_pending()  # digest stored, delivery queued, not sent: "crash" now
-        assert await app.storage.pending_delivery_count() == 1
+        assert await app.storage.outbox.pending_count() == 1
         assert console.digests_for("console") == []
     async with running_core(tmp_path) as (app, console):
         await app.settle()
@@ -162,9 +162,9 @@ async def test_a_delivery_interrupted_mid_send_is_requeued_at_start(
     async with running_core(tmp_path) as (app, console):
         await console.command(f"/abonner {url}")
         await app.pipeline.digest_pending()
-        from bot.store.sqlite.storage import utcnow
+        from bot.models import utcnow
 
-        claimed = await app.storage.claim_deliveries(utcnow())  # 'sending', then the process dies
+        claimed = await app.storage.outbox.claim(utcnow())  # 'sending', then the process dies
         assert len(claimed) == 1
     async with running_core(tmp_path) as (app, console):
         await app.settle()
@@ -177,8 +177,8 @@ async def test_entries_left_undigested_by_a_crash_are_digested_at_the_next_cycle
     url = feed_server.set("/feed.xml", rss([FIRST]), content_type="application/rss+xml")
     async with running_core(tmp_path) as (app, console):
         await console.command(f"/abonner {url}")  # entry stored as 'new'; no digest yet
-    async with Storage(tmp_path / "veille.db") as db:
-        assert len(await db.pending_entries()) == 1
+    async with SqliteStore(tmp_path / "veille.db") as db:
+        assert len(await db.entries.pending()) == 1
     async with running_core(tmp_path) as (app, console):
         await app.poll_once()
         assert [d.title for d in console.digests_for("console")] == [FIRST.title]
@@ -223,7 +223,7 @@ async def test_bad_input_gets_a_french_explanation_and_stores_nothing(
 ) -> None:
     async with running_core(tmp_path) as (app, console):
         reply = await console.command(command)
-        feeds = await app.storage.fetchall("SELECT * FROM feeds")
+        feeds = await app.storage.connection.fetchall("SELECT * FROM feeds")
     assert reply is not None and expected in reply.text
     assert feeds == []
 
@@ -234,7 +234,7 @@ async def test_a_url_that_is_not_a_feed_is_refused_and_nothing_is_stored(
     url = feed_server.set("/page", "<html><body>Pas de flux ici</body></html>", content_type="text/html")
     async with running_core(tmp_path) as (app, console):
         reply = await console.command(f"/abonner {url}")
-        rows = await app.storage.fetchall("SELECT * FROM subscriptions")
+        rows = await app.storage.connection.fetchall("SELECT * FROM subscriptions")
     assert reply is not None and "Aucun flux" in reply.text
     assert rows == []
 
@@ -244,7 +244,7 @@ async def test_subscribing_twice_is_refused_politely(tmp_path: Path, feed_server
     async with running_core(tmp_path) as (app, console):
         await console.command(f"/abonner {url}")
         reply = await console.command(f"/subscribe {url}")
-        count = await app.storage.fetchone("SELECT COUNT(*) FROM subscriptions")
+        count = await app.storage.connection.fetchone("SELECT COUNT(*) FROM subscriptions")
     assert reply is not None and "déjà abonnée" in reply.text
     assert count is not None and count[0] == 1
 
@@ -282,11 +282,11 @@ def test_settings_reject_a_bad_value_with_one_line_naming_it(tmp_path: Path) -> 
 
 async def subscribe_directly(app, *urls: str) -> list[FeedRecord]:  # type: ignore[no-untyped-def]  # test helper
     """Store feeds and a console subscription without polling them, so the next poll is the first."""
-    chat = await app.storage.upsert_chat("console", "console", "Console")
+    chat = await app.storage.chats.upsert("console", "console", "Console")
     feeds = []
     for url in urls:
-        feed, _ = await app.storage.add_feed(url)
-        await app.storage.subscribe(chat.id, feed.id)
+        feed, _ = await app.storage.feeds.add(url)
+        await app.storage.chats.subscribe(chat.id, feed.id)
         feeds.append(feed)
     return feeds
 
@@ -315,15 +315,15 @@ async def test_a_body_identical_to_the_last_stored_one_is_not_parsed_again(
         (feed,) = await subscribe_directly(app, url)
         first = await app.pipeline.poll_feed(feed)
         for _ in range(2):
-            current = await app.storage.get_feed(feed.id)
+            current = await app.storage.feeds.get(feed.id)
             assert current is not None
             same = await app.pipeline.poll_feed(current)
             assert same.status == "unchanged"
         feed_server.set("/feed.xml", rss([SECOND, FIRST]), content_type="application/rss+xml")
-        current = await app.storage.get_feed(feed.id)
+        current = await app.storage.feeds.get(feed.id)
         assert current is not None
         changed = await app.pipeline.poll_feed(current)
-        stored = await app.storage.get_feed(feed.id)
+        stored = await app.storage.feeds.get(feed.id)
     assert first.status == "new" and changed.status == "new" and changed.new_entries == 1
     assert len(calls) == 2  # the first body and the changed one; the two repeats were skipped
     assert stored is not None and stored.consecutive_errors == 0 and stored.next_poll_at is not None
@@ -339,9 +339,9 @@ async def test_a_body_whose_entries_were_not_stored_is_parsed_again(
     async with running_core(tmp_path) as (app, console):
         (feed,) = await subscribe_directly(app, url)
         failed = await app.pipeline.poll_feed(feed)
-        current = await app.storage.get_feed(feed.id)
+        current = await app.storage.feeds.get(feed.id)
         assert current is not None and current.body_hash is None
         retried = await app.pipeline.poll_feed(current)
-        entries = await app.storage.fetchall("SELECT uid FROM entries WHERE feed_id = ?", (feed.id,))
+        entries = await app.storage.connection.fetchall("SELECT uid FROM entries WHERE feed_id = ?", (feed.id,))
     assert failed.status == "error" and retried.status == "new"
     assert len(calls) == 2 and [r[0] for r in entries] == ["a1"]

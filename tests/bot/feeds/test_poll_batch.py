@@ -11,9 +11,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.feeds.pollbatch import PollBatch
-from bot.models import FeedRecord
+from bot.models import FeedRecord, utcnow
 from bot.store.protocols import PollFailure, PollRecord, PollSuccess
-from bot.store.sqlite.storage import utcnow
 from tests.support.core import Item, legal_body, rss, running_core
 from tests.support.http import FeedServer
 
@@ -22,11 +21,11 @@ FEEDS = 30
 
 
 async def subscribed(app, urls: list[str]) -> list[FeedRecord]:  # type: ignore[no-untyped-def]  # test helper
-    chat = await app.storage.upsert_chat("console", "console", "Console")
+    chat = await app.storage.chats.upsert("console", "console", "Console")
     feeds = []
     for url in urls:
-        feed, _ = await app.storage.add_feed(url)
-        await app.storage.subscribe(chat.id, feed.id)
+        feed, _ = await app.storage.feeds.add(url)
+        await app.storage.chats.subscribe(chat.id, feed.id)
         feeds.append(feed)
     return feeds
 
@@ -49,14 +48,14 @@ async def test_a_cycle_of_304_answers_is_recorded_in_one_transaction_not_one_per
     urls = serve_feeds(feed_server)
     async with running_core(tmp_path) as (app, _):
         await app.pipeline.poll_many(await subscribed(app, urls))  # first polls: 200s, ETags stored
-        primed = await app.storage.due_feeds(utcnow() + timedelta(days=2))
-        await app.storage.execute("UPDATE feeds SET consecutive_errors = 2, last_error = 'old'")
+        primed = await app.storage.feeds.due(utcnow() + timedelta(days=2))
+        await app.storage.connection.execute("UPDATE feeds SET consecutive_errors = 2, last_error = 'old'")
         statements: list[str] = []
-        await app.storage.db.set_trace_callback(statements.append)
+        await app.storage.connection.db.set_trace_callback(statements.append)
         before = utcnow()
         outcomes = await app.pipeline.poll_many(primed)
-        await app.storage.db.set_trace_callback(None)
-        after = [await app.storage.get_feed(f.id) for f in primed]
+        await app.storage.connection.db.set_trace_callback(None)
+        after = [await app.storage.feeds.get(f.id) for f in primed]
     assert [o.status for o in outcomes] == ["not_modified"] * FEEDS
     assert sum(s.lstrip().upper().startswith("BEGIN") for s in statements) == 1, statements
     for feed, stored in zip(primed, after, strict=True):
@@ -74,11 +73,11 @@ async def test_a_cycle_of_failing_feeds_records_every_error_in_one_transaction(
         for n in range(FEEDS):
             feed_server.set(f"/f{n}.xml", "panne", status=500)
         statements: list[str] = []
-        await app.storage.db.set_trace_callback(statements.append)
+        await app.storage.connection.db.set_trace_callback(statements.append)
         before = utcnow()
         outcomes = await app.pipeline.poll_many(feeds)
-        await app.storage.db.set_trace_callback(None)
-        after = [await app.storage.get_feed(f.id) for f in feeds]
+        await app.storage.connection.db.set_trace_callback(None)
+        after = [await app.storage.feeds.get(f.id) for f in feeds]
     assert [o.status for o in outcomes] == ["error"] * FEEDS
     assert sum(s.lstrip().upper().startswith("BEGIN") for s in statements) == 1, statements
     for stored in after:
@@ -100,7 +99,7 @@ async def test_a_row_sqlite_refuses_loses_only_its_own_poll_not_the_batch(
         await batch.add(PollRecord(bad.id, PollFailure(error="\ud83d", next_poll_at=later), now))  # unencodable
         await batch.add(PollRecord(other.id, PollFailure(error="HTTP 500", next_poll_at=later), now))
         await batch.flush()
-        stored = {f.id: await app.storage.get_feed(f.id) for f in (good, bad, other)}
+        stored = {f.id: await app.storage.feeds.get(f.id) for f in (good, bad, other)}
     assert stored[good.id] is not None and stored[good.id].etag == '"g"'  # type: ignore[union-attr]
     assert stored[other.id] is not None and stored[other.id].consecutive_errors == 1  # type: ignore[union-attr]
     assert stored[bad.id] is not None and stored[bad.id].consecutive_errors == 0  # type: ignore[union-attr]

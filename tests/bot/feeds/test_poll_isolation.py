@@ -30,8 +30,8 @@ from bot.app import Veille
 from bot.errors import FeedParseError, VeilleError
 from bot.feeds import pipeline as pipeline_module
 from bot.feeds.parse import parse_feed
-from bot.models import FeedRecord, ParsedFeed
-from bot.store.sqlite.storage import to_db_time, utcnow
+from bot.models import FeedRecord, ParsedFeed, utcnow
+from bot.store.sqlite.connection import to_db_time
 from tests.support.core import Item, legal_body, make_settings, rss, running_core
 from tests.support.http import FeedServer
 
@@ -95,11 +95,11 @@ def raw_rss(title: str, link: str, body: str, guid: str) -> bytes:
 
 async def subscribe_directly(app: Veille, *urls: str) -> list[FeedRecord]:
     """Store feeds and the console chat's subscriptions, so the next cycle's poll is the first."""
-    chat = await app.storage.upsert_chat("console", "console", "Console")
+    chat = await app.storage.chats.upsert("console", "console", "Console")
     feeds = []
     for url in urls:
-        feed, _ = await app.storage.add_feed(url)
-        await app.storage.subscribe(chat.id, feed.id)
+        feed, _ = await app.storage.feeds.add(url)
+        await app.storage.chats.subscribe(chat.id, feed.id)
         feeds.append(feed)
     return feeds
 
@@ -128,7 +128,7 @@ async def test_the_three_reproduced_poisons_are_repaired_stored_and_delivered(
     async with running_core(tmp_path) as (app, console):
         feeds = await subscribe_directly(app, surrogate_refs, bad_link, lone_surrogate, good)
         outcomes = await app.poll_once()
-        stored = [await app.storage.get_feed(f.id) for f in feeds]
+        stored = [await app.storage.feeds.get(f.id) for f in feeds]
         digests = console.digests_for("console")
     assert [o.status for o in outcomes] == ["new"] * 4, outcomes
     assert all(f is not None and f.consecutive_errors == 0 for f in stored)
@@ -163,7 +163,7 @@ async def test_a_feed_whose_parser_raises_unexpectedly_backs_off_then_pauses_wit
         bad_feed, _ = await subscribe_directly(app, bad, good)
         before = utcnow()
         first = {o.feed_id: o for o in await app.poll_once()}
-        after_one = await app.storage.get_feed(bad_feed.id)
+        after_one = await app.storage.feeds.get(bad_feed.id)
         assert after_one is not None
         assert first[bad_feed.id].status == "error"
         assert after_one.consecutive_errors == 1 and "parser bug" in (after_one.last_error or "")
@@ -171,12 +171,12 @@ async def test_a_feed_whose_parser_raises_unexpectedly_backs_off_then_pauses_wit
         assert [d.title for d in console.digests_for("console")] == [GOOD.title]
 
         four_days_ago = to_db_time(utcnow() - timedelta(days=4))
-        await app.storage.execute(
+        await app.storage.connection.execute(
             "UPDATE feeds SET next_poll_at = NULL, first_error_at = ? WHERE id = ?",
             (four_days_ago, bad_feed.id),
         )
         second = {o.feed_id: o for o in await app.poll_once()}
-        paused = await app.storage.get_feed(bad_feed.id)
+        paused = await app.storage.feeds.get(bad_feed.id)
         notices = [m.text for m in console.messages_for("console") if m.reply is not None]
     assert second[bad_feed.id].status == "paused"
     assert paused is not None and paused.status == "paused"
@@ -201,8 +201,8 @@ async def test_a_store_step_that_raises_mid_transaction_records_only_that_feeds_
     async with running_core(tmp_path) as (app, console):
         bad_feed, _ = await subscribe_directly(app, bad, good)
         outcomes = {o.feed_id: o for o in await app.poll_once()}
-        stored = await app.storage.get_feed(bad_feed.id)
-        entries = await app.storage.fetchall("SELECT uid FROM entries WHERE feed_id = ?", (bad_feed.id,))
+        stored = await app.storage.feeds.get(bad_feed.id)
+        entries = await app.storage.connection.fetchall("SELECT uid FROM entries WHERE feed_id = ?", (bad_feed.id,))
         digests = console.digests_for("console")
     assert outcomes[bad_feed.id].status == "error"
     assert stored is not None and stored.consecutive_errors == 1
@@ -222,8 +222,8 @@ async def test_when_even_recording_the_error_fails_the_other_feeds_are_delivered
         async def broken(*args: Any, **kwargs: Any) -> FeedRecord:
             raise sqlite3.DatabaseError("database disk image is malformed")
 
-        monkeypatch.setattr(app.storage, "record_poll_error", broken)
-        monkeypatch.setattr(app.storage, "record_polls", broken)  # the cycle's batched errors
+        monkeypatch.setattr(app.storage.feeds, "record_poll_error", broken)
+        monkeypatch.setattr(app.storage.feeds, "record_polls", broken)  # the cycle's batched errors
         outcomes = await app.poll_once()
         digests = console.digests_for("console")
     assert sorted(o.status for o in outcomes) == ["error", "new"]
@@ -237,12 +237,12 @@ async def test_a_cycle_whose_polling_fails_still_digests_and_delivers_stored_ent
     async with running_core(tmp_path) as (app, console):
         (feed,) = await subscribe_directly(app, good)
         parsed = parse_feed(rss([GOOD]), url=good)
-        await app.storage.add_entries(feed.id, parsed.entries)  # stored, not digested yet (a crash)
+        await app.storage.entries.add(feed.id, parsed.entries)  # stored, not digested yet (a crash)
 
         async def broken(*args: Any) -> list[FeedRecord]:
             raise sqlite3.OperationalError("database is locked")
 
-        monkeypatch.setattr(app.storage, "due_feeds", broken)
+        monkeypatch.setattr(app.storage.feeds, "due", broken)
         outcomes = await app.poll_once()
         digests = console.digests_for("console")
     assert outcomes == []
@@ -285,7 +285,7 @@ async def _cycle_with_one_failing_parser(exc: BaseException, workdir: Path) -> t
             async with Veille(make_settings(workdir), [console]) as app:
                 bad_feed, _ = await subscribe_directly(app, bad, good)
                 await app.poll_once()
-                stored = await app.storage.get_feed(bad_feed.id)
+                stored = await app.storage.feeds.get(bad_feed.id)
     assert stored is not None
     return [d.title for d in console.digests_for("console")], stored.consecutive_errors, stored.status
 

@@ -92,7 +92,7 @@ async def test_an_entry_answered_before_a_crash_is_not_asked_again_after_a_resta
         fake.answer(FAITHFUL)
         async with running_core(tmp_path, **llm_settings(fake)) as (app, console):
             await console.command(f"/abonner {url}")
-            (pending,) = await app.storage.pending_entries()
+            (pending,) = await app.storage.entries.pending()
             article = await app.pipeline.article_for(pending)
             assert app.llm is not None
             await app.llm.improve(article, get_engine().summarize(article), entry_id=pending.id)
@@ -101,7 +101,7 @@ async def test_an_entry_answered_before_a_crash_is_not_asked_again_after_a_resta
         fake.answer(INVENTED)  # a second call would now be rejected: the test would see it
         async with running_core(tmp_path, **llm_settings(fake)) as (app, console):
             await app.settle()
-            await app.storage.execute("UPDATE feeds SET next_poll_at = NULL")
+            await app.storage.feeds.make_all_due()
             await app.poll_once()  # a re-poll finds the entry known: no digest, no call
             digests = console.digests_for("console")
         assert fake.calls == 1
@@ -152,7 +152,7 @@ async def test_a_batch_waits_for_the_model_at_most_one_timeout(tmp_path: Path, f
         fake.stall(30)
         async with running_core(tmp_path, **llm_settings(fake, VEILLE_LLM_TIMEOUT=3)) as (app, console):
             await console.command(f"/abonner {url}")
-            feed = await app.storage.get_feed_by_url(url)
+            feed = await app.storage.feeds.by_url(url)
             assert feed is not None
             await app.pipeline.store_entries(feed, parse_feed(rss(items), url=url), first_poll=False)
             started = time.monotonic()

@@ -14,13 +14,12 @@ from pathlib import Path
 import pytest
 import structlog
 
-from bot.llm.cache import FAILED, REJECTED, USED
 from bot.llm.client import ChatClient
 from bot.llm.policy import CircuitBreaker, DailyBudget
 from bot.llm.summarizer import ENGLISH_NOTE, SOURCE_KEY, LLMSummarizer
 from bot.models import Entry
-from bot.store.sqlite.llm import SqliteAnswerCache
-from bot.store.sqlite.storage import Storage
+from bot.store.protocols import FAILED, REJECTED, USED, AnswerCache, CachedAnswer
+from bot.store.sqlite import SqliteStore
 from digests.model import Digest
 from tests.bot.llm.conftest import ARTICLE, DIGEST, FAITHFUL
 from tests.support.openai_fake import FakeLLM, down_url
@@ -29,7 +28,7 @@ from tests.support.openai_fake import FakeLLM, down_url
 def summarizer(
     url: str,
     *,
-    cache: SqliteAnswerCache | None = None,
+    cache: AnswerCache | None = None,
     timeout: float = 2.0,
     concurrency: int = 2,
     limit: int | None = None,
@@ -42,14 +41,13 @@ def summarizer(
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[tuple[Storage, list[int]]]:
+async def store(tmp_path: Path) -> AsyncIterator[tuple[SqliteStore, list[int]]]:
     """A real SQLite store holding three entries (the cache's rows belong to entries)."""
-    async with Storage(tmp_path / "veille.db") as storage:
-        feed, _ = await storage.add_feed("https://exemple.test/flux.xml")
+    async with SqliteStore(tmp_path / "veille.db") as sqlite:
+        feed, _ = await sqlite.feeds.add("https://exemple.test/flux.xml")
         entries = [Entry(f"e{i}", f"https://exemple.test/{i}", f"Titre {i}") for i in range(3)]
-        await storage.add_entries(feed.id, entries)
-        rows = await storage.fetchall("SELECT id FROM entries ORDER BY id")
-        yield storage, [int(r[0]) for r in rows]
+        await sqlite.entries.add(feed.id, entries)
+        yield sqlite, [p.id for p in await sqlite.entries.pending()]
 
 
 async def test_a_faithful_answer_replaces_the_extractive_summary(fake_llm: FakeLLM) -> None:
@@ -195,13 +193,13 @@ async def test_the_daily_limit_holds_and_resets_the_next_day(fake_llm: FakeLLM) 
     assert fake_llm.calls == 3
 
 
-async def test_the_daily_limit_survives_a_restart(fake_llm: FakeLLM, store: tuple[Storage, list[int]]) -> None:
+async def test_the_daily_limit_survives_a_restart(fake_llm: FakeLLM, store: tuple[SqliteStore, list[int]]) -> None:
     storage, ids = store
-    first = summarizer(fake_llm.url, cache=SqliteAnswerCache(storage), limit=2)
+    first = summarizer(fake_llm.url, cache=storage.answers, limit=2)
     await first.improve(ARTICLE, DIGEST, entry_id=ids[0])
     await first.improve(ARTICLE, DIGEST, entry_id=ids[1])
     await first.close()
-    again = summarizer(fake_llm.url, cache=SqliteAnswerCache(storage), limit=2)  # a new process, same store
+    again = summarizer(fake_llm.url, cache=storage.answers, limit=2)  # after a restart: fresh budget, same store
     digest = await again.improve(ARTICLE, DIGEST, entry_id=ids[2])
     await again.close()
     assert fake_llm.calls == 2
@@ -209,10 +207,10 @@ async def test_the_daily_limit_survives_a_restart(fake_llm: FakeLLM, store: tupl
 
 
 async def test_the_cache_prevents_a_second_call_after_the_store_is_reopened(
-    fake_llm: FakeLLM, tmp_path: Path, store: tuple[Storage, list[int]]
+    fake_llm: FakeLLM, tmp_path: Path, store: tuple[SqliteStore, list[int]]
 ) -> None:
     storage, ids = store
-    llm = summarizer(fake_llm.url, cache=SqliteAnswerCache(storage))
+    llm = summarizer(fake_llm.url, cache=storage.answers)
     await llm.improve(ARTICLE, DIGEST, entry_id=ids[0])
     fake_llm.answer("Le parquet de Nantes a mis en examen Marc Delorme.")  # would be rejected
     await llm.improve(ARTICLE, DIGEST, entry_id=ids[1])
@@ -222,8 +220,8 @@ async def test_the_cache_prevents_a_second_call_after_the_store_is_reopened(
     await storage.close()
     assert fake_llm.calls == 3
     fake_llm.answer(FAITHFUL)
-    async with Storage(tmp_path / "veille.db") as reopened:
-        cache = SqliteAnswerCache(reopened)
+    async with SqliteStore(tmp_path / "veille.db") as reopened:
+        cache = reopened.answers
         assert [(await cache.get(i)).status for i in ids] == [USED, REJECTED, FAILED]  # type: ignore[union-attr]
         again = summarizer(fake_llm.url, cache=cache)
         results = [await again.improve(ARTICLE, DIGEST, entry_id=i) for i in ids]
@@ -234,11 +232,9 @@ async def test_the_cache_prevents_a_second_call_after_the_store_is_reopened(
     assert again.stats["cached"] == 3
 
 
-async def test_the_cache_keeps_the_first_answer_of_an_entry(store: tuple[Storage, list[int]]) -> None:
+async def test_the_cache_keeps_the_first_answer_of_an_entry(store: tuple[SqliteStore, list[int]]) -> None:
     storage, ids = store
-    from bot.llm.cache import CachedAnswer
-
-    cache = SqliteAnswerCache(storage)
+    cache = storage.answers
     moment = datetime(2026, 12, 2, 9, tzinfo=UTC)
     await cache.put(ids[0], CachedAnswer(USED, "premier", "", "m", moment))
     await cache.put(ids[0], CachedAnswer(FAILED, "", "second", "m", moment))

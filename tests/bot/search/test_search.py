@@ -154,8 +154,8 @@ async def test_digests_stored_without_hooks_are_indexed_at_restart(tmp_path: Pat
         feed = await add_feed(app, "journal")
         digest = make_digest("Perquisition au siège de la fédération de voile")
         entry = Entry(uid="crash-1", url=digest.url, title=digest.title)
-        (entry_id,) = await app.storage.add_entries(feed.id, [entry])
-        await app.storage.store_digest(entry_id, digest)  # crash before the hooks ran
+        (entry_id,) = await app.storage.entries.add(feed.id, [entry])
+        await app.storage.entries.store_digest(entry_id, digest)  # crash before the hooks ran
     async with running_core(tmp_path) as (app, console):
         assert titles(await ask(console, "/recherche perquisition")) == [digest.title]
 
@@ -204,8 +204,8 @@ async def test_search_shows_a_story_once_with_every_feed_that_carried_it(core: C
 
 async def test_search_lists_once_a_feed_subscribed_under_two_url_spellings(core: Core, chat: ChatRecord) -> None:
     app, console = core
-    one, _ = await app.storage.add_feed("https://journal.example.test/rss", "Le Journal du Droit")
-    other, _ = await app.storage.add_feed("https://journal.example.test/rss/", "Le Journal du Droit")
+    one, _ = await app.storage.feeds.add("https://journal.example.test/rss", "Le Journal du Droit")
+    other, _ = await app.storage.feeds.add("https://journal.example.test/rss/", "Le Journal du Droit")
     await subscribe(app, chat, one, other)
     for feed in (one, other):
         await publish(

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.models import ChatRecord, Entry, FeedRecord
+from bot.models import ChatRecord, Entry, FeedRecord, utcnow
 from bot.store.protocols import (
     AlertTarget,
     DailySchedule,
@@ -26,8 +26,7 @@ from bot.store.protocols import (
     StoredDigest,
     Transaction,
 )
-from bot.store.sqlite import SqliteDailySchedule, SqliteFollowStore, SqliteSearchStore
-from bot.store.sqlite.storage import Storage, utcnow
+from bot.store.sqlite import SqliteStore
 from digests.model import Digest
 from tests.support.newsroom import make_digest
 
@@ -38,40 +37,40 @@ BACKENDS = ["sqlite"]
 class Backend:
     """One backend's repositories, plus what the contract needs to seed and to open a transaction."""
 
-    storage: Storage
+    storage: SqliteStore
     search: SearchStore
     follows: FollowStore
     daily: DailySchedule
     transaction: Callable[[], AbstractAsyncContextManager[Transaction]]
 
     async def feed(self, name: str) -> FeedRecord:
-        feed, _ = await self.storage.add_feed(f"https://{name}.example.test/rss", name)
+        feed, _ = await self.storage.feeds.add(f"https://{name}.example.test/rss", name)
         return feed
 
     async def chat(self, name: str, *feeds: FeedRecord) -> ChatRecord:
-        chat = await self.storage.upsert_chat("console", name, name)
+        chat = await self.storage.chats.upsert("console", name, name)
         for feed in feeds:
-            await self.storage.subscribe(chat.id, feed.id)
+            await self.storage.chats.subscribe(chat.id, feed.id)
         return chat
 
     async def store(self, feed: FeedRecord, digest: Digest) -> int:
         """Store a digest of a new entry of `feed` (not indexed, no hooks)."""
         entry = Entry(uid=f"{digest.url}#uid", url=digest.url, title=digest.title, published=digest.published)
-        (entry_id,) = await self.storage.add_entries(feed.id, [entry])
-        return await self.storage.store_digest(entry_id, digest)
+        (entry_id,) = await self.storage.entries.add(feed.id, [entry])
+        return await self.storage.entries.store_digest(entry_id, digest)
 
 
 @pytest.fixture(params=BACKENDS)
 async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
     """A fresh, migrated store of the backend named by the parameter."""
     assert request.param == "sqlite"
-    async with Storage(tmp_path / "contract.db") as storage:
+    async with SqliteStore(tmp_path / "contract.db") as storage:
         yield Backend(
             storage,
-            SqliteSearchStore(storage),
-            SqliteFollowStore(storage),
-            SqliteDailySchedule(storage),
-            storage.transaction,
+            storage.search,
+            storage.follows,
+            storage.daily,
+            storage.connection.transaction,
         )
 
 
@@ -190,7 +189,7 @@ async def test_follow_alerts_skip_subscribers_and_inactive_chats_and_queue_once(
     for chat in (subscriber, follower, gone):
         await backend.follows.add(chat.id, "CNIL", "cnil", now=DAY)
     await backend.follows.add(follower.id, "RGPD", "rgpd", now=DAY)
-    await backend.storage.set_chat_active(gone.id, False)
+    await backend.storage.chats.set_active(gone.id, False)
     digest_id = await backend.store(feed, make_digest("La CNIL et le RGPD"))
 
     async with backend.transaction() as tx:
@@ -200,7 +199,7 @@ async def test_follow_alerts_skip_subscribers_and_inactive_chats_and_queue_once(
         assert await backend.follows.alert_targets(tx, digest_id, [], since=utcnow()) == []
         assert await backend.follows.queue_alert(tx, follower.id, digest_id, "Suivi : CNIL", now=utcnow())
         assert not await backend.follows.queue_alert(tx, follower.id, digest_id, "Suivi : CNIL", now=utcnow())
-    assert await backend.storage.pending_delivery_count() == 2  # the subscriber's instant one, the alert
+    assert await backend.storage.outbox.pending_count() == 2  # the subscriber's instant one, the alert
 
 
 # -- DailySchedule -------------------------------------------------------------------------------
@@ -210,11 +209,11 @@ async def test_daily_lists_chats_that_want_a_daily_digest_and_remembers_the_last
     backend: Backend,
 ) -> None:
     daily, both, instant, off = [await backend.chat(n) for n in ("daily", "both", "instant", "off")]
-    await backend.storage.update_chat(daily.id, daily_time="08:00", mode="quotidien")
-    await backend.storage.update_chat(both.id, daily_time="07:30", mode="both")
-    await backend.storage.update_chat(instant.id, daily_time="08:00", mode="instant")
-    await backend.storage.update_chat(off.id, daily_time="08:00", mode="quotidien")
-    await backend.storage.set_chat_active(off.id, False)
+    await backend.storage.chats.update(daily.id, daily_time="08:00", mode="quotidien")
+    await backend.storage.chats.update(both.id, daily_time="07:30", mode="both")
+    await backend.storage.chats.update(instant.id, daily_time="08:00", mode="instant")
+    await backend.storage.chats.update(off.id, daily_time="08:00", mode="quotidien")
+    await backend.storage.chats.set_active(off.id, False)
     assert sorted(await backend.daily.daily_chat_ids()) == sorted([daily.id, both.id])
 
     assert await backend.daily.last_due(daily.id) is None

@@ -1,0 +1,133 @@
+"""The outbox on SQLite (`deliveries`): what waits, what is being sent, what was sent.
+
+A claimed row is 'sending' until marked; `requeue_interrupted` puts rows a crash left so back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.models import Reply, utcnow
+from bot.store.protocols import DeliveryJob
+from bot.store.sqlite.connection import Connection, chat_from_row, to_db_time
+from digests.model import Digest
+
+
+class SqliteOutbox:
+    """`bot.store.protocols.Outbox` on SQLite."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    async def queue(
+        self, chat_id: int, digest_id: int, *, kind: str = "instant", note: str | None = None
+    ) -> bool:
+        """Queue one digest for one chat unless it was already queued; return True if queued."""
+        now = to_db_time(utcnow())
+        changed = await self.conn.execute(
+            """INSERT OR IGNORE INTO deliveries (chat_id, digest_id, kind, note, state,
+               next_attempt_at, created_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)""",
+            (chat_id, digest_id, kind, note, now, now),
+        )
+        return changed == 1
+
+    async def queue_daily(self, chat_id: int, replies: Sequence[Reply], *, key: str, due: datetime) -> int:
+        """Queue a chat's daily digest and record its occurrence `due` as handled, atomically.
+
+        `key` names the chat's day ("daily:2026-12-01"); each reply is queued as "key:n", and a
+        day whose first reply is already queued is not queued again, so a restart or a rerun of
+        the job never sends a day's digest twice. Return how many replies were queued.
+        """
+        stamp = to_db_time(utcnow())
+        async with self.conn.transaction() as db:
+            async with db.execute(
+                "SELECT 1 FROM deliveries WHERE chat_id = ? AND dedupe_key = ?", (chat_id, f"{key}:1")
+            ) as cur:
+                known = await cur.fetchone() is not None
+            if not known:
+                for number, reply in enumerate(replies, start=1):
+                    await db.execute(
+                        """INSERT INTO deliveries (chat_id, message, dedupe_key, kind, state,
+                           next_attempt_at, created_at) VALUES (?, ?, ?, 'daily', 'pending', ?, ?)""",
+                        (chat_id, reply.to_json(), f"{key}:{number}", stamp, stamp),
+                    )
+            await db.execute(
+                """INSERT INTO daily_state (chat_id, last_due_at, last_sent_at) VALUES (?, ?, ?)
+                   ON CONFLICT (chat_id) DO UPDATE SET last_due_at = excluded.last_due_at,
+                   last_sent_at = COALESCE(excluded.last_sent_at, daily_state.last_sent_at)""",
+                (chat_id, to_db_time(due), None if known else stamp),
+            )
+        return 0 if known else len(replies)
+
+    async def claim(self, now: datetime, limit: int = 200) -> list[DeliveryJob]:
+        """Mark due pending deliveries of active chats as 'sending' and return them, oldest first.
+
+        'sending' survives a crash: `requeue_interrupted` puts such rows back at start, which is
+        the one case where a chat may get a message twice (sent, then killed before marked).
+        """
+        async with self.conn.transaction() as db:
+            async with db.execute(
+                """SELECT d.id, d.digest_id, d.message, d.kind, d.note, d.attempts, g.json,
+                          c.id AS c_id, c.platform AS c_platform, c.external_id AS c_external_id,
+                          c.title AS c_title, c.timezone AS c_timezone,
+                          c.daily_time AS c_daily_time, c.mode AS c_mode, c.active AS c_active
+                   FROM deliveries d JOIN chats c ON c.id = d.chat_id
+                   LEFT JOIN digests g ON g.id = d.digest_id
+                   WHERE d.state = 'pending' AND d.next_attempt_at <= ? AND c.active = 1
+                   ORDER BY d.id LIMIT ?""",
+                (to_db_time(now), limit),
+            ) as cur:
+                rows = list(await cur.fetchall())
+            if rows:
+                marks = ",".join("?" * len(rows))
+                await db.execute(
+                    f"UPDATE deliveries SET state = 'sending' WHERE id IN ({marks})",
+                    [r["id"] for r in rows],
+                )
+        return [
+            DeliveryJob(
+                id=r["id"],
+                chat=chat_from_row(r, "c_"),
+                digest_id=r["digest_id"],
+                digest=Digest.from_json(r["json"]) if r["json"] is not None else None,
+                kind=r["kind"],
+                note=r["note"],
+                attempts=r["attempts"],
+                message=Reply.from_json(r["message"]) if r["message"] is not None else None,
+            )
+            for r in rows
+        ]
+
+    async def mark_sent(self, delivery_id: int) -> None:
+        """Record that the platform confirmed the message."""
+        await self.conn.execute(
+            "UPDATE deliveries SET state = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?",
+            (to_db_time(utcnow()), delivery_id),
+        )
+
+    async def mark_retry(
+        self, delivery_id: int, *, error: str, next_attempt_at: datetime, count_attempt: bool = True
+    ) -> None:
+        """Put a delivery back in the queue for a later attempt."""
+        await self.conn.execute(
+            """UPDATE deliveries SET state = 'pending', last_error = ?, next_attempt_at = ?,
+               attempts = attempts + ? WHERE id = ?""",
+            (error[:500], to_db_time(next_attempt_at), 1 if count_attempt else 0, delivery_id),
+        )
+
+    async def mark_failed(self, delivery_id: int, error: str) -> None:
+        """Give up on a delivery after too many attempts."""
+        await self.conn.execute(
+            "UPDATE deliveries SET state = 'failed', last_error = ? WHERE id = ?",
+            (error[:500], delivery_id),
+        )
+
+    async def requeue_interrupted(self) -> int:
+        """Put deliveries left 'sending' by a crash back to 'pending'; return how many."""
+        return await self.conn.execute("UPDATE deliveries SET state = 'pending' WHERE state = 'sending'")
+
+    async def pending_count(self) -> int:
+        """Return how many deliveries wait (pending or sending)."""
+        row = await self.conn.fetchone("SELECT COUNT(*) FROM deliveries WHERE state IN ('pending', 'sending')")
+        return int(row[0]) if row else 0
