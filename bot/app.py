@@ -1,130 +1,67 @@
-"""Veille's running core: storage, fetcher, pipeline, commands, dispatcher and scheduler, wired.
+"""Veille's running core: the polling cycle and the lifecycle of the parts it was built from.
 
-`Veille` is built from settings and the chat platforms to serve (chosen by `bot.cli`, the
-composition root); `async with Veille(...)` opens everything in order and closes it in
-reverse. Features that add commands or react to new digests (search, daily digests, follows)
-hook in through `commands.register`, `queue_hooks` (deliveries queued in a new digest's own
-transaction) and `digest_hooks` (work after it, such as indexing). Every outgoing message
-but a command's reply goes through the outbox that `dispatcher` drains.
+`bot.compose.build` builds every part (store, fetcher, engine, pipeline, dispatcher, features,
+commands, platforms) and hands them to `Veille`; nothing here picks a backend, an adapter or an
+engine. `async with Veille(...)` opens the parts in order and closes them in reverse. Every
+outgoing message but a command's reply goes through the outbox that `dispatcher` drains.
+
+    Cycle   poll due feeds → digest pending entries → deliver; wake-ups between ticks
+    Veille  open store, fetcher, platforms, start-time work; close in reverse
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 from types import TracebackType
 
 import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot import __version__
 from bot.chat.commands import Commands
-from bot.chat.features import install_features
 from bot.chat.subscribe import SubscriptionService
 from bot.config import Settings
 from bot.delivery.dispatch import Dispatcher
 from bot.feeds.fetch import Fetcher
 from bot.feeds.pipeline import Pipeline, PollOutcome
-from bot.llm import build_summarizer
+from bot.llm import LLMSummarizer
 from bot.models import utcnow
 from bot.ports import Platform
-from bot.store.protocols import QueueHook
-from bot.store.sqlite import SqliteStore
-from digests.model import Digest
+from bot.store.protocols import Store
 
 log = structlog.get_logger(__name__)
 
-USER_AGENT = f"Veille/{__version__} (+https://github.com/veille-bot/veille)"
-
-DigestHook = Callable[[int, Digest], Awaitable[None]]
 StartHook = Callable[[], Awaitable[None]]
 
 
-def make_fetcher(settings: Settings) -> Fetcher:
-    """Build the one fetcher that serves feeds and article pages, with the configured guards."""
-    return Fetcher(
-        user_agent=USER_AGENT,
-        allow_private=settings.allow_private_urls,
-        max_bytes=settings.max_body_bytes,
-        total_timeout=settings.fetch_timeout,
-    )
+def tick_for(settings: Settings, tick_seconds: float | None = None) -> timedelta:
+    """Return how often due feeds are looked for; each feed keeps its own next-poll time."""
+    return timedelta(seconds=tick_seconds or max(5.0, min(60.0, settings.poll_interval.total_seconds() / 4)))
 
 
-class Veille:
-    """The core, ready to poll, digest, answer commands and deliver."""
+class Cycle:
+    """Poll, digest and deliver on a schedule, and at once when something is queued between ticks."""
 
     def __init__(
-        self, settings: Settings, platforms: Sequence[Platform], *, tick_seconds: float | None = None
+        self,
+        storage: Store,
+        pipeline: Pipeline,
+        dispatcher: Dispatcher,
+        scheduler: AsyncIOScheduler,
+        *,
+        tick: timedelta,
     ) -> None:
-        self.settings = settings
-        self.platforms = {p.platform: p for p in platforms}
-        self.storage = SqliteStore(settings.db)
-        self.fetcher = make_fetcher(settings)
-        self.digest_hooks: list[DigestHook] = []
-        self.queue_hooks: list[QueueHook] = []
-        self.dispatcher = Dispatcher(self.storage, self.platforms)
-        # Optional model summaries (VEILLE_LLM_URL); their answers are kept in the store.
-        self.llm = build_summarizer(settings, cache=self.storage.answers)
-        self.pipeline = Pipeline(
-            self.storage,
-            self.fetcher,
-            poll_interval=settings.poll_interval,
-            max_new_entries=settings.max_new_entries,
-            queued=self.dispatcher.poke,
-            queue_with_digest=self.queue_hooks,
-            on_digest=self._digest_made,
-            llm=self.llm,
-        )
-        self.subscriptions = SubscriptionService(self.storage, self.fetcher, self.pipeline, on_subscribed=self.wake)
-        self.commands = Commands(self.storage, self.subscriptions)
-        self.scheduler = AsyncIOScheduler(timezone=settings.timezone)
-        # How often due feeds are looked for; each feed keeps its own next-poll time.
-        self.tick = timedelta(
-            seconds=tick_seconds or max(5.0, min(60.0, settings.poll_interval.total_seconds() / 4))
-        )
+        self.storage = storage
+        self.pipeline = pipeline
+        self.dispatcher = dispatcher
+        self.scheduler = scheduler
+        self.tick = tick
         self._tasks: list[asyncio.Task[None]] = []
         self._wake_task: asyncio.Task[None] | None = None
         self._wake_again = False
         self._cycle_lock = asyncio.Lock()
-        # Start-time work of features (index catch-up, daily jobs), run by __aenter__.
-        self.start_hooks: list[StartHook] = []
-        install_features(self)
-
-    async def __aenter__(self) -> Veille:
-        try:
-            await self._open()
-        except BaseException:
-            await self.__aexit__(None, None, None)  # close what did open, in reverse order
-            raise
-        return self
-
-    async def _open(self) -> None:
-        await self.storage.open()
-        await self.fetcher.start()
-        requeued = await self.storage.outbox.requeue_interrupted()
-        if requeued:
-            log.info("deliveries.requeued", count=requeued)
-        for platform in self.platforms.values():
-            await platform.start(self.commands)
-        for hook in self.start_hooks:
-            await hook()
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.stop_background()
-        for platform in reversed(list(self.platforms.values())):
-            with contextlib.suppress(Exception):
-                await platform.stop()
-        self.pipeline.close()
-        if self.llm is not None:
-            await self.llm.close()
-        await self.fetcher.close()
-        await self.storage.close()
-
-    # -- one cycle -----------------------------------------------------------------------------
 
     async def poll_once(self) -> list[PollOutcome]:
         """Poll due feeds, digest what is new (or left by a crash), then send what is queued."""
@@ -222,12 +159,100 @@ class Veille:
         except Exception as exc:  # noqa: BLE001  # a failed cycle must not stop the scheduler
             log.error("poll.cycle_failed", error=repr(exc)[:300])
 
-    # -- hooks -----------------------------------------------------------------------------------
 
-    async def _digest_made(self, digest_id: int, digest: Digest) -> None:
-        for hook in self.digest_hooks:
-            try:
-                await hook(digest_id, digest)
-            except Exception as exc:  # noqa: BLE001  # one feature's bug must not lose the digest
-                log.error("digest.hook_failed", hook=getattr(hook, "__name__", "?"), error=repr(exc)[:300])
-        self.dispatcher.poke()
+
+class Veille:
+    """The core, built by `bot.compose.build`: ready to poll, digest, answer commands and deliver."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        storage: Store,
+        fetcher: Fetcher,
+        platforms: Mapping[str, Platform],
+        pipeline: Pipeline,
+        dispatcher: Dispatcher,
+        subscriptions: SubscriptionService,
+        commands: Commands,
+        scheduler: AsyncIOScheduler,
+        cycle: Cycle,
+        start_hooks: Sequence[StartHook] = (),
+        llm: LLMSummarizer | None = None,
+    ) -> None:
+        self.settings = settings
+        self.storage = storage
+        self.fetcher = fetcher
+        self.platforms = dict(platforms)
+        self.pipeline = pipeline
+        self.dispatcher = dispatcher
+        self.subscriptions = subscriptions
+        self.commands = commands
+        self.scheduler = scheduler
+        self.cycle = cycle
+        # Start-time work of features (index catch-up, daily jobs), run by __aenter__.
+        self.start_hooks = tuple(start_hooks)
+        self.llm = llm  # optional model summaries (VEILLE_LLM_URL), closed with the app
+
+    @property
+    def tick(self) -> timedelta:
+        """How often due feeds are looked for."""
+        return self.cycle.tick
+
+    async def __aenter__(self) -> Veille:
+        try:
+            await self._open()
+        except BaseException:
+            await self.__aexit__(None, None, None)  # close what did open, in reverse order
+            raise
+        return self
+
+    async def _open(self) -> None:
+        await self.storage.open()
+        await self.fetcher.start()
+        requeued = await self.storage.outbox.requeue_interrupted()
+        if requeued:
+            log.info("deliveries.requeued", count=requeued)
+        for platform in self.platforms.values():
+            await platform.start(self.commands)
+        for hook in self.start_hooks:
+            await hook()
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.cycle.stop_background()
+        for platform in reversed(list(self.platforms.values())):
+            with contextlib.suppress(Exception):
+                await platform.stop()
+        self.pipeline.close()
+        if self.llm is not None:
+            await self.llm.close()
+        await self.fetcher.close()
+        await self.storage.close()
+
+    # -- the cycle, for the CLI, the demo and the tests ------------------------------------------
+
+    async def poll_once(self) -> list[PollOutcome]:
+        """Poll due feeds, digest what is new (or left by a crash), then send what is queued."""
+        return await self.cycle.poll_once()
+
+    async def settle(self) -> None:
+        """Digest anything pending and send everything due (after a subscription, in the demo)."""
+        await self.cycle.settle()
+
+    def wake(self) -> None:
+        """Digest and send now what was just queued, not at the next tick (see `Cycle.wake`)."""
+        self.cycle.wake()
+
+    async def deliver(self) -> None:
+        """Send what the outbox holds (see `Cycle.deliver`)."""
+        await self.cycle.deliver()
+
+    def start_background(self) -> None:
+        """Start the scheduler (polling, and any feature jobs) and the dispatcher loop."""
+        self.cycle.start_background()
+
+    async def stop_background(self, *, drain_seconds: float = 8.0) -> None:
+        """Stop scheduling, let in-flight sends finish (bounded), then cancel the loops."""
+        await self.cycle.stop_background(drain_seconds=drain_seconds)

@@ -1,7 +1,6 @@
-"""The `veille` command: `run`, `demo` and `digest`. Also the composition root.
+"""The `veille` command: `run`, `demo` and `digest`.
 
-This is the one module of the core that imports `adapters`: it picks the chat platforms to
-run from the settings (a plain `if` per platform) and hands them to `bot.app.Veille`.
+It reads the settings and the command line; `bot.compose` builds what the command runs.
 """
 
 from __future__ import annotations
@@ -22,38 +21,12 @@ from bot import __version__
 from bot.config import Settings, load_settings
 from bot.errors import VeilleError
 from bot.logs import configure_logging
-from bot.ports import Platform
 
 if TYPE_CHECKING:
     from bot.llm import LLMSummarizer
     from digests.model import Article, Digest
 
 log = structlog.get_logger(__name__)
-
-
-def build_platforms(settings: Settings, *, interactive: bool) -> list[Platform]:
-    """Return the chat platforms to run: each one whose token is set, else the console.
-
-    The console reads commands only from a terminal (`interactive`); without one (a service,
-    a container, `nohup`) it runs headless: it polls, delivers to the console chat and logs,
-    instead of ending at once on an empty stdin.
-    """
-    platforms: list[Platform] = []
-    if settings.telegram_bot_token:
-        from adapters.telegram import TelegramAdapter
-
-        platforms.append(TelegramAdapter.from_settings(settings))
-    if settings.discord_bot_token:
-        from adapters.discord import DiscordAdapter
-
-        platforms.append(DiscordAdapter.from_settings(settings))
-    if not platforms:
-        from adapters.console import ConsoleAdapter
-
-        if not interactive:
-            log.warning("veille.headless", reason="no chat token set and stdin is not a terminal")
-        platforms.append(ConsoleAdapter(read_stdin=interactive))
-    return platforms
 
 
 def console_chat(settings: Settings) -> bool:
@@ -76,14 +49,14 @@ def log_level(settings: Settings, command: str) -> str:
 
 async def run(settings: Settings) -> int:
     """Run the bot until SIGINT/SIGTERM; in-flight sends are drained before exit."""
-    from bot.app import Veille
+    from bot.compose import build, build_platforms
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     platforms = build_platforms(settings, interactive=sys.stdin.isatty())
-    async with Veille(settings, platforms) as app:
+    async with build(settings, platforms) as app:
         app.start_background()
         log.info("veille.running", platforms=[p.platform for p in platforms], db=str(settings.db))
         waiters = [asyncio.create_task(stop.wait())]
@@ -171,9 +144,10 @@ async def print_digests(settings: Settings, sources: Sequence[str], *, as_json: 
 async def _print_sources(
     settings: Settings, sources: Sequence[str], *, as_json: bool, llm: LLMSummarizer | None, source_key: str
 ) -> int:
+    from bot.compose import new_engine
     from bot.feeds.sources import load_articles
-    from digests.engine import summarize_many
 
+    engine = new_engine()
     status = 0
     for source in sources:
         try:
@@ -183,7 +157,7 @@ async def _print_sources(
             print(f"veille: cannot read {source}: {message}", file=sys.stderr)
             status = 1
             continue
-        digests = summarize_many(articles)
+        digests = engine.summarize_many(articles)
         if llm is not None:
             digests = await _with_model(llm, articles, digests)
         for digest in digests:
