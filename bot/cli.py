@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import structlog
 
 from bot import __version__
-from bot.config import Settings, load_settings
+from bot.config import Settings, load_settings, shown_db
 from bot.errors import VeilleError
 from bot.logs import configure_logging
 
@@ -58,7 +58,7 @@ async def run(settings: Settings) -> int:
     platforms = build_platforms(settings, interactive=sys.stdin.isatty())
     async with build(settings, platforms) as app:
         app.start_background()
-        log.info("veille.running", platforms=[p.platform for p in platforms], db=str(settings.db))
+        log.info("veille.running", platforms=[p.platform for p in platforms], db=shown_db(settings.db))
         waiters = [asyncio.create_task(stop.wait())]
         console = next((p for p in platforms if p.platform == "console"), None)
         closed = getattr(console, "closed", None)

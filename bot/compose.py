@@ -35,7 +35,8 @@ from bot.feeds.pipeline import Pipeline
 from bot.llm import build_summarizer
 from bot.ports import Platform, Summarizer
 from bot.search.search import SearchCommand, SearchIndex
-from bot.store.protocols import Store
+from bot.store.postgres import PostgresStore
+from bot.store.protocols import AnswerCache, Store
 from bot.store.sqlite import SqliteStore
 from digests.model import Article, Digest
 
@@ -49,7 +50,13 @@ DigestHook = Callable[[int, Digest], Awaitable[None]]
 
 
 def open_store(settings: Settings) -> Store:
-    """Return the store backend for `settings.db` (a SQLite file), not yet opened."""
+    """Return the store backend VEILLE_DB names, not yet opened.
+
+    A postgresql:// URL (kept as text by `bot.config`) gives PostgreSQL; a path keeps SQLite,
+    the default.
+    """
+    if isinstance(settings.db, str):
+        return PostgresStore(settings.db)
     return SqliteStore(settings.db)
 
 
@@ -87,6 +94,16 @@ class LazyEngine:
 def new_engine() -> LazyEngine:
     """Return a digest engine for one process (the CLI's `digest` command, a running bot)."""
     return LazyEngine()
+
+
+def answer_cache(store: Store) -> AnswerCache | None:
+    """Return where the model's answers are kept, one per entry (`SqliteStore.answers`).
+
+    The PostgreSQL backend has no `llm_answers` table yet: there, answers are not kept, so a
+    crash between an answer and its digest, or a restart, may ask again and resets the daily
+    count.
+    """
+    return store.answers if isinstance(store, SqliteStore) else None
 
 
 def build_platforms(settings: Settings, *, interactive: bool) -> list[Platform]:
@@ -142,7 +159,7 @@ def build(
     dispatcher = Dispatcher(store, by_name)
     index = SearchIndex(store.search)
     follows = Follows(store.follows)
-    llm = build_summarizer(settings, cache=store.answers)  # None unless VEILLE_LLM_URL is set
+    llm = build_summarizer(settings, cache=answer_cache(store))  # None unless VEILLE_LLM_URL is set
     pipeline = Pipeline(
         store,
         fetcher,

@@ -1,14 +1,14 @@
 """Run the whole digest: spaCy once per batch, then actors, legal stakes, summary, rendering.
 
-`DigestEngine` holds the loaded pipeline; `get_engine()` shares one per process because the
-model takes seconds and hundreds of megabytes to load. `summarize` / `summarize_many` are the
-one small interface the rest of Veille calls.
+`DigestEngine` holds the loaded pipeline; its `summarize` / `summarize_many` are the one small
+interface the rest of Veille calls. There is no process-wide engine: the model takes seconds
+and hundreds of megabytes to load, so the composition root (`bot.compose`) builds one and
+passes it in, and tests share one per session.
 """
 
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -216,27 +216,3 @@ def _in_passing(cl: actors_mod.Cluster, lead_end: int) -> bool:
     if any(m.start < lead_end for m in cl.mentions):
         return False
     return len({m.start for m in cl.mentions}) == 1
-
-
-_engine: DigestEngine | None = None
-_lock = threading.Lock()
-
-
-def get_engine() -> DigestEngine:
-    """Return the process-wide engine, loading the model on first use."""
-    global _engine
-    if _engine is None:
-        with _lock:
-            if _engine is None:
-                _engine = DigestEngine()
-    return _engine
-
-
-def summarize(article: Article) -> Digest:
-    """Digest one article with the shared engine."""
-    return get_engine().summarize(article)
-
-
-def summarize_many(articles: Iterable[Article]) -> list[Digest]:
-    """Digest many articles with the shared engine, batched."""
-    return get_engine().summarize_many(articles)

@@ -97,7 +97,9 @@ class Attachment:
         """Tell whether a mention at start..end is the argument, not a noun inside it."""
         if not (start < self.end and self.start < end):
             return False
-        return not any(h_start <= start and end <= h_end for h_start, h_end in self.holes)
+        # A name that starts inside another noun's complement is that complement's, even when
+        # the parser split it ("de Levallois-Perret" as "Levallois", "-", "Perret").
+        return not any(h_start <= start < h_end for h_start, h_end in self.holes)
 
 
 def _frame(raw: dict) -> Frame:

@@ -3,16 +3,17 @@
 A public bot fetches whatever URL a chat member types, so a URL must never reach the
 machine's own services, the local network or a cloud metadata endpoint. Checking the URL
 text is not enough (DNS can point a public-looking name at 10.0.0.1, or change its answer
-between a check and the connect), so the check lives where the socket is opened:
-`GuardedNetworkBackend.connect_tcp` resolves the name, refuses every non-public address,
-then connects to the very address it checked. TLS still verifies and sends SNI for the
-host name, because httpcore starts TLS with the origin's host, not with the dialled IP.
-Each redirect hop is a new request, so it goes through the same check.
+between a check and the connect), so the check lives where the socket's address is chosen:
+`GuardedConnector` (the aiohttp connector under `bot.fetch.Fetcher`) resolves each new
+connection's host itself, IP literals and inet_aton forms included, refuses the host if any
+address is not public, and hands aiohttp only the addresses it checked to dial. TLS still
+verifies and sends SNI for the host name, because aiohttp starts TLS with the request's
+host, not with the dialled IP. Each redirect hop is a new request, so it goes through the
+same check whenever it opens a connection (a pooled one was checked when it was opened).
 
-`GuardedTransport` plugs that backend into httpx. `check_url` runs the same check up
-front, for a clear refusal before anything is queued. `allow_private=True` (setting
-`VEILLE_ALLOW_PRIVATE_URLS`) lifts the address check for tests and intranets; the scheme
-check always stays.
+`check_url` runs the same check up front, for a clear refusal before anything is queued.
+`allow_private=True` (setting `VEILLE_ALLOW_PRIVATE_URLS`) lifts the address check for tests
+and intranets; the scheme check always stays.
 """
 
 from __future__ import annotations
@@ -20,24 +21,29 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-import ssl
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-import httpcore
-import httpx
+import aiohttp
 import structlog
+from aiohttp.abc import ResolveResult
+from yarl import URL
 
-from bot.errors import BlockedURLError
+from bot.errors import BlockedURLError, FetchTimeoutError
 
 log = structlog.get_logger(__name__)
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
 """Resolve (host, port) to IP address strings; tests inject a stub mapping names to addresses."""
+Dialer = Callable[[str, int], str]
+"""Map an address the guard has checked (and its port) to the address to connect to.
+
+Production dials what was checked (no dialer); tests pass one that records the checked
+address and connects to 127.0.0.1, so a "public" stub address lands on a local server.
+"""
 
 ALLOWED_SCHEMES = frozenset({"http", "https"})
-DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 
 _CGNAT = ipaddress.IPv4Network("100.64.0.0/10")
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
@@ -136,11 +142,16 @@ def blocked_reason(ip: IPAddress) -> str | None:
     return None
 
 
-def check_scheme(url: str | httpx.URL) -> None:
-    """Raise BlockedURLError unless `url` is http or https (never lifted by allow_private)."""
+def check_scheme(url: str | URL) -> URL:
+    """Return `url` parsed, raising BlockedURLError unless it is http(s) with a host.
+
+    The scheme check is never lifted by allow_private. The URL is parsed with yarl, the
+    parser aiohttp itself uses, so what is checked is what is requested.
+    """
     try:
-        scheme = httpx.URL(url).scheme if isinstance(url, str) else url.scheme
-    except httpx.InvalidURL as exc:
+        parsed = URL(url) if isinstance(url, str) else url
+        scheme, host = parsed.scheme, parsed.raw_host
+    except (ValueError, TypeError) as exc:
         raise BlockedURLError(
             f"refused {str(url)[:200]}: invalid URL ({exc})", french="Adresse mal formée."
         ) from None
@@ -149,6 +160,11 @@ def check_scheme(url: str | httpx.URL) -> None:
             f"refused {str(url)[:200]}: only http and https URLs are fetched",
             french="Adresse refusée : seules les adresses http:// et https:// sont acceptées.",
         )
+    if not host:
+        raise BlockedURLError(
+            f"refused {str(url)[:200]}: URL without host", french="Adresse mal formée : il manque le nom du site."
+        )
+    return parsed
 
 
 def _refuse(host: str, ip: IPAddress, reason: str) -> BlockedURLError:
@@ -195,75 +211,28 @@ async def check_url(url: str, *, resolver: Resolver | None = None, allow_private
 
     Fetching re-checks at connect time; this early check only gives commands a clear answer.
     """
-    check_scheme(url)
-    parsed = httpx.URL(url)
+    parsed = check_scheme(url)
+    host = parsed.raw_host
+    assert host is not None  # check_scheme refuses a URL without host
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
     try:
-        await resolve_checked(parsed.host, port, resolver=resolver, allow_private=allow_private)
+        await resolve_checked(host, port, resolver=resolver, allow_private=allow_private)
     except OSError as exc:
         raise BlockedURLError(
-            f"cannot resolve {parsed.host}: {exc}", french="Nom de domaine introuvable."
+            f"cannot resolve {host}: {exc}", french="Nom de domaine introuvable."
         ) from exc
 
 
-class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
-    """Dial only addresses the guard has just checked, so a DNS rebind cannot slip through.
+class GuardedConnector(aiohttp.TCPConnector):
+    """An aiohttp connector that dials only addresses the guard has just checked.
 
-    `inner` does the actual dialling (httpcore's default backend; tests pass a loopback
-    redirector so that "public" stub addresses land on a local server).
-    """
-
-    def __init__(
-        self,
-        *,
-        resolver: Resolver | None = None,
-        allow_private: bool = False,
-        inner: httpcore.AsyncNetworkBackend | None = None,
-    ) -> None:
-        self._resolver = resolver
-        self._allow_private = allow_private
-        self._inner = inner or httpcore.AnyIOBackend()
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        """Resolve, check every address, then connect to the first checked one that answers."""
-        try:
-            async with asyncio.timeout(timeout):
-                addresses = await resolve_checked(
-                    host, port, resolver=self._resolver, allow_private=self._allow_private
-                )
-        except TimeoutError as exc:
-            raise httpcore.ConnectTimeout(f"resolving {host} timed out") from exc
-        except OSError as exc:
-            raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
-        error: Exception | None = None
-        for ip in addresses:
-            try:
-                return await self._inner.connect_tcp(str(ip), port, timeout, local_address, socket_options)
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                error = exc
-        assert error is not None  # resolve_checked never returns an empty list
-        raise error
-
-    async def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
-    ) -> httpcore.AsyncNetworkStream:
-        """Refuse: a URL never names a local socket."""
-        raise BlockedURLError(f"refused unix socket {path}")
-
-    async def sleep(self, seconds: float) -> None:
-        """Sleep through the inner backend (httpcore uses it between retries)."""
-        await self._inner.sleep(seconds)
-
-
-class GuardedTransport(httpx.AsyncHTTPTransport):
-    """An httpx transport whose every connection goes through `GuardedNetworkBackend`.
+    aiohttp asks `_resolve_host` for the addresses of every connection it opens, and dials
+    exactly what it returns; for an IP literal its own version returns the literal without
+    asking the resolver, and its DNS cache would serve old answers. Overriding it is the one
+    place where every address aiohttp will dial passes through `resolve_checked` (names,
+    literals and inet_aton forms alike), with no cache, so a DNS rebind cannot slip through.
+    The suite's SSRF tests fail if aiohttp ever stops calling it (a stub name would reach the
+    real resolver, a private literal would be dialled).
 
     Proxies are not supported: through a proxy the guard would only see the proxy's address.
     """
@@ -273,25 +242,30 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
         *,
         resolver: Resolver | None = None,
         allow_private: bool = False,
-        network_backend: httpcore.AsyncNetworkBackend | None = None,
-        verify: ssl.SSLContext | bool = True,
-        limits: httpx.Limits = DEFAULT_LIMITS,
+        dialer: Dialer | None = None,
+        resolve_timeout: float | None = None,
+        **options: Any,
     ) -> None:
-        ssl_context = httpx.create_ssl_context(verify=verify, trust_env=False)
-        super().__init__(verify=ssl_context, limits=limits, trust_env=False)
-        # httpx has no public hook for the network backend; replace the (never opened) pool
-        # it built with one that dials through the guard.
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl_context,
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            network_backend=GuardedNetworkBackend(
-                resolver=resolver, allow_private=allow_private, inner=network_backend
-            ),
-        )
+        super().__init__(use_dns_cache=False, **options)
+        self._guard_resolver = resolver
+        self._allow_private = allow_private
+        self._dialer = dialer
+        self._resolve_timeout = resolve_timeout
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """Refuse non-http(s) schemes before the pool sees the request."""
-        check_scheme(request.url)
-        return await super().handle_async_request(request)
+    async def _resolve_host(self, host: str, port: int, traces: Sequence[Any] | None = None) -> list[ResolveResult]:
+        """Resolve and check `host`; return the checked addresses as the ones to dial."""
+        try:
+            async with asyncio.timeout(self._resolve_timeout):
+                addresses = await resolve_checked(
+                    host, port, resolver=self._guard_resolver, allow_private=self._allow_private
+                )
+        except TimeoutError as exc:
+            raise FetchTimeoutError(f"resolving {host} timed out") from exc
+        results: list[ResolveResult] = []
+        for ip in addresses:
+            address = str(ip) if self._dialer is None else self._dialer(str(ip), port)
+            family = socket.AF_INET6 if ":" in address else socket.AF_INET
+            results.append(
+                {"hostname": host, "host": address, "port": port, "family": family, "proto": 0, "flags": 0}
+            )
+        return results

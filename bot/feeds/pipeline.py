@@ -28,8 +28,9 @@ from datetime import datetime, timedelta
 
 import structlog
 
-from bot.errors import FetchError, HTTPStatusError, VeilleError
+from bot.errors import FeedParseError, FetchError, HTTPStatusError, VeilleError
 from bot.feeds.fetch import Fetcher, looks_like_text
+from bot.feeds.itemdelta import ItemMemory, scan_items
 from bot.feeds.parse import clean_text, parse_feed
 from bot.feeds.pollbatch import PollBatch
 from bot.llm import LLMSummarizer
@@ -102,6 +103,8 @@ class Pipeline:
         self.llm = llm  # optional model summaries, verified; None: the engine's own only
         # spaCy runs in one worker thread: the event loop keeps serving chats meanwhile.
         self._nlp_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="veille-nlp")
+        # which items of each feed are stored, so a changed feed parses its new items only
+        self.items = ItemMemory()
         self._digest_lock = asyncio.Lock()
 
     def close(self) -> None:
@@ -157,7 +160,14 @@ class Pipeline:
             await batch.add(PollRecord(feed.id, success, now))
             log.debug("feed.body_unchanged", feed_id=feed.id)
             return PollOutcome(feed.id, "unchanged")
-        parsed = parse_feed(result.body, url=result.url, content_type=result.content_type)
+        scan = scan_items(result.body, url=result.url, content_type=result.content_type)
+        unseen = self.items.unseen_only(feed.id, result.body, scan)
+        try:
+            parsed = parse_feed(unseen, url=result.url, content_type=result.content_type)
+        except FeedParseError:
+            if unseen is result.body:
+                raise
+            parsed = parse_feed(result.body, url=result.url, content_type=result.content_type)
         poll = PollSuccess(
             next_poll_at=next_poll,
             etag=result.etag,
@@ -166,7 +176,8 @@ class Pipeline:
             body_hash=fingerprint,
         )
         new_ids = await self.store_entries(feed, parsed, first_poll=False, poll=poll)
-        log.info("feed.polled", feed_id=feed.id, new=len(new_ids))
+        self.items.remember(feed.id, scan)  # only now: a failed store must not mark items seen
+        log.info("feed.polled", feed_id=feed.id, new=len(new_ids), parsed=len(parsed.entries))
         return PollOutcome(feed.id, "new" if new_ids else "unchanged", new_entries=len(new_ids))
 
     async def store_entries(

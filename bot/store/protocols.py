@@ -11,7 +11,7 @@ or names a dialect; a transaction is opaque, only handed back to the backend tha
           ├─ search    SearchStore         full-text index and saved queries
           ├─ follows   FollowStore         follows and follow alerts
           ├─ daily     DailySchedule       daily digest schedule and content
-          └─ answers   AnswerCache         model answers, one per entry (optional LLM summaries)
+          └─ answers   AnswerCache         model answers, one per entry (LLM summaries; SQLite only so far)
 
 Claims (`Outbox.claim`, and due feeds later) take `now` and a limit and return whole jobs, so a
 backend may implement them as `SELECT … FOR UPDATE SKIP LOCKED` with a lease.
@@ -542,11 +542,6 @@ class Store(Protocol):
     @property
     def daily(self) -> DailySchedule:
         """The DailySchedule of this backend."""
-        ...
-
-    @property
-    def answers(self) -> AnswerCache:
-        """The AnswerCache of this backend (model summaries)."""
         ...
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from digests.engine import DigestEngine, get_engine
+from digests.engine import DigestEngine
 
 
 @pytest.fixture(scope="session")
 def engine() -> DigestEngine:
     """Load the model once for the whole session (it takes seconds)."""
-    return get_engine()
+    return DigestEngine()

@@ -333,3 +333,4 @@ def test_a_country_accused_in_diplomacy_is_not_a_suspect(engine):
     )
     actors = names(engine, article)
     assert all(a.role != "mis en cause" for a in actors.values() if a.kind == "lieu")
+

@@ -100,3 +100,14 @@ def test_a_name_after_a_clause_on_the_noun_is_not_its_apposition(engine):
 def test_a_death_without_circumstances_makes_no_victim(engine, sentence):
     doc = frames.parse(engine.nlp, [sentence])[0]
     assert frames.attach(doc) == []
+
+
+def test_a_name_starting_inside_a_complement_belongs_to_it_even_when_split():
+    # "ex-maire de Levallois-Perret": the parser keeps "de Levallois" in the complement and
+    # hangs "Perret" on the head, so the place's mention runs past the complement's end.
+    attachment = frames.Attachment(
+        start=0, end=30, role="mis en cause", frame="condamnation", head="ex-maire",
+        phrase="ex-maire", phrase_start=0, plural=False, holes=((9, 21),),
+    )
+    assert attachment.covers(0, 8)  # the head itself
+    assert not attachment.covers(12, 30)  # the place, split by the parser

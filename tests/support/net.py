@@ -2,17 +2,14 @@
 
 `StaticResolver` maps test host names to whatever addresses a test needs (private,
 link-local, "public"), so the guard's decisions are exercised without any DNS query.
-`LoopbackDialer` is the network backend under the guard: whatever (checked) address the guard
-dials, it connects to 127.0.0.1 on the same port and records the address it was asked for.
+`LoopbackDialer` sits under the guard: whatever (checked) address the guard dials, the
+connection goes to 127.0.0.1 on the same port, and the address asked for is recorded.
 Together they let a test fetch from a "public" host that is really the local test server.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
-
-import httpcore
+from collections.abc import Mapping, Sequence
 
 
 class StaticResolver:
@@ -30,28 +27,16 @@ class StaticResolver:
             raise OSError(f"StaticResolver: unknown test host {host!r}") from None
 
 
-class LoopbackDialer(httpcore.AsyncNetworkBackend):
-    """Dial 127.0.0.1:port whatever address is asked for, recording the addresses asked."""
+class LoopbackDialer:
+    """Connect to 127.0.0.1 whatever checked address the guard dials, recording the addresses asked.
+
+    Plugged in as the fetcher's `dialer`: the guard calls it only with addresses it has
+    checked, so `dialled` lists exactly what the guard let through.
+    """
 
     def __init__(self) -> None:
         self.dialled: list[tuple[str, int]] = []
-        self._inner = httpcore.AnyIOBackend()
 
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        self.dialled.append((host, port))
-        return await self._inner.connect_tcp("127.0.0.1", port, timeout, local_address, socket_options)
-
-    async def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
-    ) -> httpcore.AsyncNetworkStream:
-        raise AssertionError("tests never dial unix sockets")
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
+    def __call__(self, address: str, port: int) -> str:
+        self.dialled.append((address, port))
+        return "127.0.0.1"

@@ -138,6 +138,7 @@ async def offline_core(core: tuple[Veille, ConsoleAdapter]) -> AsyncIterator[tup
     app, console = core
     fetcher = Fetcher(resolver=StaticResolver({}), total_timeout=2)
     await fetcher.start()
+    await app.fetcher.close()  # the one it replaces: an open session left to the GC warns
     app.fetcher = app.subscriptions.fetcher = app.pipeline.fetcher = fetcher
     try:
         yield app, console

@@ -298,6 +298,16 @@ async def test_the_per_host_limit_does_not_hold_back_other_hosts(feed_server: Fe
     assert slow.peak == 2
 
 
+async def test_a_cookie_one_site_sets_is_never_sent_back(feed_server: FeedServer) -> None:
+    # one cookie jar shared by every feed and page of a public bot would only grow, and
+    # would carry one chat's site session into another's fetches
+    url = feed_server.set("/feed.xml", RSS, headers={"Set-Cookie": "session=abc; Path=/"})
+    async with local_fetcher() as fetcher:
+        await fetcher.fetch(url)
+        await fetcher.fetch(url)
+    assert [r.headers.get("Cookie") for r in feed_server.requests] == [None, None]
+
+
 async def test_fetching_before_start_is_a_programming_error() -> None:
     with pytest.raises(RuntimeError, match="start"):
         await Fetcher().fetch("https://example.org/")

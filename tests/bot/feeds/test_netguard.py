@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import socket
+import time
 
 import pytest
 
-from bot.errors import BlockedURLError
+from bot.errors import BlockedURLError, FetchTimeoutError
 from bot.feeds.fetch import Fetcher
 from bot.feeds.netguard import blocked_reason, check_url, parse_numeric_host
 from tests.conftest import NetworkAccessError
@@ -55,7 +57,7 @@ NUMERIC_TRICKS = {
 
 
 def guarded_fetcher(resolver: StaticResolver, dialer: LoopbackDialer) -> Fetcher:
-    return Fetcher(resolver=resolver, network_backend=dialer, total_timeout=5)
+    return Fetcher(resolver=resolver, dialer=dialer, total_timeout=5)
 
 
 @pytest.mark.parametrize("address", REFUSED_ADDRESSES)
@@ -153,7 +155,7 @@ async def test_a_dns_rebind_after_the_early_check_is_caught_at_connect(feed_serv
     url = f"http://rebind.test:{port}/feed"
     await check_url(url, resolver=rebinding)  # the early check sees the public answer
     dialer = LoopbackDialer()
-    async with Fetcher(resolver=rebinding, network_backend=dialer) as fetcher:
+    async with Fetcher(resolver=rebinding, dialer=dialer) as fetcher:
         with pytest.raises(BlockedURLError):
             await fetcher.fetch(url)
     assert dialer.dialled == []
@@ -162,7 +164,14 @@ async def test_a_dns_rebind_after_the_early_check_is_caught_at_connect(feed_serv
 
 @pytest.mark.parametrize(
     "target",
-    ["http://internal.test:{port}/secret", "http://127.1:{port}/secret", "http://[::1]:{port}/secret"],
+    [
+        "http://internal.test:{port}/secret",
+        "http://127.1:{port}/secret",
+        "http://[::1]:{port}/secret",
+        # a canonical literal: aiohttp's own connector would dial it without asking any resolver
+        "http://127.0.0.1:{port}/secret",
+        "http://[::ffff:127.0.0.1]:{port}/secret",
+    ],
 )
 async def test_a_redirect_to_a_private_host_is_refused_at_that_hop(
     feed_server: FeedServer, target: str
@@ -177,6 +186,44 @@ async def test_a_redirect_to_a_private_host_is_refused_at_that_hop(
             await fetcher.fetch(f"http://public.test:{port}/start")
     assert [r.path for r in feed_server.requests] == ["/start"]
     assert dialer.dialled == [(PUBLIC_IP, port)]
+
+
+async def test_a_name_is_checked_again_for_every_new_connection_not_cached(feed_server: FeedServer) -> None:
+    # the server closes each connection, so the second fetch must open (and resolve) anew
+    url_path = feed_server.set("/feed", "<rss/>", headers={"Connection": "close"})
+    port = int(url_path.rsplit(":", 1)[1].split("/", 1)[0])
+    answers = iter([[PUBLIC_IP], ["10.0.0.9"]])
+
+    async def rebinding(host: str, port: int) -> list[str]:
+        return next(answers)
+
+    dialer = LoopbackDialer()
+    async with Fetcher(resolver=rebinding, dialer=dialer, total_timeout=5) as fetcher:
+        assert (await fetcher.fetch(f"http://rebind.test:{port}/feed")).body == b"<rss/>"
+        with pytest.raises(BlockedURLError, match="10.0.0.9"):
+            await fetcher.fetch(f"http://rebind.test:{port}/feed?again")
+    assert dialer.dialled == [(PUBLIC_IP, port)]
+    assert feed_server.hits("/feed") == 1
+
+
+async def test_a_resolver_that_never_answers_is_cut_at_the_connect_timeout() -> None:
+    async def silent(host: str, port: int) -> list[str]:
+        await asyncio.sleep(30)
+        return [PUBLIC_IP]
+
+    async with Fetcher(resolver=silent, dialer=LoopbackDialer(), connect_timeout=0.2, total_timeout=10) as fetcher:
+        started = time.monotonic()
+        with pytest.raises(FetchTimeoutError, match="resolving slow.test"):
+            await fetcher.fetch("http://slow.test/feed")
+    assert time.monotonic() - started < 2
+
+
+@pytest.mark.parametrize("url", ["http://", "http:///feed", "https://[::1/feed", "http://h:99999/"])
+async def test_a_url_without_a_usable_host_is_refused_as_malformed(url: str) -> None:
+    async with Fetcher(resolver=StaticResolver({}), dialer=LoopbackDialer()) as fetcher:
+        with pytest.raises(BlockedURLError) as caught:
+            await fetcher.fetch(url)
+    assert caught.value.french.startswith("Adresse mal formée")
 
 
 async def test_a_redirect_to_another_scheme_is_refused(feed_server: FeedServer) -> None:
@@ -204,6 +251,15 @@ async def test_allow_private_also_lifts_it_for_names(feed_server: FeedServer) ->
     async with Fetcher(allow_private=True, resolver=resolver) as fetcher:
         result = await fetcher.fetch(f"http://intranet.test:{port}/feed")
     assert result.body == b"<rss/>"
+
+
+async def test_the_suite_refuses_what_the_fetcher_would_dial_outside_loopback(no_network: list[str]) -> None:
+    # allow_private lifts the guard; the suite's own net must still stop the aiohttp client
+    async with Fetcher(allow_private=True, total_timeout=5) as fetcher:
+        with pytest.raises(NetworkAccessError):
+            await fetcher.fetch("http://192.0.2.1/feed")
+    assert no_network == ["connect ('192.0.2.1', 80)"]
+    no_network.clear()  # the violation was the point of this test
 
 
 def test_the_suite_refuses_connections_outside_loopback(no_network: list[str]) -> None:

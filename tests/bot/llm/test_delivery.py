@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.feeds.parse import parse_feed
 from bot.llm.summarizer import SOURCE_KEY
-from digests.engine import get_engine
+from digests.engine import DigestEngine
 from digests.model import Article
 from tests.support.core import Item, legal_body, rss, running_core
 from tests.support.http import FeedServer
@@ -33,7 +33,7 @@ def llm_settings(fake: FakeLLM, **more: object) -> dict[str, object]:
 
 def warm_engine() -> None:
     """Load spaCy before timing anything: the model's load is not the model's delay."""
-    get_engine().summarize(Article(title="Essai", text="Le tribunal de Lyon a statué mardi sur la plainte."))
+    DigestEngine().summarize(Article(title="Essai", text="Le tribunal de Lyon a statué mardi sur la plainte."))
 
 
 async def test_a_verified_model_summary_reaches_the_chat(tmp_path: Path, feed_server: FeedServer) -> None:
@@ -95,7 +95,7 @@ async def test_an_entry_answered_before_a_crash_is_not_asked_again_after_a_resta
             (pending,) = await app.storage.entries.pending()
             article = await app.pipeline.article_for(pending)
             assert app.llm is not None
-            await app.llm.improve(article, get_engine().summarize(article), entry_id=pending.id)
+            await app.llm.improve(article, app.pipeline.engine.summarize(article), entry_id=pending.id)
             # the process dies here: the answer is stored, the digest is not
         assert fake.calls == 1
         fake.answer(INVENTED)  # a second call would now be rejected: the test would see it

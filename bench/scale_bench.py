@@ -1,0 +1,142 @@
+"""Polling at scale in one run: Veille's cycle per store and poller count, beside the bare-aiohttp floor.
+
+    .venv/bin/python bench/scale_bench.py [--feeds 10000] [--items 50] [--changed 0.05]
+        [--repeat 1] [--postgres postgresql://user:pass@host:port/db] [--pollers 1,2,4]
+
+Why: issue 12 asks for 10,000 feeds per cycle in ≤ 10 s wall and ≤ 0.8 ms of CPU per 304
+poll, in one SQLite process and per poller on PostgreSQL, judged against what the HTTP
+client alone costs. One server process (bench/loopback.py) serves the feeds of
+bench/poll_bench.py on 20 loopback hosts; after a priming cycle, `--changed` of the feeds
+publish one item, and we time:
+
+- SQLite × 1 process: a tick as the app runs it (due feeds selected in SQL, conditional GETs,
+  the changed feeds' new items parsed, entries and poll results stored): wall, CPU per feed;
+  then an all-304 cycle (CPU per poll);
+- the bare-aiohttp floor: the same conditional GETs (every one answered 304) sent by a bare
+  aiohttp session with the fetcher's limits (100 connections, 4 per host, 64 at once): what
+  the HTTP client alone costs, the floor under Veille's figure;
+- PostgreSQL × 1, 2, 4 pollers and digest throughput for 1 and 2 pollers: slots, printed as
+  "not measured" with the reason until the PostgreSQL store and `veille run --role poller`
+  exist (issue 12 items 2 and 3). `postgres_rows` is where they are filled: start N poller
+  processes on `--postgres URL` with the same feeds subscribed, time one cycle from the
+  moment the feeds fall due until every feed's poll is recorded, and CPU as the pollers'
+  summed rusage over feeds polled.
+
+CPU is this process's (the server's is billed to its own process). Digests are timed apart
+in bench/digest_bench.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.loopback import loopback_server  # noqa: E402  # after the sys.path fix above
+from bench.poll_bench import HOSTS, cpu_seconds, feed_app, feed_xml, median_figures, veille_cycles  # noqa: E402
+
+CONCURRENCY = 64  # what Pipeline.poll_many is given by the bench cycles
+PENDING_POSTGRES = "not measured: needs the PostgreSQL store (issue 12 item 2) and --role poller (item 3)"
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One line of the table: a measured cycle, or why it was not measured."""
+
+    name: str
+    wall: float | None = None
+    cpu_ms: float | None = None  # per feed (or per request for the floor)
+    quiet_cpu_ms: float | None = None  # per 304 poll
+    note: str = ""
+
+    def render(self) -> str:
+        if self.wall is None or self.cpu_ms is None:
+            return f"{self.name:<28}: {self.note}"
+        quiet = f", 304 cycle cpu {self.quiet_cpu_ms:.2f} ms per poll" if self.quiet_cpu_ms is not None else ""
+        note = f" ({self.note})" if self.note else ""
+        return f"{self.name:<28}: cycle wall {self.wall:.2f} s, cpu {self.cpu_ms:.2f} ms per feed{quiet}{note}"
+
+
+async def aiohttp_floor(urls: list[str]) -> tuple[float, float]:
+    """Send every URL one conditional GET (answered 304) with a bare aiohttp session; return wall, CPU."""
+    import aiohttp
+
+    connector = aiohttp.TCPConnector(limit=100, limit_per_host=4)
+    gate = asyncio.Semaphore(CONCURRENCY)
+    etags: dict[str, str] = {}
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def learn(url: str) -> None:
+            async with gate, session.get(url) as response:
+                await response.read()
+                etags[url] = response.headers["ETag"]
+
+        async def conditional(url: str) -> None:
+            async with gate, session.get(url, headers={"If-None-Match": etags[url]}) as response:
+                await response.read()
+                assert response.status == 304, response.status
+
+        await asyncio.gather(*(learn(u) for u in urls))  # not timed: the validators, as a prior poll gets them
+        wall0, cpu0 = time.perf_counter(), cpu_seconds()
+        await asyncio.gather(*(conditional(u) for u in urls))
+        return time.perf_counter() - wall0, cpu_seconds() - cpu0
+
+
+def sqlite_row(urls: list[str], changed: float, port: int, repeat: int) -> Row:
+    """Time Veille's cycle on a temporary SQLite file in this one process."""
+    mixed, quiet = asyncio.run(veille_cycles(urls, changed, port, repeat=repeat))
+    cycle, calm = median_figures(mixed), median_figures(quiet)
+    return Row(
+        "SQLite x 1 process",
+        wall=cycle.wall,
+        cpu_ms=cycle.cpu * 1000 / max(cycle.due, 1),
+        quiet_cpu_ms=calm.cpu * 1000 / max(calm.due, 1),
+        note=f"{cycle.not_modified} answered 304, {cycle.new} new entries"
+        + (f", medians of {repeat}" if repeat > 1 else ""),
+    )
+
+
+def postgres_rows(url: str | None, pollers: list[int]) -> list[Row]:
+    """PostgreSQL × N pollers and digest throughput: slots until the backend and roles land."""
+    reason = PENDING_POSTGRES if url else PENDING_POSTGRES + "; then pass --postgres URL"
+    rows = [Row(f"PostgreSQL x {n} poller{'s' if n > 1 else ''}", note=reason) for n in pollers]
+    rows += [Row(f"digests/s, {n} poller{'s' if n > 1 else ''}", note=reason) for n in (1, 2)]
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--feeds", type=int, default=10_000)
+    parser.add_argument("--items", type=int, default=50)
+    parser.add_argument("--changed", type=float, default=0.05)
+    parser.add_argument("--repeat", type=int, default=1, help="time N cycles of each kind, print medians")
+    parser.add_argument("--postgres", metavar="URL", help="PostgreSQL database for the poller rows")
+    parser.add_argument("--pollers", default="1,2,4", help="poller counts for the PostgreSQL rows")
+    args = parser.parse_args()
+    pollers = [int(n) for n in args.pollers.split(",") if n.strip()]
+    from bot.logs import configure_logging
+
+    configure_logging(level="WARNING")
+    with loopback_server(feed_app, args.feeds, args.items, hosts=HOSTS) as port:
+        urls = [f"http://{HOSTS[i % len(HOSTS)]}:{port}/feed/{i}.xml" for i in range(args.feeds)]
+        size = len(feed_xml(0, 0, args.items))
+        print(
+            f"{args.feeds} feeds x {args.items} items (~{size // 1024} KB each), {len(HOSTS)} loopback hosts, "
+            f"{args.changed:.0%} publish one item per cycle"
+        )
+        rows = [sqlite_row(urls, args.changed, port, args.repeat)]
+        wall, cpu = asyncio.run(aiohttp_floor(urls))
+        rows.append(Row("bare aiohttp floor", wall=wall, cpu_ms=cpu * 1000 / len(urls), note="304s only"))
+        rows += postgres_rows(args.postgres, pollers)
+        for row in rows:
+            print(row.render())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

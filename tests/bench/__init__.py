@@ -1,0 +1,1 @@
+"""Tests for bench/: the scripts run and print the lines other scripts parse."""
