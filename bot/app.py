@@ -28,6 +28,7 @@ from bot.config import Settings
 from bot.delivery.dispatch import Dispatcher
 from bot.feeds.fetch import Fetcher
 from bot.feeds.pipeline import Pipeline, PollOutcome
+from bot.llm import LLMSummarizer
 from bot.models import utcnow
 from bot.ops.health import Health, Heartbeat
 from bot.ops.metrics import Metrics
@@ -197,6 +198,7 @@ class Veille:
         metrics: Metrics | None = None,
         health: Health | None = None,
         ops: OpsServer | None = None,
+        llm: LLMSummarizer | None = None,
     ) -> None:
         self.settings = settings
         self.storage = storage
@@ -213,6 +215,7 @@ class Veille:
         self.metrics = metrics if metrics is not None else cycle.metrics
         self.health = health
         self.ops = ops  # /metrics and /healthz, when VEILLE_METRICS_PORT is set
+        self.llm = llm  # optional model summaries (VEILLE_LLM_URL), closed with the app
 
     @property
     def tick(self) -> timedelta:
@@ -250,6 +253,8 @@ class Veille:
             with contextlib.suppress(Exception):
                 await platform.stop()
         self.pipeline.close()
+        if self.llm is not None:
+            await self.llm.close()
         await self.fetcher.close()
         await self.storage.close()
 

@@ -14,6 +14,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import structlog
 
@@ -21,6 +22,10 @@ from bot import __version__
 from bot.config import Settings, load_settings, shown_db
 from bot.errors import VeilleError
 from bot.logs import configure_logging
+
+if TYPE_CHECKING:
+    from bot.llm import LLMSummarizer
+    from digests.model import Article, Digest
 
 log = structlog.get_logger(__name__)
 
@@ -102,6 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 settings.telegram_bot_token,
                 settings.discord_bot_token,
                 settings.telegram_webhook_secret,
+                settings.llm_api_key,
             ),
         )
         if args.command == "run":
@@ -152,6 +158,19 @@ def reader_gone() -> int:
 
 async def print_digests(settings: Settings, sources: Sequence[str], *, as_json: bool) -> int:
     """Digest each source and print it; an unreadable source is one line on stderr."""
+    from bot.llm import SOURCE_KEY, build_summarizer
+
+    llm = build_summarizer(settings)  # None unless VEILLE_LLM_URL is set
+    try:
+        return await _print_sources(settings, sources, as_json=as_json, llm=llm, source_key=SOURCE_KEY)
+    finally:
+        if llm is not None:
+            await llm.close()
+
+
+async def _print_sources(
+    settings: Settings, sources: Sequence[str], *, as_json: bool, llm: LLMSummarizer | None, source_key: str
+) -> int:
     from bot.compose import new_engine
     from bot.feeds.sources import load_articles
 
@@ -165,12 +184,28 @@ async def print_digests(settings: Settings, sources: Sequence[str], *, as_json: 
             print(f"veille: cannot read {source}: {message}", file=sys.stderr)
             status = 1
             continue
-        for digest in engine.summarize_many(articles):
+        digests = engine.summarize_many(articles)
+        if llm is not None:
+            digests = await _with_model(llm, articles, digests)
+        for digest in digests:
             if as_json:
-                print(json.dumps(digest.to_json_dict(), ensure_ascii=False), flush=True)
+                data = digest.to_json_dict()
+                if llm is not None:  # evaluation compares both paths on the same articles
+                    data[source_key] = digest.extra.get(source_key, "extractive")
+                print(json.dumps(data, ensure_ascii=False), flush=True)
             else:
                 print(digest.text + (f"\n{digest.url}" if digest.url else "") + "\n", flush=True)
     return status
+
+
+async def _with_model(llm: LLMSummarizer, articles: Sequence[Article], digests: Sequence[Digest]) -> list[Digest]:
+    """Improve digests with the model, `concurrency` at a time so none waits out its timeout."""
+    out: list[Digest] = []
+    step = max(1, llm.concurrency)
+    pairs = list(zip(articles, digests, strict=True))
+    for i in range(0, len(pairs), step):
+        out += await asyncio.gather(*(llm.improve(a, d) for a, d in pairs[i : i + step]))
+    return out
 
 
 if __name__ == "__main__":

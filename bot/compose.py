@@ -38,6 +38,7 @@ from bot.delivery.daily import DailyDigests
 from bot.delivery.dispatch import Dispatcher
 from bot.feeds.fetch import make_fetcher
 from bot.feeds.pipeline import Pipeline
+from bot.llm import build_summarizer
 from bot.models import utcnow
 from bot.opml.commands import OpmlCommands
 from bot.ops.health import Health, Heartbeat
@@ -46,7 +47,7 @@ from bot.ops.server import OpsServer
 from bot.ports import Platform, Summarizer
 from bot.search.search import SearchCommand, SearchIndex
 from bot.store.postgres import PostgresStore
-from bot.store.protocols import Store
+from bot.store.protocols import AnswerCache, Store
 from bot.store.sqlite import SqliteStore
 from bot.store.sqlite.gauges import SqliteGauges
 from digests.model import Article, Digest
@@ -105,6 +106,16 @@ class LazyEngine:
 def new_engine() -> LazyEngine:
     """Return a digest engine for one process (the CLI's `digest` command, a running bot)."""
     return LazyEngine()
+
+
+def answer_cache(store: Store) -> AnswerCache | None:
+    """Return where the model's answers are kept, one per entry (`SqliteStore.answers`).
+
+    The PostgreSQL backend has no `llm_answers` table yet: there, answers are not kept, so a
+    crash between an answer and its digest, or a restart, may ask again and resets the daily
+    count.
+    """
+    return store.answers if isinstance(store, SqliteStore) else None
 
 
 def build_platforms(settings: Settings, *, interactive: bool, metrics: Metrics | None = None) -> list[Platform]:
@@ -170,6 +181,7 @@ def build(
     options = SubscriptionOptionsService(
         store.chats, store.options, default_interval=settings.poll_interval, min_interval=settings.min_interval
     )
+    llm = build_summarizer(settings, cache=answer_cache(store))  # None unless VEILLE_LLM_URL is set
     pipeline = Pipeline(
         store,
         fetcher,
@@ -182,6 +194,7 @@ def build(
         queue_with_digest=(options.drop_filtered, follows.queue_alerts),
         on_digest=_after_digest([index.on_digest, _beats(heartbeat)], dispatcher),
         digest_timed=times.digest_made,
+        llm=llm,
     )
     pipeline.asked_intervals = store.options.asked_intervals
     pipeline.digest_observer = metrics.observe_digest
@@ -222,6 +235,7 @@ def build(
         metrics=metrics,
         health=health,
         ops=ops,
+        llm=llm,
     )
 
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic import AliasChoices, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.arguments import open_zone, parse_number
@@ -85,6 +85,14 @@ class Settings(BaseSettings):
     discord_gateway_url: str | None = Field(None, validation_alias="DISCORD_GATEWAY_URL")
     discord_guild_id: int | None = Field(None, validation_alias=AliasChoices("DISCORD_GUILD_ID", "DISCORD_SYNC_GUILD"))
 
+    # Optional model-written summaries (bot.llm); unset URL: everything stays offline.
+    llm_url: str | None = Field(None, validation_alias="VEILLE_LLM_URL")
+    llm_model: str = Field("", validation_alias="VEILLE_LLM_MODEL", validate_default=True)
+    llm_api_key: str | None = Field(None, validation_alias="VEILLE_LLM_API_KEY")
+    llm_timeout: float = Field(20.0, gt=0, le=300, validation_alias="VEILLE_LLM_TIMEOUT")
+    llm_concurrency: int = Field(2, gt=0, le=32, validation_alias="VEILLE_LLM_CONCURRENCY")
+    llm_daily_limit: int | None = Field(None, ge=0, validation_alias="VEILLE_LLM_DAILY_LIMIT")
+
     @field_validator("db", mode="before")
     @classmethod
     def _path_or_postgres_url(cls, value: object) -> object:
@@ -158,7 +166,25 @@ class Settings(BaseSettings):
             raise ValueError("must start with http(s):// or ws(s)://")
         return value.rstrip("/") if value else value
 
-    @field_validator("telegram_bot_token", "discord_bot_token", "telegram_webhook_url", "metrics_port", mode="before")
+    @field_validator("llm_url")
+    @classmethod
+    def _llm_http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/") if value else value
+
+    @field_validator("llm_model")
+    @classmethod
+    def _llm_model_named(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("llm_url") and not value.strip():
+            raise ValueError("required when VEILLE_LLM_URL is set (the model's name on that server)")
+        return value.strip()
+
+    @field_validator(
+        "telegram_bot_token", "discord_bot_token", "telegram_webhook_url", "metrics_port", "llm_url", "llm_api_key",
+        "llm_daily_limit",
+        mode="before",
+    )
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

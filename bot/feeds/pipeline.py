@@ -35,6 +35,7 @@ from bot.feeds.intervals import feed_hint, longest, poll_interval
 from bot.feeds.itemdelta import ItemMemory, scan_items
 from bot.feeds.parse import clean_text, parse_feed
 from bot.feeds.pollbatch import PollBatch
+from bot.llm import LLMSummarizer
 from bot.models import FeedRecord, ParsedFeed, utcnow
 from bot.ports import Summarizer
 from bot.store.protocols import PendingEntry, PollFailure, PollRecord, PollSuccess, QueueHook, Store
@@ -96,6 +97,7 @@ class Pipeline:
         queue_with_digest: Sequence[QueueHook] = (),
         on_digest: Callable[[int, Digest], Awaitable[None]] | None = None,
         digest_timed: Callable[[float], None] | None = None,
+        llm: LLMSummarizer | None = None,
     ) -> None:
         self.storage = storage
         self.fetcher = fetcher
@@ -111,6 +113,7 @@ class Pipeline:
         self._asked: Mapping[int, tuple[timedelta | None, ...]] = {}
         # Told each digest's duration and whether it was made (metrics); set by the core.
         self.digest_observer: Callable[[float, bool], None] | None = None
+        self.llm = llm  # optional model summaries, verified; None: the engine's own only
         # spaCy runs in one worker thread: the event loop keeps serving chats meanwhile.
         self._nlp_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="veille-nlp")
         # which items of each feed are stored, so a changed feed parses its new items only
@@ -264,11 +267,19 @@ class Pipeline:
                 batch = await self.storage.entries.pending(limit=limit)
                 if not batch:
                     return made
-                for pending in batch:
-                    await self._digest_one(pending)
-                    made += 1
+                if self.llm is None:
+                    for pending in batch:
+                        await self._digest_one(pending)
+                        made += 1
+                else:
+                    made += await self._digest_with_model(batch, self.llm)
 
     async def _digest_one(self, pending: PendingEntry) -> None:
+        made = await self._engine_digest(pending)
+        if made is not None:
+            await self._store(pending, made[1])
+
+    async def _engine_digest(self, pending: PendingEntry) -> tuple[Article, Digest] | None:
         started = time.perf_counter()
         try:
             article = await self.article_for(pending)
@@ -281,14 +292,41 @@ class Pipeline:
             log.error("entry.digest_failed", entry_id=pending.id, error=repr(exc)[:300])
             await self.storage.entries.mark_failed(pending.id, repr(exc))
             self._observe(started, made=False)
-            return
+            return None
         self._observe(started, made=True)
-        digest_id = await self.store_digest(pending.id, digest)
-        log.info("entry.digested", entry_id=pending.id, digest_id=digest_id)
+        return article, digest
 
     def _observe(self, started: float, *, made: bool) -> None:
         if self.digest_observer is not None:
             self.digest_observer(time.perf_counter() - started, made)
+
+    async def _store(self, pending: PendingEntry, digest: Digest) -> None:
+        digest_id = await self.store_digest(pending.id, digest)
+        log.info("entry.digested", entry_id=pending.id, digest_id=digest_id)
+
+    async def _digest_with_model(self, batch: Sequence[PendingEntry], llm: LLMSummarizer) -> int:
+        """Digest a batch with model summaries, each stored at most `llm.timeout` after its digest.
+
+        The model's calls run while spaCy digests the next entries; digests are stored in entry
+        order as soon as their call ends, so the model never delays one beyond its timeout.
+        """
+        waiting: list[tuple[PendingEntry, asyncio.Task[Digest]]] = []
+        try:
+            for pending in batch:
+                made = await self._engine_digest(pending)
+                if made is not None:
+                    task = asyncio.create_task(llm.improve(*made, entry_id=pending.id))
+                    waiting.append((pending, task))
+                while waiting and waiting[0][1].done():
+                    first, done = waiting.pop(0)
+                    await self._store(first, done.result())
+            for pending, task in waiting:
+                await self._store(pending, await task)
+            waiting.clear()
+        finally:
+            for _, task in waiting:  # cancelled (shutdown): the entries stay pending
+                task.cancel()
+        return len(batch)
 
     async def store_digest(self, entry_id: int, digest: Digest) -> int:
         """Store a digest with its deliveries and follow alerts (one transaction), then run hooks."""

@@ -10,7 +10,8 @@ or names a dialect; a transaction is opaque, only handed back to the backend tha
           ├─ chats     ChatRepository      chats, their settings and subscriptions
           ├─ search    SearchStore         full-text index and saved queries
           ├─ follows   FollowStore         follows and follow alerts
-          └─ daily     DailySchedule       daily digest schedule and content
+          ├─ daily     DailySchedule       daily digest schedule and content
+          └─ answers   AnswerCache         model answers, one per entry (LLM summaries; SQLite only so far)
 
 Claims (`Outbox.claim`, and due feeds later) take `now` and a limit and return whole jobs, so a
 backend may implement them as `SELECT … FOR UPDATE SKIP LOCKED` with a lease.
@@ -462,6 +463,45 @@ class DailySchedule(Protocol):
 
     async def digests_between(self, chat_id: int, start: datetime, end: datetime) -> list[DailyItem]:
         """Return the digests of the chat's feeds created in (start, end], oldest first."""
+        ...
+
+
+# -- model answers -----------------------------------------------------------------------------
+
+# What became of an entry's one model call (bot.llm).
+USED = "used"
+REJECTED = "rejected"
+FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class CachedAnswer:
+    """One model call for one entry: its outcome, the model's text, and why it was not used."""
+
+    status: str  # USED, REJECTED or FAILED
+    summary: str
+    detail: str
+    model: str
+    called_at: datetime
+
+
+class AnswerCache(Protocol):
+    """The model's answers, one per entry, kept with the entry so that it is never asked twice.
+
+    An answer is stored as soon as it arrives, before the digest, so a restart, a crash between
+    the two or a re-poll never leads to a second call; today's count seeds the daily budget.
+    """
+
+    async def get(self, entry_id: int) -> CachedAnswer | None:
+        """Return the answer stored for an entry, if a call was made for it."""
+        ...
+
+    async def put(self, entry_id: int, answer: CachedAnswer) -> None:
+        """Store an entry's answer (the first one wins: an entry is asked once)."""
+        ...
+
+    async def calls_since(self, since: datetime) -> int:
+        """Count the calls made since `since` (the daily budget after a restart)."""
         ...
 
 

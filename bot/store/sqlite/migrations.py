@@ -179,4 +179,18 @@ MIGRATIONS: list[str] = [
     ALTER TABLE subscriptions ADD COLUMN interval_seconds INTEGER CHECK (interval_seconds > 0);
     ALTER TABLE feeds ADD COLUMN hint_seconds INTEGER CHECK (hint_seconds >= 0);
     """,
+    # 7: one model answer per entry (optional LLM summaries, bot.llm): an entry is asked once,
+    # even across a restart or a crash between the answer and its digest; `called_at` lets the
+    # daily call budget survive a restart.
+    """
+    CREATE TABLE llm_answers (
+        entry_id INTEGER PRIMARY KEY REFERENCES entries(id) ON DELETE CASCADE,
+        status TEXT NOT NULL CHECK (status IN ('used', 'rejected', 'failed')),
+        summary TEXT NOT NULL DEFAULT '',
+        detail TEXT NOT NULL DEFAULT '',
+        model TEXT NOT NULL DEFAULT '',
+        called_at TEXT NOT NULL
+    );
+    CREATE INDEX llm_answers_called ON llm_answers(called_at);
+    """,
 ]

@@ -2,7 +2,7 @@
 
 `async with SqliteStore(path) as store:` opens the file (WAL, migrations); the core reaches its
 data through `store.feeds`, `store.entries`, `store.outbox`, `store.chats`, `store.search`,
-`store.follows` and `store.daily` (`bot.store.protocols.Store`), never through `connection`,
+`store.follows`, `store.daily` and `store.answers` (`bot.store.protocols.Store`), never through `connection`,
 which only this package and the SQLite backend's own tests use.
 """
 
@@ -18,6 +18,7 @@ from bot.store.sqlite.entries import SqliteEntries
 from bot.store.sqlite.feeds import SqliteFeeds
 from bot.store.sqlite.follows import SqliteFollowStore
 from bot.store.sqlite.options import SqliteSubscriptionOptions
+from bot.store.sqlite.llm import SqliteAnswerCache
 from bot.store.sqlite.outbox import SqliteOutbox
 from bot.store.sqlite.search import SqliteSearchStore
 from bot.store.sqlite.stats import SqliteStatsStore
@@ -38,6 +39,7 @@ class SqliteStore:
         self.daily = SqliteDailySchedule(self.connection)
         self.options = SqliteSubscriptionOptions(self.connection)
         self.stats = SqliteStatsStore(self.connection)
+        self.answers = SqliteAnswerCache(self.connection)
 
     async def open(self) -> None:
         """Connect, switch to WAL and bring the schema to the latest version."""
