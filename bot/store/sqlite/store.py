@@ -17,8 +17,8 @@ from bot.store.sqlite.daily import SqliteDailySchedule
 from bot.store.sqlite.entries import SqliteEntries
 from bot.store.sqlite.feeds import SqliteFeeds
 from bot.store.sqlite.follows import SqliteFollowStore
-from bot.store.sqlite.options import SqliteSubscriptionOptions
 from bot.store.sqlite.llm import SqliteAnswerCache
+from bot.store.sqlite.options import SqliteSubscriptionOptions
 from bot.store.sqlite.outbox import SqliteOutbox
 from bot.store.sqlite.search import SqliteSearchStore
 from bot.store.sqlite.stats import SqliteStatsStore
