@@ -32,6 +32,7 @@ log = structlog.get_logger(__name__)
 # Shown before a model summary of an English article: the reader learns both facts.
 ENGLISH_NOTE = "(article en anglais, résumé traduit) "
 SOURCE_KEY = "summary_source"  # in Digest.extra: "llm" or "extractive"
+MIN_CALL_SECONDS = 0.2  # less time than this left: the call would only fail, so none is made
 
 
 class LLMSummarizer:
@@ -96,8 +97,11 @@ class LLMSummarizer:
                 return self._skip(digest, entry_id, "daily_limit")
             if not self.breaker.allow():
                 return self._skip(digest, entry_id, "breaker_open")
+            remaining = deadline - loop.time()
+            if remaining < MIN_CALL_SECONDS:  # a slot freed at the deadline: no time left to ask
+                return self._skip(digest, entry_id, "busy")
             self.budget.take()
-            return await self._call(article, digest, entry_id, remaining=max(0.05, deadline - loop.time()))
+            return await self._call(article, digest, entry_id, remaining=remaining)
         finally:
             self._slots.release()
 
