@@ -1,5 +1,11 @@
 """Veille's running core: storage, fetcher, pipeline, commands, dispatcher and scheduler, wired.
 
+A process plays one role (`ROLES`): `poller` fetches, parses, digests and fans out into the
+outbox; `chat` runs the platforms, the commands, the dispatcher and the daily digests; `all`
+(the default) is both in one process. Pollers and chat processes share only the store: feeds,
+entries and deliveries are claimed under leases (`bot.store.leases`), so any number of pollers
+and one chat process per bot token may run at once, on any machines.
+
 `Veille` is built from settings and the chat platforms to serve (chosen by `bot.cli`, the
 composition root); `async with Veille(...)` opens everything in order and closes it in
 reverse. Features that add commands or react to new digests (search, daily digests, follows)
@@ -27,8 +33,10 @@ from bot.config import Settings
 from bot.delivery.dispatch import Dispatcher
 from bot.feeds.fetch import Fetcher
 from bot.feeds.pipeline import Pipeline, PollOutcome
+from bot.feeds.poller import Poller
 from bot.models import utcnow
 from bot.ports import Platform
+from bot.store.leases import Leases, default_owner
 from bot.store.protocols import QueueHook
 from bot.store.sqlite import SqliteStore
 from digests.model import Digest
@@ -39,6 +47,8 @@ USER_AGENT = f"Veille/{__version__} (+https://github.com/veille-bot/veille)"
 
 DigestHook = Callable[[int, Digest], Awaitable[None]]
 StartHook = Callable[[], Awaitable[None]]
+
+ROLES = ("all", "poller", "chat")
 
 
 def make_fetcher(settings: Settings) -> Fetcher:
@@ -55,15 +65,37 @@ class Veille:
     """The core, ready to poll, digest, answer commands and deliver."""
 
     def __init__(
-        self, settings: Settings, platforms: Sequence[Platform], *, tick_seconds: float | None = None
+        self,
+        settings: Settings,
+        platforms: Sequence[Platform],
+        *,
+        tick_seconds: float | None = None,
+        role: str = "all",
     ) -> None:
+        if role not in ROLES:
+            raise ValueError(f"unknown role {role!r}")
         self.settings = settings
-        self.platforms = {p.platform: p for p in platforms}
+        self.role = role
+        self.polls = role in ("all", "poller")  # fetch, parse, digest, fan out
+        self.chats = role in ("all", "chat")  # platforms, commands, dispatcher, daily digests
+        self.platforms = {p.platform: p for p in platforms} if self.chats else {}
         self.storage = SqliteStore(settings.db)
+        self.leases = Leases(
+            self.storage,
+            settings.worker_id or default_owner(role, list(self.platforms)),
+            timedelta(seconds=settings.lease_seconds),
+        )
         self.fetcher = make_fetcher(settings)
         self.digest_hooks: list[DigestHook] = []
         self.queue_hooks: list[QueueHook] = []
-        self.dispatcher = Dispatcher(self.storage, self.platforms)
+        self.dispatcher = Dispatcher(
+            self.storage,
+            self.platforms,
+            owner=self.leases.owner,
+            lease=self.leases.duration,
+            # A chat process serves its own platforms only: another serves the others' chats.
+            platforms=list(self.platforms) if role == "chat" else None,
+        )
         self.pipeline = Pipeline(
             self.storage,
             self.fetcher,
@@ -73,17 +105,21 @@ class Veille:
             queue_with_digest=self.queue_hooks,
             on_digest=self._digest_made,
         )
+        self.poller = Poller(self.storage, self.pipeline, self.leases)
         self.subscriptions = SubscriptionService(self.storage, self.fetcher, self.pipeline, on_subscribed=self.wake)
         self.commands = Commands(self.storage, self.subscriptions)
         self.scheduler = AsyncIOScheduler(timezone=settings.timezone)
         # How often due feeds are looked for; each feed keeps its own next-poll time.
+        # At most one lease apart, so feeds a killed poller held are taken over within about one.
         self.tick = timedelta(
-            seconds=tick_seconds or max(5.0, min(60.0, settings.poll_interval.total_seconds() / 4))
+            seconds=tick_seconds
+            or min(max(5.0, min(60.0, settings.poll_interval.total_seconds() / 4)), settings.lease_seconds)
         )
         self._tasks: list[asyncio.Task[None]] = []
         self._wake_task: asyncio.Task[None] | None = None
         self._wake_again = False
         self._cycle_lock = asyncio.Lock()
+        self._store_open = False
         # Start-time work of features (index catch-up, daily jobs), run by __aenter__.
         self.start_hooks: list[StartHook] = []
         install_features(self)
@@ -98,10 +134,14 @@ class Veille:
 
     async def _open(self) -> None:
         await self.storage.open()
+        self._store_open = True
         await self.fetcher.start()
-        requeued = await self.storage.outbox.requeue_interrupted()
-        if requeued:
-            log.info("deliveries.requeued", count=requeued)
+        if self.polls:
+            await self.leases.take_back()
+        if self.chats:
+            requeued = await self.storage.outbox.requeue_interrupted(self.leases.owner)
+            if requeued:
+                log.info("deliveries.requeued", count=requeued)
         for platform in self.platforms.values():
             await platform.start(self.commands)
         for hook in self.start_hooks:
@@ -116,27 +156,32 @@ class Veille:
                 await platform.stop()
         self.pipeline.close()
         await self.fetcher.close()
+        await self.leases.stop()
+        if self._store_open:  # give back what is still claimed
+            await self.leases.release()
+            self._store_open = False
         await self.storage.close()
 
     # -- one cycle -----------------------------------------------------------------------------
 
     async def poll_once(self) -> list[PollOutcome]:
         """Poll due feeds, digest what is new (or left by a crash), then send what is queued."""
-        async with self._cycle_lock:
-            outcomes: list[PollOutcome] = []
-            try:
-                feeds = await self.storage.feeds.due(utcnow())
-                outcomes = await self.pipeline.poll_many(feeds)
-            except Exception as exc:  # noqa: BLE001  # entries already stored still get digests
-                log.error("poll.failed", error=repr(exc)[:300])
-            await self.pipeline.digest_pending()
+        outcomes: list[PollOutcome] = []
+        if self.polls:
+            async with self._cycle_lock:
+                try:
+                    outcomes = await self.poller.poll_due()
+                except Exception as exc:  # noqa: BLE001  # entries already stored still get digests
+                    log.error("poll.failed", error=repr(exc)[:300])
+                await self.poller.digest_pending()
         await self.deliver()
         return outcomes
 
     async def settle(self) -> None:
         """Digest anything pending and send everything due (after a subscription, in the demo)."""
-        async with self._cycle_lock:
-            await self.pipeline.digest_pending()
+        if self.polls:
+            async with self._cycle_lock:
+                await self.poller.digest_pending()
         await self.deliver()
 
     def wake(self) -> None:
@@ -165,6 +210,8 @@ class Veille:
         With the background loop running, one dispatcher drains the outbox, so a chat's
         messages never race each other; without it (start-time work, demo, tests), drain here.
         """
+        if not self.chats:
+            return  # a poller only queues: the chat process sends
         if self._tasks:
             self.dispatcher.poke()
         else:
@@ -173,19 +220,22 @@ class Veille:
     # -- long-running ----------------------------------------------------------------------------
 
     def start_background(self) -> None:
-        """Start the scheduler (polling, and any feature jobs) and the dispatcher loop."""
-        self.scheduler.add_job(
-            self._scheduled_poll,
-            "interval",
-            seconds=self.tick.total_seconds(),
-            id="poll",
-            next_run_time=utcnow(),
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=None,
-        )
+        """Start the scheduler (polling, and any feature jobs), the dispatcher loop, the lease renewals."""
+        if self.polls:
+            self.scheduler.add_job(
+                self._scheduled_poll,
+                "interval",
+                seconds=self.tick.total_seconds(),
+                id="poll",
+                next_run_time=utcnow(),
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=None,
+            )
         self.scheduler.start()
-        self._tasks.append(asyncio.create_task(self.dispatcher.run_forever(), name="dispatcher"))
+        self.leases.start()
+        if self.chats:
+            self._tasks.append(asyncio.create_task(self.dispatcher.run_forever(), name="dispatcher"))
 
     async def stop_background(self, *, drain_seconds: float = 8.0) -> None:
         """Stop scheduling, let in-flight sends finish (bounded), then cancel the loops."""

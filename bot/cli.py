@@ -51,6 +51,10 @@ def build_platforms(settings: Settings, *, interactive: bool) -> list[Platform]:
     return platforms
 
 
+# The roles of `veille run --role` (bot.app.ROLES, spelled here so that --help needs no import).
+ROLES = ("all", "poller", "chat")
+
+
 def console_chat(settings: Settings) -> bool:
     """Tell whether `veille run` will be a chat in this terminal (no token, stdin a terminal)."""
     return not (settings.telegram_bot_token or settings.discord_bot_token) and sys.stdin.isatty()
@@ -62,6 +66,8 @@ def log_level(settings: Settings, command: str) -> str:
     In a console chat the logs share the terminal with the conversation: info lines between a
     command and its answer bury it. An explicit VEILLE_LOG_LEVEL still wins.
     """
+    if command == "run:poller":  # no console chat in a poller: its logs are all it shows
+        return settings.log_level
     if command != "run":
         return "ERROR"
     if console_chat(settings) and "log_level" not in settings.model_fields_set:
@@ -69,18 +75,27 @@ def log_level(settings: Settings, command: str) -> str:
     return settings.log_level
 
 
-async def run(settings: Settings) -> int:
-    """Run the bot until SIGINT/SIGTERM; in-flight sends are drained before exit."""
+async def run(settings: Settings, *, role: str = "all") -> int:
+    """Run the bot in `role` until SIGINT/SIGTERM; in-flight sends are drained before exit.
+
+    A poller runs no chat platform (it only fills the outbox); `chat` and `all` run them.
+    """
     from bot.app import Veille
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    platforms = build_platforms(settings, interactive=sys.stdin.isatty())
-    async with Veille(settings, platforms) as app:
+    platforms = [] if role == "poller" else build_platforms(settings, interactive=sys.stdin.isatty())
+    async with Veille(settings, platforms, role=role) as app:
         app.start_background()
-        log.info("veille.running", platforms=[p.platform for p in platforms], db=str(settings.db))
+        log.info(
+            "veille.running",
+            role=role,
+            worker=app.leases.owner,
+            platforms=[p.platform for p in platforms],
+            db=str(settings.db),
+        )
         waiters = [asyncio.create_task(stop.wait())]
         console = next((p for p in platforms if p.platform == "console"), None)
         closed = getattr(console, "closed", None)
@@ -100,7 +115,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--version", action="version", version=f"veille {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="run the bot (Telegram/Discord when their tokens are set, else the console)")
+    run_parser = sub.add_parser(
+        "run", help="run the bot (Telegram/Discord when their tokens are set, else the console)"
+    )
+    run_parser.add_argument(
+        "--role",
+        choices=ROLES,
+        default="all",
+        help="poller: fetch, digest, fill the outbox (run N of them); chat: platforms, dispatcher, "
+        "daily digests (one per bot token); all: both in one process (default)",
+    )
     demo = sub.add_parser("demo", help="offline demo: local sample feeds, a console chat, one polling cycle")
     demo.add_argument("--interactive", action="store_true", help="keep the console chat open afterwards")
     digest = sub.add_parser("digest", help="print the digest of a page, text file, feed or URL")
@@ -113,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
         configure_logging(
-            level=log_level(settings, args.command),
+            level=log_level(settings, "run:poller" if getattr(args, "role", "") == "poller" else args.command),
             secrets=(
                 settings.telegram_bot_token,
                 settings.discord_bot_token,
@@ -121,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ),
         )
         if args.command == "run":
-            return asyncio.run(run(settings))
+            return asyncio.run(run(settings, role=args.role))
         if args.command == "demo":
             from bot.demo import run_demo
 

@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     max_new_entries: int = Field(50, gt=0, validation_alias="VEILLE_MAX_NEW_ENTRIES")
     daily_max_items: int = Field(10, gt=0, le=50, validation_alias="VEILLE_DAILY_MAX_ITEMS")
     log_level: str = Field("INFO", validation_alias="VEILLE_LOG_LEVEL")
+    # Several processes on one store (`veille run --role`): how long a claimed feed, entry or
+    # delivery stays held without renewal (a killed process's work is taken over after that),
+    # and this process's name on its leases (default: see bot.store.leases).
+    lease_seconds: float = Field(60.0, ge=3, le=3600, validation_alias="VEILLE_LEASE_SECONDS")
+    worker_id: str | None = Field(None, min_length=1, max_length=200, validation_alias="VEILLE_WORKER_ID")
 
     telegram_bot_token: str | None = Field(None, validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_api_url: str = Field("https://api.telegram.org", validation_alias="TELEGRAM_API_URL")

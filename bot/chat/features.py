@@ -104,6 +104,8 @@ def install_features(app: Veille) -> None:
         app.scheduler,
         app.deliver,
         max_items=app.settings.daily_max_items,
+        # A chat process schedules its own platforms' chats (another process has the others).
+        platforms=list(app.platforms) if app.role == "chat" else None,
     )
     search = SearchCommand(app.storage, index)
 
@@ -123,8 +125,9 @@ def install_features(app: Veille) -> None:
     app.queue_hooks.append(follows.queue_alerts)  # in the digest's transaction: no alert lost
 
     async def start() -> None:
-        """Catch the index up, then rebuild daily jobs and queue a missed digest."""
+        """Catch the index up, then rebuild daily jobs and queue a missed digest (chat processes)."""
         await index.catch_up()
-        await daily.start()
+        if app.chats:
+            await daily.start()
 
     app.start_hooks.append(start)

@@ -216,12 +216,19 @@ class Pipeline:
 
     # -- digests ---------------------------------------------------------------------------
 
-    async def digest_pending(self, *, limit: int = 50) -> int:
-        """Digest entries waiting for one (new, or left by a crash); return how many were made."""
+    async def digest_pending(
+        self, *, limit: int = 50, claim: Callable[[int], Awaitable[list[PendingEntry]]] | None = None
+    ) -> int:
+        """Digest entries waiting for one (new, or left by a crash); return how many were made.
+
+        `claim` takes the entries to digest (a poller's leases, `bot.feeds.poller`); without
+        it, every pending entry is this process's.
+        """
         made = 0
+        take = claim or (lambda n: self.storage.entries.pending(limit=n))
         async with self._digest_lock:
             while True:
-                batch = await self.storage.entries.pending(limit=limit)
+                batch = await take(limit)
                 if not batch:
                     return made
                 for pending in batch:

@@ -14,9 +14,14 @@ from bot.store.sqlite.connection import Connection, feed_from_row, to_db_time
 
 _RECORD_POLL_SQL = """UPDATE feeds SET etag = ?, last_modified = ?, title = COALESCE(NULLIF(?, ''), title),
     body_hash = COALESCE(?, body_hash), consecutive_errors = 0, last_error = NULL, first_error_at = NULL,
-    next_poll_at = ?, last_polled_at = ? WHERE id = ?"""
+    next_poll_at = ?, last_polled_at = ?, lease_owner = NULL, lease_until = NULL WHERE id = ?"""
 _RECORD_ERROR_SQL = """UPDATE feeds SET consecutive_errors = consecutive_errors + 1, last_error = ?,
-    first_error_at = COALESCE(first_error_at, ?), next_poll_at = ?, last_polled_at = ? WHERE id = ?"""
+    first_error_at = COALESCE(first_error_at, ?), next_poll_at = ?, last_polled_at = ?,
+    lease_owner = NULL, lease_until = NULL WHERE id = ?"""
+# The due feeds of `due`, as one expression shared with `claim_due` (the `feeds_due` index).
+_DUE_WHERE = """f.status = 'active' AND ifnull(f.next_poll_at, '') <= ?
+    AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.feed_id = f.id
+                AND EXISTS (SELECT 1 FROM chats c WHERE c.id = s.chat_id AND c.active = 1))"""
 
 
 def _poll_row(feed_id: int, poll: PollSuccess, polled_at: datetime) -> tuple[Any, ...]:
@@ -89,14 +94,44 @@ class SqliteFeeds:
         time order; `now` is formatted the same way.
         """
         rows = await self.conn.fetchall(
-            """SELECT f.* FROM feeds f
-               WHERE f.status = 'active' AND ifnull(f.next_poll_at, '') <= ?
-               AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.feed_id = f.id
-                           AND EXISTS (SELECT 1 FROM chats c WHERE c.id = s.chat_id AND c.active = 1))
-               ORDER BY f.id""",
-            (to_db_time(now),),
+            f"SELECT f.* FROM feeds f WHERE {_DUE_WHERE} ORDER BY f.id", (to_db_time(now),)
         )
         return [feed_from_row(r) for r in rows]
+
+    async def claim_due(self, now: datetime, *, owner: str, until: datetime, limit: int) -> list[FeedRecord]:
+        """Lease up to `limit` due feeds no live lease holds to `owner`, and return them.
+
+        One IMMEDIATE transaction: SQLite lets one writer in at a time, across processes too,
+        so two pollers never lease the same feed. Stored times are ISO 8601 UTC to the second,
+        and text order is time order, so an expired lease is `lease_until <= now`.
+        """
+        stamp = to_db_time(now)
+        async with self.conn.transaction() as db:
+            async with db.execute(
+                f"""SELECT f.* FROM feeds f WHERE {_DUE_WHERE}
+                    AND (f.lease_until IS NULL OR f.lease_until <= ?) ORDER BY f.id LIMIT ?""",
+                (stamp, stamp, limit),
+            ) as cur:
+                rows = list(await cur.fetchall())
+            if rows:
+                marks = ",".join("?" * len(rows))
+                await db.execute(
+                    f"UPDATE feeds SET lease_owner = ?, lease_until = ? WHERE id IN ({marks})",
+                    [owner, to_db_time(until), *(r["id"] for r in rows)],
+                )
+        return [feed_from_row(r) for r in rows]
+
+    async def renew_leases(self, owner: str, until: datetime) -> int:
+        """Extend every feed lease `owner` holds to `until`; return how many."""
+        return await self.conn.execute(
+            "UPDATE feeds SET lease_until = ? WHERE lease_owner = ?", (to_db_time(until), owner)
+        )
+
+    async def release_leases(self, owner: str) -> int:
+        """Give back every feed lease `owner` holds."""
+        return await self.conn.execute(
+            "UPDATE feeds SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?", (owner,)
+        )
 
     async def record_polls(self, polls: Sequence[PollRecord]) -> None:
         """Write many polls' results (304s without entries, errors) in one transaction.
@@ -149,7 +184,9 @@ class SqliteFeeds:
         stamp = to_db_time(utcnow())
         async with self.conn.transaction() as db:
             async with db.execute(
-                "UPDATE feeds SET status = ? WHERE id = ? AND status != ?", (status, feed_id, status)
+                """UPDATE feeds SET status = ?, lease_owner = NULL, lease_until = NULL
+                   WHERE id = ? AND status != ?""",
+                (status, feed_id, status),
             ) as cur:
                 if cur.rowcount != 1:
                     return 0

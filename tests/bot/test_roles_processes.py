@@ -1,0 +1,255 @@
+"""Roles as real processes: two `veille run --role poller` and one `--role chat` on one SQLite file.
+
+Many feeds on a local server each publish one new item; every chat is subscribed to some of
+them. Poller A is SIGKILLed in the middle of its cycle. What must hold: every digest reaches
+every subscribed chat exactly once (the chat process prints each message it sends), each item is
+digested once, and no feed is fetched twice — except the feeds A had claimed and not recorded
+when it died, which poller B fetches again once A's leases have expired, and only then.
+
+The server holds its answers until both pollers hold leases, so that the cycle really is shared
+(whichever process starts first would otherwise poll everything), then answers each request
+after a short delay, so that the kill lands while A has requests in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from bot.feeds.parse import parse_feed
+from bot.store.sqlite import SqliteStore
+from tests.support.core import Item, legal_body, make_settings, rss
+from tests.support.http import FeedServer
+
+ROOT = Path(__file__).resolve().parents[2]
+FEEDS = 120
+CHATS = 4  # chat n is subscribed to the feeds whose number is a multiple of n + 1
+LEASE_SECONDS = 4
+ANSWER_DELAY = 0.3
+HEADER = re.compile(r"^── (c\d+) ──$")
+ARTICLE = re.compile(r"/articles/(new-\d+)\.html")
+RSS = "application/rss+xml"
+
+
+def subscribed(chat: int, feed: int) -> bool:
+    """Say whether chat number `chat` is subscribed to feed number `feed`."""
+    return feed % (chat + 1) == 0
+
+
+def start(db: Path, role: str, worker: str) -> subprocess.Popen[str]:
+    """Run `veille run --role ROLE` on `db`, as its own process (its log in WORKER.log beside `db`)."""
+    env = {
+        **os.environ,
+        "VEILLE_DB": str(db),
+        "VEILLE_ALLOW_PRIVATE_URLS": "1",
+        "VEILLE_POLL_INTERVAL": "3600",  # one cycle per feed during the test
+        "VEILLE_LEASE_SECONDS": str(LEASE_SECONDS),
+        "VEILLE_WORKER_ID": worker,
+        "VEILLE_FETCH_TIMEOUT": "10",
+        "TELEGRAM_BOT_TOKEN": "",
+        "DISCORD_BOT_TOKEN": "",
+        "VEILLE_LOG_LEVEL": "INFO",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "run", "--role", role],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,  # no terminal: the chat process runs its console headless
+        stdout=subprocess.PIPE,
+        stderr=(db.parent / f"{worker}.log").open("w"),
+        text=True,
+        bufsize=1,
+    )
+
+
+class Transcript:
+    """Read the chat process's console in a thread: which article each chat was sent."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.sent: Counter[tuple[str, str]] = Counter()
+        self.other: list[str] = []
+        self._thread = threading.Thread(target=self._drain, args=(proc,), daemon=True)
+        self._thread.start()
+
+    def _drain(self, proc: subprocess.Popen[str]) -> None:
+        assert proc.stdout is not None
+        chat: str | None = None
+        for line in proc.stdout:
+            header = HEADER.match(line.strip())
+            if header:
+                chat = header.group(1)
+                continue
+            article = ARTICLE.search(line)
+            if chat is not None and article:
+                self.sent[(chat, article.group(1))] += 1
+                chat = None
+
+    def join(self) -> None:
+        """Wait for the process's stdout to close."""
+        self._thread.join(10)
+
+
+class CountingFeeds:
+    """The feeds, answered after `go` is set and a delay; every request is timed, per feed."""
+
+    def __init__(self, server: FeedServer) -> None:
+        self.server = server
+        self.go = asyncio.Event()
+        self.requests: dict[str, list[float]] = defaultdict(list)
+        self.bodies: dict[str, bytes] = {}
+
+    def add(self, number: int) -> str:
+        path = f"/feeds/{number}.xml"
+        old = Item(f"old-{number}", f"Archive {number}", legal_body(f"la société Archive{number}"))
+        new = Item(
+            f"new-{number}",
+            f"Fuite de données n° {number} : le parquet ouvre une enquête",
+            legal_body(f"la société Numéro{number}"),
+            date="Tue, 24 Nov 2026 10:00:00 GMT",
+        )
+        base = self.server.base_url
+        self.bodies[path] = rss([new, old], title=f"Flux {number}", base=base)
+        self.bodies[path + "#old"] = rss([old], title=f"Flux {number}", base=base)
+        return self.server.set_handler(path, self.answer)
+
+    async def answer(self, request: web.Request) -> web.Response:
+        self.requests[request.path].append(time.time())
+        await self.go.wait()
+        await asyncio.sleep(ANSWER_DELAY)
+        return web.Response(body=self.bodies[request.path], content_type=RSS)
+
+    def total(self) -> int:
+        return sum(len(times) for times in self.requests.values())
+
+
+async def prepare(tmp_path: Path, feeds: CountingFeeds) -> tuple[Path, dict[str, int], dict[int, str]]:
+    """Store the feeds (their old item already seen), the chats and their subscriptions.
+
+    Return the database, the feed id of each path, and the article guid of each feed id.
+    """
+    db_path = make_settings(tmp_path).db
+    ids: dict[str, int] = {}
+    guids: dict[int, str] = {}
+    async with SqliteStore(db_path) as db:
+        chats = [await db.chats.upsert("console", f"c{n}", f"Chat {n}") for n in range(CHATS)]
+        for number in range(FEEDS):
+            url = feeds.add(number)
+            feed, _ = await db.feeds.add(url, f"Flux {number}")
+            old = parse_feed(feeds.bodies[f"/feeds/{number}.xml#old"], url=url)
+            await db.entries.add(feed.id, old.entries, digest_limit=0)  # seen on an earlier poll
+            for n, chat in enumerate(chats):
+                if subscribed(n, number):
+                    await db.chats.subscribe(chat.id, feed.id)
+            ids[f"/feeds/{number}.xml"] = feed.id
+            guids[feed.id] = f"new-{number}"
+        await db.feeds.make_all_due()
+    return db_path, ids, guids
+
+
+def leases(db_path: Path, owner: str) -> dict[int, float]:
+    """Return the feeds `owner` holds and when each lease expires (epoch seconds)."""
+    with sqlite3.connect(db_path, timeout=5) as conn:
+        rows = conn.execute("SELECT id, lease_until FROM feeds WHERE lease_owner = ?", (owner,)).fetchall()
+    return {int(r[0]): datetime.fromisoformat(r[1]).timestamp() for r in rows}
+
+
+def counts(db_path: Path) -> tuple[int, int]:
+    """Return how many digests are stored and how many deliveries are confirmed sent."""
+    with sqlite3.connect(db_path, timeout=5) as conn:
+        digests = conn.execute("SELECT COUNT(*) FROM digests").fetchone()[0]
+        sent = conn.execute("SELECT COUNT(*) FROM deliveries WHERE state = 'sent'").fetchone()[0]
+    return int(digests), int(sent)
+
+
+async def wait_until(check: Callable[[], object], *, timeout: float, what: Callable[[], str]) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if await asyncio.to_thread(check):
+            return
+        await asyncio.sleep(0.05)  # the feed server runs on this loop: never block it
+    raise AssertionError(f"timed out waiting for {what()}")
+
+
+def stop(proc: subprocess.Popen[str]) -> int:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.wait(5)
+
+
+@pytest.mark.slow
+async def test_two_pollers_and_a_chat_process_deliver_each_digest_once_when_a_poller_is_killed_mid_cycle(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    feeds = CountingFeeds(feed_server)
+    db_path, feed_ids, guids = await prepare(tmp_path, feeds)
+    expected = Counter({(f"c{c}", f"new-{f}"): 1 for c in range(CHATS) for f in range(FEEDS) if subscribed(c, f)})
+
+    chat = start(db_path, "chat", "chat-1")
+    transcript = Transcript(chat)
+    poller_a = start(db_path, "poller", "poller-a")
+    poller_b = start(db_path, "poller", "poller-b")
+    procs = [chat, poller_a, poller_b]
+    try:
+        # Both pollers hold part of the cycle before any feed answers.
+        await wait_until(
+            lambda: leases(db_path, "poller-a") and leases(db_path, "poller-b"),
+            timeout=120,
+            what=lambda: "both pollers to hold feeds",
+        )
+        feeds.go.set()
+        await wait_until(lambda: feeds.total() >= FEEDS // 3, timeout=60, what=lambda: "a third of the feeds fetched")
+        poller_a.send_signal(signal.SIGKILL)
+        poller_a.wait(10)
+        killed_at = time.time()
+        orphans = await asyncio.to_thread(leases, db_path, "poller-a")
+        assert orphans, "the kill must land mid-cycle, while poller A holds feeds"
+
+        await wait_until(
+            lambda: counts(db_path) == (FEEDS, sum(expected.values())) and transcript.sent == expected,
+            timeout=300,
+            what=lambda: (
+                f"every digest delivered: (digests, sent) = {counts(db_path)}, "
+                f"printed {sum(transcript.sent.values())} of {sum(expected.values())}, logs in {tmp_path}"
+            ),
+        )
+        await asyncio.sleep(1.0)  # anything sent twice would show by now
+    finally:
+        codes = [stop(p) for p in procs]
+        transcript.join()
+
+    assert transcript.sent == expected, "every digest reached every subscribed chat exactly once"
+    assert codes[0] == 0 and codes[2] == 0, "the chat process and poller B stop cleanly"
+
+    by_id = {feed_ids[path]: times for path, times in feeds.requests.items()}
+    assert set(by_id) == set(guids), "every feed was fetched"
+    fetched_twice = {feed_id for feed_id, times in by_id.items() if len(times) > 1}
+    assert fetched_twice <= set(orphans), "only feeds the killed poller held are fetched again"
+    for feed_id in fetched_twice:
+        first, second, *more = by_id[feed_id]
+        assert not more, f"feed {feed_id} fetched {2 + len(more)} times"
+        assert first < killed_at, "the first fetch was the killed poller's"
+        assert second >= orphans[feed_id] - 1.0, "taken over only once the killed poller's lease expired"
+    assert len(fetched_twice) < FEEDS // 2
+
+    async with SqliteStore(db_path) as db:
+        assert await db.integrity_ok()
+        assert await db.entries.pending() == []
+        assert await db.outbox.pending_count() == 0
