@@ -120,6 +120,7 @@ class Veille:
         self._wake_again = False
         self._cycle_lock = asyncio.Lock()
         self._store_open = False
+        self._digest_task: asyncio.Task[None] | None = None
         # Start-time work of features (index catch-up, daily jobs), run by __aenter__.
         self.start_hooks: list[StartHook] = []
         install_features(self)
@@ -241,6 +242,10 @@ class Veille:
         """Stop scheduling, let in-flight sends finish (bounded), then cancel the loops."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        if self._digest_task is not None:
+            self._digest_task.cancel()
+            await asyncio.wait([self._digest_task], timeout=1.0)
+            self._digest_task = None
         if self._wake_task is not None:
             self._wake_task.cancel()
             await asyncio.wait([self._wake_task], timeout=1.0)
@@ -257,7 +262,10 @@ class Veille:
 
     async def _scheduled_poll(self) -> None:
         try:
-            await self.poll_once()
+            if self.role == "poller":
+                await self._poll_then_digest_apart()
+            else:
+                await self.poll_once()
         except asyncio.CancelledError:
             # Only the scheduler's shutdown cancels a cycle (Ctrl-D, SIGTERM): the cycle is
             # crash-safe, so stopping halfway is routine; re-raised, APScheduler would log it as
@@ -265,6 +273,25 @@ class Veille:
             log.info("poll.cycle_interrupted")
         except Exception as exc:  # noqa: BLE001  # a failed cycle must not stop the scheduler
             log.error("poll.cycle_failed", error=repr(exc)[:300])
+
+    async def _poll_then_digest_apart(self) -> None:
+        """Poll due feeds, and digest in a task of its own (a poller's tick).
+
+        Why apart: a long run of digests must not hold up the next tick, at which this poller
+        takes over the feeds of a poller that died once their leases expire.
+        """
+        try:
+            await self.poller.poll_due()
+        except Exception as exc:  # noqa: BLE001  # entries already stored still get digests
+            log.error("poll.failed", error=repr(exc)[:300])
+        if self._digest_task is None or self._digest_task.done():
+            self._digest_task = asyncio.create_task(self._digest_in_background(), name="digest")
+
+    async def _digest_in_background(self) -> None:
+        try:
+            await self.poller.digest_pending()
+        except Exception as exc:  # noqa: BLE001  # the next tick retries
+            log.error("digest.loop_failed", error=repr(exc)[:300])
 
     # -- hooks -----------------------------------------------------------------------------------
 
