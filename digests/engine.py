@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 # Actors kept in the digest's fields: follows and search match on all of them, while each
 # renderer shows the best-ranked ones its space allows (the text rarely fits more than nine).
 MAX_ACTORS = 12
-MAX_LEGAL = 12
+MAX_LEGAL = 16
 MAX_GROUPED_EXTRA = 3
 ENGLISH_NOTE = "(article en anglais) "
 

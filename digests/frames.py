@@ -88,6 +88,15 @@ class Attachment:
     phrase_start: int
     plural: bool
     kinds: tuple[str, ...] = ()
+    # Spans inside start..end that belong to another noun: "le bras droit d'Emmanuel Macron,
+    # Alexis Kohler" puts Kohler on a side, not Macron, whose name only locates him.
+    holes: tuple[tuple[int, int], ...] = ()
+
+    def covers(self, start: int, end: int) -> bool:
+        """Tell whether a mention at start..end is the argument, not a noun inside it."""
+        if not (start < self.end and self.start < end):
+            return False
+        return not any(h_start <= start and end <= h_end for h_start, h_end in self.holes)
 
 
 def _frame(raw: dict) -> Frame:
@@ -320,6 +329,12 @@ def _attachment(token: Token, role: str, frame: str, offset: int, kinds: tuple[s
     names += [g for c in names[1:] for g in c.children if g.dep_ in ("flat:name", "flat")]
     start = min(t.idx for t in names)
     end = max(t.idx + len(t.text) for t in names)
+    holes = tuple(
+        (offset + sub[0].idx, offset + sub[-1].idx + len(sub[-1].text))
+        for c in token.children
+        if c not in names and c.dep_ not in ("det", "punct", "case", "amod", "nummod")
+        and (sub := list(c.subtree)) and start < sub[0].idx and sub[-1].idx < end
+    )
     phrase_tokens = [token]
     phrase_tokens += [c for c in token.children if c.dep_ in ("nummod", "amod") and c.i < token.i]
     after = token.i + 1  # "manifestants blessés": adjectives right after the noun, no comma between
@@ -340,4 +355,5 @@ def _attachment(token: Token, role: str, frame: str, offset: int, kinds: tuple[s
         phrase_start=offset + phrase.start_char,
         plural=token.lower_.endswith(("s", "x")) or any(c.dep_ == "nummod" for c in token.children),
         kinds=kinds,
+        holes=holes,
     )

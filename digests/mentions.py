@@ -239,6 +239,20 @@ def _common_word(surface: str, text: str, start: int) -> bool:
     return re.search(rf"(?<!\w){re.escape(lower)}(?!\w)", text) is not None
 
 
+def _without_common_head(surface: str, text: str, start: int) -> str:
+    """Drop a capitalised common noun that starts a line or sentence before a name.
+
+    "Campagne Balladur : …", "Procès Dupont : …": the first word is written in lower case
+    elsewhere in the article and the rest is named there without it, so spaCy glued a headline
+    noun to the name.
+    """
+    first, _, rest = surface.partition(" ")
+    if not rest or not rest[:1].isupper() or first.isupper() or not _common_word(first, text, start):
+        return surface
+    alone = re.search(rf"(?<!{re.escape(first)} )(?<!\w){re.escape(rest)}(?!\w)", text)
+    return rest if alone is not None else surface
+
+
 _SEAT_BEFORE = re.compile(
     r"\b(?:groupe|géant|firme|société|constructeur|éditeur|fabricant|entreprise)"
     r"(?: (?:américaine?|californienne?|chinoise?|informatique|technologique))? (?:de|basée? à)\s*$",
@@ -298,6 +312,7 @@ def ner_mentions(  # noqa: ANN001  # spaCy Doc, lazily imported
         head, _, last = surface.rpartition(" ")
         if ent.start_char < title_end and head and last.islower() and head in text[title_end:]:
             surface = head  # "la Fédération des éditeurs attaque …": the title's verb
+        surface = _without_common_head(surface, text, ent.start_char)
         titled = _TITLED_PERSON.match(surface)
         if titled:  # "Procureure de la République Anne Roussel", tagged as a place
             surface, label = titled.group(1), "PER"

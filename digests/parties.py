@@ -67,7 +67,7 @@ def party_votes(cl: Cluster, attachments: Sequence[Attachment]) -> Counter[str]:
     for att in attachments:
         if att.kinds and cl.kind not in att.kinds:
             continue
-        if any(overlaps(m.start, m.end, att.start, att.end) for m in cl.mentions):
+        if any(att.covers(m.start, m.end) for m in cl.mentions):
             votes[att.role] += 1
     return votes
 

@@ -20,7 +20,7 @@ _TITLE_MAX = 150
 _ITEM_MAX = 110
 _WANTED_ACTORS = 9
 _WANTED_LEGAL = 7
-_MAX_LEGAL_SHOWN = 8
+_MAX_LEGAL_SHOWN = 10
 _MONTHS = (
     "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
     "octobre", "novembre", "décembre",
@@ -149,6 +149,8 @@ def _legal_labels(legal: tuple[LegalItem, ...], seen_text: str) -> list[str]:
             label = " ".join(re.sub(r"\s*\([^()]*\)", "", label).split())
         if len(label) > _ITEM_MAX or not label or "…" in label:
             continue  # an item is shown whole or not at all
+        if label.isupper() and len(label.split()) > 1:
+            label = label.lower()  # "ONT ÉTÉ RELAXÉS" came from a sub-heading in capitals
         if item.kind == "procédure" and re.match(r"[A-ZÉÈ][a-zéèêàçôûî]+(?:\s|$)", label):
             label = label[0].lower() + label[1:]  # "Interpellé mardi, …" opened a sentence
         folded = fold(item.text)

@@ -33,7 +33,15 @@ _FUNCTION_WORDS = (
     r"experte?|juriste|commissaire|chef de l['’][EÉ]tat|garde des [Ss]ceaux|eurodéputée?|"
     r"parlementaire|élue?|militante?|enquêteur|enquêtrice|policier|policière|gendarme|"
     r"colonel|commandant|capitaine|général|lieutenant|"
-    r"préfète?|maire|gouverneur|chercheu(?:r|se)|responsable|dirigeante?"
+    r"préfète?|maire|gouverneur|chercheu(?:r|se)|responsable|dirigeante?|"
+    # Occupations a news story introduces people by: the reader learns who they are.
+    r"homme d['’]affaires|femme d['’]affaires|entrepreneu(?:r|se)|industriel(?:le)?|banquier|"
+    r"financier|intermédiaire|conseill(?:er|ère)|collaborat(?:eur|rice)|trésori(?:er|ère)|"
+    r"journaliste|écrivaine?|humoriste|rappeu(?:r|se)|chanteu(?:r|se)|comédien(?:ne)?|actrice|"
+    r"animat(?:eur|rice)|réalisat(?:eur|rice)|product(?:eur|rice)|influenceu(?:r|se)|"
+    r"youtubeu(?:r|se)|footballeur|entraîneu(?:r|se)|médecin|chirurgien(?:ne)?|infirmi(?:er|ère)|"
+    r"enseignante?|professeure?|prêtre|évêque|imam|rabbin|syndicaliste|"
+    r"lanceu(?:r|se) d['’]alerte|ingénieure?|informaticien(?:ne)?"
 )
 # Words that may follow a function word inside a function ("procureur général du Texas"),
 # but not a clause ("chercheurs affirment que …").

@@ -51,11 +51,11 @@ _PSEUDONYM = re.compile(
 # "le groupe de hackers Nimbus", "le gang DarkLock", "le collectif baptisé Hydra".
 _NAMED_GROUP = re.compile(
     r"(?<!\w)(?:groupe|gang|collectif|réseau|botnet|forum|marché|groupuscule|association|syndicat"
-    r"(?: de (?:police|policiers|magistrats|salariés))?|ONG|fédération)"
+    r"(?: de (?:police|policiers|magistrats|salariés))?|ONG|organisation|fédération)"
     r"(?: (?:de |d['’])?(?:hackers|pirates(?: informatiques)?|cybercriminels|hacktivistes|"
     r"rançongiciels?|ransomware|criminels|machines zombies|activistes))?"
     r"(?:,? (?:baptisé|nommé|appelé|dénommé|connu sous le nom de|surnommé))?"
-    r"[ \t]+[\"«“]?[ \t]*((?-i:[A-Z][\w-]+(?: [A-Z][\w-]+)?))"  # a name on the same line
+    r"[ \t]+[\"«“]?[ \t]*((?-i:[A-Z][\w-]+(?: [A-Z][\w-]+){0,2}))"  # a name on the same line
 )
 # "un service de cyberattaques, baptisé « FloodKing »", "la plateforme Lirenet".
 _NAMED_SERVICE = re.compile(

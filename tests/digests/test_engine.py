@@ -262,3 +262,44 @@ def test_function_of_a_named_minister_is_not_a_second_actor(engine):
     found = [fold(n) for n in names(engine, article)]
     assert "herve lanclos" in found
     assert "ministre de la culture" not in found
+
+
+def test_an_organisation_introduced_once_after_the_lead_is_kept(engine):
+    article = Article(
+        title="Un tribunal condamne un opposant par visioconférence",
+        text=(
+            "Un tribunal a condamné lundi un opposant à cinq ans de prison lors d'une audience "
+            "tenue par visioconférence.\n\nLa défense dénonce une procédure expéditive. "
+            "L'organisation Droits Sans Bornes a estimé que ce procédé n'était pas approprié."
+        ),
+        source="Test",
+    )
+    assert "Droits Sans Bornes" in names(engine, article)
+
+
+def test_a_person_introduced_by_an_occupation_has_it_as_function(engine):
+    article = Article(
+        title="Vente d'armes : six prévenus condamnés",
+        text=(
+            "Le tribunal correctionnel de Paris a condamné lundi six prévenus dans un dossier de "
+            "commissions occultes.\n\nLa plus lourde peine a été infligée à l'homme d'affaires "
+            "Karim Vasseur, absent au délibéré."
+        ),
+        source="Test",
+    )
+    person = names(engine, article)["Karim Vasseur"]
+    assert person.function.startswith("homme d'affaires")
+
+
+def test_a_headline_noun_glued_to_a_name_is_dropped(engine):
+    article = Article(
+        title="Campagne Durandet : le trésorier condamné",
+        text=(
+            "Campagne Durandet : le trésorier condamné\n\nLe trésorier de la campagne de "
+            "Paul Durandet a été condamné mardi pour financement illégal. Paul Durandet n'était "
+            "pas poursuivi."
+        ),
+        source="Test",
+    )
+    found = {fold(n) for n in names(engine, article)}
+    assert "campagne durandet" not in found

@@ -30,6 +30,11 @@ def test_negated_predicate_attaches_nothing(engine):
     assert frames.attach(doc) == []
 
 
+def test_a_present_tense_arrest_verb_without_the_police_as_subject_attaches_nothing(engine):
+    doc = frames.parse(engine.nlp, ["Cette annonce interpelle deux jeunes femmes de la ville."])[0]
+    assert frames.attach(doc) == []
+
+
 def test_relative_clause_gives_the_role_to_its_antecedent(engine):
     doc = frames.parse(engine.nlp, ["Il a croisé Paul Marchand, qui a été mis en examen mardi."])[0]
     attached = {doc.text[a.start : a.end]: a.role for a in frames.attach(doc)}
@@ -60,3 +65,12 @@ def test_subject_the_parser_hangs_on_the_auxiliary_still_gets_the_role(engine):
     doc = frames.parse(engine.nlp, ["Leur oncle, 51 ans, a quant à lui été mis en examen pour recel."])[0]
     attached = {doc.text[a.start : a.end]: a.role for a in frames.attach(doc)}
     assert attached.get("oncle") == "mis en cause"
+
+
+def test_a_name_that_only_locates_the_argument_gets_no_role(engine):
+    text = "Le parquet a ouvert une enquête visant l'avocat de Paul Marchand, Me Léo Fontaine."
+    doc = frames.parse(engine.nlp, [text])[0]
+    found = frames.attach(doc)
+    fontaine, marchand = text.index("Léo Fontaine"), text.index("Paul Marchand")
+    assert any(a.covers(fontaine, fontaine + 12) and a.role == "mis en cause" for a in found)
+    assert not any(a.covers(marchand, marchand + 13) for a in found)

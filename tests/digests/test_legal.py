@@ -314,3 +314,9 @@ def test_hyphenated_and_elided_forms_are_whole_items():
     found = texts("Les associations ont déposé un référé-liberté et demandé la saisine d'un juge d'instruction.")
     assert "référé-liberté" in found
     assert "saisine d'un juge d'instruction" in found
+
+
+def test_a_custody_after_and_shows_the_procedure_without_the_conjunction():
+    items = [f.text for f in find_legal("Il a été interpellé mardi et écroué dans la foulée.")]
+    assert "écroué" in items
+    assert not any(i.startswith("et ") for i in items)

@@ -213,3 +213,9 @@ def test_when_room_is_short_an_actor_the_summary_names_gives_way_to_an_unseen_on
     assert len(text) <= MAX_CHARS
     assert "Association Vigilance (plaignant)" in text
     assert all(name in text for name in names)  # still named, in the summary
+
+
+def test_a_legal_item_in_capitals_is_shown_in_lower_case_but_an_acronym_is_kept():
+    legal = (LegalItem(kind="procédure", text="ONT ÉTÉ RELAXÉS"), LegalItem(kind="loi", text="RGPD"))
+    text = render_text(_digest(2, legal))
+    assert "Enjeux juridiques : ont été relaxés ; RGPD." in text
