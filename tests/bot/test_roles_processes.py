@@ -39,8 +39,8 @@ from tests.support.core import Item, legal_body, make_settings, rss
 from tests.support.http import FeedServer
 
 ROOT = Path(__file__).resolve().parents[2]
-FEEDS = 120
-CHATS = 3 * FEEDS  # chat n is subscribed to feed n % FEEDS
+FEEDS = 300  # more than two claims (4 × 32 feeds each), so both pollers hold some
+CHATS = 2 * FEEDS  # chat n is subscribed to feed n % FEEDS
 LEASE_SECONDS = 4
 ANSWER_DELAY = 0.3
 HEADER = re.compile(r"^── (c\d+) ──$")

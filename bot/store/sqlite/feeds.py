@@ -99,38 +99,44 @@ class SqliteFeeds:
         return [feed_from_row(r) for r in rows]
 
     async def claim_due(self, now: datetime, *, owner: str, until: datetime, limit: int) -> list[FeedRecord]:
-        """Lease up to `limit` due feeds no live lease holds to `owner`, and return them.
+        """Lease up to `limit` due feeds no live lease holds to `owner`, most overdue first.
 
-        One IMMEDIATE transaction: SQLite lets one writer in at a time, across processes too,
-        so two pollers never lease the same feed. Stored times are ISO 8601 UTC to the second,
-        and text order is time order, so an expired lease is `lease_until <= now`.
+        A leased feed's next poll time is moved to its lease's end: it is not due while held,
+        due again if the lease expires unrecorded (its poller died), and each claim reads only
+        the first rows of the `feeds_due` index, never the feeds others hold (a claim that
+        skipped them would read every due feed each time: 15 s per 10,000-feed cycle here).
+        Recording the poll sets the real next poll time. One IMMEDIATE transaction: SQLite
+        lets one writer in at a time, across processes too, so two pollers never lease the
+        same feed.
         """
-        stamp = to_db_time(now)
         async with self.conn.transaction() as db:
             async with db.execute(
-                f"""SELECT f.* FROM feeds f WHERE {_DUE_WHERE}
-                    AND (f.lease_until IS NULL OR f.lease_until <= ?) ORDER BY f.id LIMIT ?""",
-                (stamp, stamp, limit),
+                f"SELECT f.* FROM feeds f WHERE {_DUE_WHERE} ORDER BY ifnull(f.next_poll_at, '') LIMIT ?",
+                (to_db_time(now), limit),
             ) as cur:
                 rows = list(await cur.fetchall())
             if rows:
                 marks = ",".join("?" * len(rows))
+                lease = to_db_time(until)
                 await db.execute(
-                    f"UPDATE feeds SET lease_owner = ?, lease_until = ? WHERE id IN ({marks})",
-                    [owner, to_db_time(until), *(r["id"] for r in rows)],
+                    f"""UPDATE feeds SET lease_owner = ?, lease_until = ?, next_poll_at = ?
+                        WHERE id IN ({marks})""",
+                    [owner, lease, lease, *(r["id"] for r in rows)],
                 )
         return [feed_from_row(r) for r in rows]
 
     async def renew_leases(self, owner: str, until: datetime) -> int:
-        """Extend every feed lease `owner` holds to `until`; return how many."""
+        """Extend every feed lease `owner` holds (and so its feeds' wait) to `until`; return how many."""
+        lease = to_db_time(until)
         return await self.conn.execute(
-            "UPDATE feeds SET lease_until = ? WHERE lease_owner = ?", (to_db_time(until), owner)
+            "UPDATE feeds SET lease_until = ?, next_poll_at = ? WHERE lease_owner = ?", (lease, lease, owner)
         )
 
     async def release_leases(self, owner: str) -> int:
-        """Give back every feed lease `owner` holds."""
+        """Give back every feed lease `owner` holds: those feeds are due at once again."""
         return await self.conn.execute(
-            "UPDATE feeds SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?", (owner,)
+            "UPDATE feeds SET lease_owner = NULL, lease_until = NULL, next_poll_at = NULL WHERE lease_owner = ?",
+            (owner,),
         )
 
     async def record_polls(self, polls: Sequence[PollRecord]) -> None:
