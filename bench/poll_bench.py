@@ -152,8 +152,9 @@ async def veille_cycles(
     """Prime every feed, then time a cycle where `changed` of them publish, then an all-304 one."""
     import httpx
 
-    from bot.app import make_fetcher
+    from bot.compose import new_engine
     from bot.config import load_settings
+    from bot.feeds.fetch import make_fetcher
     from bot.feeds.pipeline import Pipeline
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -162,7 +163,9 @@ async def veille_cycles(
         from bot.store.sqlite import SqliteStore
 
         async with SqliteStore(settings.db) as storage, make_fetcher(settings) as fetcher:
-            pipeline = Pipeline(storage, fetcher, poll_interval=settings.poll_interval, max_new_entries=50)
+            pipeline = Pipeline(
+                storage, fetcher, engine=new_engine(), poll_interval=settings.poll_interval, max_new_entries=50
+            )
             chat = await storage.chats.upsert("console", "bench")
             for url in urls:
                 feed, _ = await storage.feeds.add(url)

@@ -147,7 +147,7 @@ def rss_mb() -> float:
 async def soak(feeds: int, chats: int, cycles: int, port: int) -> None:
     import httpx
 
-    from bot.app import Veille
+    from bot.compose import build
     from bot.config import load_settings
     from bot.store.sqlite.bench import digests_in_shared_stories, entries_left
 
@@ -163,7 +163,7 @@ async def soak(feeds: int, chats: int, cycles: int, port: int) -> None:
             VEILLE_MAX_BODY_BYTES=2_000_000,
         )
         chat_platform = CountingChat()
-        async with Veille(settings, [chat_platform]) as app, httpx.AsyncClient() as client:
+        async with build(settings, [chat_platform]) as app, httpx.AsyncClient() as client:
             for n in range(chats):
                 chat = await app.storage.chats.upsert("console", f"chat{n}")
                 for index in rng.sample(range(feeds), 5):

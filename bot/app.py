@@ -1,33 +1,32 @@
-"""Veille's running core: storage, fetcher, pipeline, commands, dispatcher and scheduler, wired.
+"""Veille's running core: the polling cycle and the lifecycle of the parts it was built from.
+
+`bot.compose.build` builds every part (store, fetcher, engine, pipeline, dispatcher, features,
+commands, platforms) and hands them to `Veille`; nothing here picks a backend, an adapter or an
+engine. `async with Veille(...)` opens the parts in order and closes them in reverse. Every
+outgoing message but a command's reply goes through the outbox that `dispatcher` drains.
+
+    Cycle   poll due feeds → digest pending entries → deliver; wake-ups between ticks
+    Veille  open store, fetcher, platforms, start-time work; close in reverse
 
 A process plays one role (`ROLES`): `poller` fetches, parses, digests and fans out into the
 outbox; `chat` runs the platforms, the commands, the dispatcher and the daily digests; `all`
 (the default) is both in one process. Pollers and chat processes share only the store: feeds,
 entries and deliveries are claimed under leases (`bot.store.leases`), so any number of pollers
 and one chat process per bot token may run at once, on any machines.
-
-`Veille` is built from settings and the chat platforms to serve (chosen by `bot.cli`, the
-composition root); `async with Veille(...)` opens everything in order and closes it in
-reverse. Features that add commands or react to new digests (search, daily digests, follows)
-hook in through `commands.register`, `queue_hooks` (deliveries queued in a new digest's own
-transaction) and `digest_hooks` (work after it, such as indexing). Every outgoing message
-but a command's reply goes through the outbox that `dispatcher` drains.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 from types import TracebackType
 
 import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot import __version__
 from bot.chat.commands import Commands
-from bot.chat.features import install_features
 from bot.chat.subscribe import SubscriptionService
 from bot.config import Settings
 from bot.delivery.dispatch import Dispatcher
@@ -36,137 +35,60 @@ from bot.feeds.pipeline import Pipeline, PollOutcome
 from bot.feeds.poller import Poller
 from bot.models import utcnow
 from bot.ports import Platform
-from bot.store.leases import Leases, default_owner
-from bot.store.protocols import QueueHook
-from bot.store.sqlite import SqliteStore
-from digests.model import Digest
+from bot.store.leases import Leases
+from bot.store.protocols import Store
 
 log = structlog.get_logger(__name__)
 
-USER_AGENT = f"Veille/{__version__} (+https://github.com/veille-bot/veille)"
-
-DigestHook = Callable[[int, Digest], Awaitable[None]]
 StartHook = Callable[[], Awaitable[None]]
 
 ROLES = ("all", "poller", "chat")
 
 
-def make_fetcher(settings: Settings) -> Fetcher:
-    """Build the one fetcher that serves feeds and article pages, with the configured guards."""
-    return Fetcher(
-        user_agent=USER_AGENT,
-        allow_private=settings.allow_private_urls,
-        max_bytes=settings.max_body_bytes,
-        total_timeout=settings.fetch_timeout,
-    )
+def tick_for(settings: Settings, tick_seconds: float | None = None) -> timedelta:
+    """Return how often due feeds are looked for; each feed keeps its own next-poll time.
+
+    At most one lease apart, so that feeds a killed poller held are taken over soon after
+    their leases expire.
+    """
+    default = min(max(5.0, min(60.0, settings.poll_interval.total_seconds() / 4)), settings.lease_seconds)
+    return timedelta(seconds=tick_seconds or default)
 
 
-class Veille:
-    """The core, ready to poll, digest, answer commands and deliver."""
+class Cycle:
+    """Poll, digest and deliver on a schedule, and at once when something is queued between ticks."""
 
     def __init__(
         self,
-        settings: Settings,
-        platforms: Sequence[Platform],
+        storage: Store,
+        pipeline: Pipeline,
+        dispatcher: Dispatcher,
+        scheduler: AsyncIOScheduler,
         *,
-        tick_seconds: float | None = None,
+        tick: timedelta,
+        poller: Poller,
         role: str = "all",
     ) -> None:
-        if role not in ROLES:
-            raise ValueError(f"unknown role {role!r}")
-        self.settings = settings
+        self.storage = storage
+        self.pipeline = pipeline
+        self.dispatcher = dispatcher
+        self.scheduler = scheduler
+        self.tick = tick
+        self.poller = poller
         self.role = role
         self.polls = role in ("all", "poller")  # fetch, parse, digest, fan out
-        self.chats = role in ("all", "chat")  # platforms, commands, dispatcher, daily digests
-        self.platforms = {p.platform: p for p in platforms} if self.chats else {}
-        self.storage = SqliteStore(settings.db)
-        self.leases = Leases(
-            self.storage,
-            settings.worker_id or default_owner(role, list(self.platforms)),
-            timedelta(seconds=settings.lease_seconds),
-        )
-        self.fetcher = make_fetcher(settings)
-        self.digest_hooks: list[DigestHook] = []
-        self.queue_hooks: list[QueueHook] = []
-        self.dispatcher = Dispatcher(
-            self.storage,
-            self.platforms,
-            owner=self.leases.owner,
-            lease=self.leases.duration,
-            # A chat process serves its own platforms only: another serves the others' chats.
-            platforms=list(self.platforms) if role == "chat" else None,
-        )
-        self.pipeline = Pipeline(
-            self.storage,
-            self.fetcher,
-            poll_interval=settings.poll_interval,
-            max_new_entries=settings.max_new_entries,
-            queued=self.dispatcher.poke,
-            queue_with_digest=self.queue_hooks,
-            on_digest=self._digest_made,
-        )
-        self.poller = Poller(self.storage, self.pipeline, self.leases)
-        self.subscriptions = SubscriptionService(self.storage, self.fetcher, self.pipeline, on_subscribed=self.wake)
-        self.commands = Commands(self.storage, self.subscriptions)
-        self.scheduler = AsyncIOScheduler(timezone=settings.timezone)
-        # How often due feeds are looked for; each feed keeps its own next-poll time.
-        # At most one lease apart, so feeds a killed poller held are taken over within about one.
-        self.tick = timedelta(
-            seconds=tick_seconds
-            or min(max(5.0, min(60.0, settings.poll_interval.total_seconds() / 4)), settings.lease_seconds)
-        )
+        self.chats = role in ("all", "chat")  # send the outbox
         self._tasks: list[asyncio.Task[None]] = []
         self._wake_task: asyncio.Task[None] | None = None
         self._wake_again = False
         self._cycle_lock = asyncio.Lock()
-        self._store_open = False
         self._digest_task: asyncio.Task[None] | None = None
-        # Start-time work of features (index catch-up, daily jobs), run by __aenter__.
-        self.start_hooks: list[StartHook] = []
-        install_features(self)
-
-    async def __aenter__(self) -> Veille:
-        try:
-            await self._open()
-        except BaseException:
-            await self.__aexit__(None, None, None)  # close what did open, in reverse order
-            raise
-        return self
-
-    async def _open(self) -> None:
-        await self.storage.open()
-        self._store_open = True
-        await self.fetcher.start()
-        if self.polls:
-            await self.leases.take_back()
-        if self.chats:
-            requeued = await self.storage.outbox.requeue_interrupted(self.leases.owner)
-            if requeued:
-                log.info("deliveries.requeued", count=requeued)
-        for platform in self.platforms.values():
-            await platform.start(self.commands)
-        for hook in self.start_hooks:
-            await hook()
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.stop_background()
-        for platform in reversed(list(self.platforms.values())):
-            with contextlib.suppress(Exception):
-                await platform.stop()
-        self.pipeline.close()
-        await self.fetcher.close()
-        await self.leases.stop()
-        if self._store_open:  # give back what is still claimed
-            await self.leases.release()
-            self._store_open = False
-        await self.storage.close()
-
-    # -- one cycle -----------------------------------------------------------------------------
 
     async def poll_once(self) -> list[PollOutcome]:
-        """Poll due feeds, digest what is new (or left by a crash), then send what is queued."""
+        """Poll the due feeds this process claims, digest what is new (or left by a crash), then send.
+
+        A chat process polls nothing; a poller sends nothing (the chat process does).
+        """
         outcomes: list[PollOutcome] = []
         if self.polls:
             async with self._cycle_lock:
@@ -221,7 +143,7 @@ class Veille:
     # -- long-running ----------------------------------------------------------------------------
 
     def start_background(self) -> None:
-        """Start the scheduler (polling, and any feature jobs), the dispatcher loop, the lease renewals."""
+        """Start the scheduler (polling, and any feature jobs) and the dispatcher loop."""
         if self.polls:
             self.scheduler.add_job(
                 self._scheduled_poll,
@@ -234,7 +156,6 @@ class Veille:
                 misfire_grace_time=None,
             )
         self.scheduler.start()
-        self.leases.start()
         if self.chats:
             self._tasks.append(asyncio.create_task(self.dispatcher.run_forever(), name="dispatcher"))
 
@@ -293,12 +214,112 @@ class Veille:
         except Exception as exc:  # noqa: BLE001  # the next tick retries
             log.error("digest.loop_failed", error=repr(exc)[:300])
 
-    # -- hooks -----------------------------------------------------------------------------------
 
-    async def _digest_made(self, digest_id: int, digest: Digest) -> None:
-        for hook in self.digest_hooks:
-            try:
-                await hook(digest_id, digest)
-            except Exception as exc:  # noqa: BLE001  # one feature's bug must not lose the digest
-                log.error("digest.hook_failed", hook=getattr(hook, "__name__", "?"), error=repr(exc)[:300])
-        self.dispatcher.poke()
+class Veille:
+    """The core, built by `bot.compose.build`: ready to poll, digest, answer commands and deliver."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        storage: Store,
+        fetcher: Fetcher,
+        platforms: Mapping[str, Platform],
+        pipeline: Pipeline,
+        dispatcher: Dispatcher,
+        subscriptions: SubscriptionService,
+        commands: Commands,
+        scheduler: AsyncIOScheduler,
+        cycle: Cycle,
+        leases: Leases,
+        start_hooks: Sequence[StartHook] = (),
+    ) -> None:
+        self.settings = settings
+        self.leases = leases  # this process's claims on shared rows (bot.store.leases)
+        self._store_open = False
+        self.storage = storage
+        self.fetcher = fetcher
+        self.platforms = dict(platforms)
+        self.pipeline = pipeline
+        self.dispatcher = dispatcher
+        self.subscriptions = subscriptions
+        self.commands = commands
+        self.scheduler = scheduler
+        self.cycle = cycle
+        # Start-time work of features (index catch-up, daily jobs), run by __aenter__.
+        self.start_hooks = tuple(start_hooks)
+
+    @property
+    def role(self) -> str:
+        """This process's role: all, poller or chat."""
+        return self.cycle.role
+
+    @property
+    def tick(self) -> timedelta:
+        """How often due feeds are looked for."""
+        return self.cycle.tick
+
+    async def __aenter__(self) -> Veille:
+        try:
+            await self._open()
+        except BaseException:
+            await self.__aexit__(None, None, None)  # close what did open, in reverse order
+            raise
+        return self
+
+    async def _open(self) -> None:
+        await self.storage.open()
+        self._store_open = True
+        await self.fetcher.start()
+        if self.cycle.polls:
+            await self.leases.take_back()
+        if self.cycle.chats:
+            requeued = await self.storage.outbox.requeue_interrupted(self.leases.owner)
+            if requeued:
+                log.info("deliveries.requeued", count=requeued)
+        for platform in self.platforms.values():
+            await platform.start(self.commands)
+        for hook in self.start_hooks:
+            await hook()
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.cycle.stop_background()
+        for platform in reversed(list(self.platforms.values())):
+            with contextlib.suppress(Exception):
+                await platform.stop()
+        self.pipeline.close()
+        await self.fetcher.close()
+        await self.leases.stop()
+        if self._store_open:  # give back what is still claimed
+            await self.leases.release()
+            self._store_open = False
+        await self.storage.close()
+
+    # -- the cycle, for the CLI, the demo and the tests ------------------------------------------
+
+    async def poll_once(self) -> list[PollOutcome]:
+        """Poll due feeds, digest what is new (or left by a crash), then send what is queued."""
+        return await self.cycle.poll_once()
+
+    async def settle(self) -> None:
+        """Digest anything pending and send everything due (after a subscription, in the demo)."""
+        await self.cycle.settle()
+
+    def wake(self) -> None:
+        """Digest and send now what was just queued, not at the next tick (see `Cycle.wake`)."""
+        self.cycle.wake()
+
+    async def deliver(self) -> None:
+        """Send what the outbox holds (see `Cycle.deliver`)."""
+        await self.cycle.deliver()
+
+    def start_background(self) -> None:
+        """Start the scheduler (polling, and any feature jobs), the dispatcher loop, the lease renewals."""
+        self.cycle.start_background()
+        self.leases.start()
+
+    async def stop_background(self, *, drain_seconds: float = 8.0) -> None:
+        """Stop scheduling, let in-flight sends finish (bounded), then cancel the loops."""
+        await self.cycle.stop_background(drain_seconds=drain_seconds)

@@ -1,7 +1,6 @@
-"""The `veille` command: `run`, `demo` and `digest`. Also the composition root.
+"""The `veille` command: `run`, `demo` and `digest`.
 
-This is the one module of the core that imports `adapters`: it picks the chat platforms to
-run from the settings (a plain `if` per platform) and hands them to `bot.app.Veille`.
+It reads the settings and the command line; `bot.compose` builds what the command runs.
 """
 
 from __future__ import annotations
@@ -21,34 +20,8 @@ from bot import __version__
 from bot.config import Settings, load_settings
 from bot.errors import VeilleError
 from bot.logs import configure_logging
-from bot.ports import Platform
 
 log = structlog.get_logger(__name__)
-
-
-def build_platforms(settings: Settings, *, interactive: bool) -> list[Platform]:
-    """Return the chat platforms to run: each one whose token is set, else the console.
-
-    The console reads commands only from a terminal (`interactive`); without one (a service,
-    a container, `nohup`) it runs headless: it polls, delivers to the console chat and logs,
-    instead of ending at once on an empty stdin.
-    """
-    platforms: list[Platform] = []
-    if settings.telegram_bot_token:
-        from adapters.telegram import TelegramAdapter
-
-        platforms.append(TelegramAdapter.from_settings(settings))
-    if settings.discord_bot_token:
-        from adapters.discord import DiscordAdapter
-
-        platforms.append(DiscordAdapter.from_settings(settings))
-    if not platforms:
-        from adapters.console import ConsoleAdapter
-
-        if not interactive:
-            log.warning("veille.headless", reason="no chat token set and stdin is not a terminal")
-        platforms.append(ConsoleAdapter(read_stdin=interactive))
-    return platforms
 
 
 # The roles of `veille run --role` (bot.app.ROLES, spelled here so that --help needs no import).
@@ -80,14 +53,14 @@ async def run(settings: Settings, *, role: str = "all") -> int:
 
     A poller runs no chat platform (it only fills the outbox); `chat` and `all` run them.
     """
-    from bot.app import Veille
+    from bot.compose import build, build_platforms
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     platforms = [] if role == "poller" else build_platforms(settings, interactive=sys.stdin.isatty())
-    async with Veille(settings, platforms, role=role) as app:
+    async with build(settings, platforms, role=role) as app:
         app.start_background()
         log.info(
             "veille.running",
@@ -176,9 +149,10 @@ def reader_gone() -> int:
 
 async def print_digests(settings: Settings, sources: Sequence[str], *, as_json: bool) -> int:
     """Digest each source and print it; an unreadable source is one line on stderr."""
+    from bot.compose import new_engine
     from bot.feeds.sources import load_articles
-    from digests.engine import summarize_many
 
+    engine = new_engine()
     status = 0
     for source in sources:
         try:
@@ -188,7 +162,7 @@ async def print_digests(settings: Settings, sources: Sequence[str], *, as_json: 
             print(f"veille: cannot read {source}: {message}", file=sys.stderr)
             status = 1
             continue
-        for digest in summarize_many(articles):
+        for digest in engine.summarize_many(articles):
             if as_json:
                 print(json.dumps(digest.to_json_dict(), ensure_ascii=False), flush=True)
             else:

@@ -19,8 +19,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from adapters.console import ConsoleAdapter
-from bot.app import Veille
+from bot.compose import build, console_platform
 from bot.config import load_settings
 
 CONTENT_TYPES = {
@@ -94,8 +93,8 @@ async def run_demo(*, interactive: bool = False) -> int:
     site = DemoSite()
     with tempfile.TemporaryDirectory(prefix="veille-demo-") as tmp:
         settings = load_settings(VEILLE_DB=Path(tmp) / "demo.db", VEILLE_ALLOW_PRIVATE_URLS=True)
-        console = ConsoleAdapter()
-        async with site.serve() as base, Veille(settings, [console]) as app:
+        console = console_platform()
+        async with site.serve() as base, build(settings, [console]) as app:
             _say("Veille — démonstration hors ligne (articles fictifs servis sur 127.0.0.1)")
             await console.command("/aide")
             _say("Abonnement à un flux RSS, puis à un site (flux découvert dans la page)")

@@ -1,7 +1,8 @@
-"""What the core needs of a chat platform, declared structurally.
+"""What the core needs of a chat platform and of the digest engine, declared structurally.
 
-`adapters.base.ChatAdapter` implements these; declaring them here keeps every arrow pointing
-inward: the core never imports the adapters package (only the composition root in `bot.cli`).
+`adapters.base.ChatAdapter` implements the platform side and `digests.engine.DigestEngine` the
+engine; declaring them here keeps every arrow pointing inward: the core never imports the
+adapters package, nor picks an engine (only the composition root, `bot.compose`, does).
 """
 
 from __future__ import annotations
@@ -9,7 +10,15 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from bot.models import Reply
-from digests.model import Digest
+from digests.model import Article, Digest
+
+
+class Summarizer(Protocol):
+    """Turn an article into its digest (CPU-bound: the pipeline calls it off the event loop)."""
+
+    def summarize(self, article: Article) -> Digest:
+        """Digest one article."""
+        ...
 
 
 class Sender(Protocol):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PLATFORM_LIBRARIES = {"telegram", "discord"}
-COMPOSITION_ROOT = ROOT / "bot" / "cli.py"
+COMPOSITION_ROOT = ROOT / "bot" / "compose.py"
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -34,12 +34,21 @@ def test_core_and_digests_never_import_telegram_or_discord() -> None:
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
-def test_only_the_composition_root_and_the_demo_import_adapters() -> None:
-    allowed = {COMPOSITION_ROOT, ROOT / "bot" / "demo.py"}
+def test_only_the_composition_root_imports_adapters() -> None:
     offenders = [
         str(path.relative_to(ROOT))
         for path in core_files()
-        if path not in allowed and any(m.split(".")[0] == "adapters" for m in imported_modules(path))
+        if path != COMPOSITION_ROOT and any(m.split(".")[0] == "adapters" for m in imported_modules(path))
+    ]
+    assert offenders == []
+
+
+def test_only_the_composition_root_picks_the_digest_engine() -> None:
+    # The core gets an engine passed in (`bot.ports.Summarizer`); no module of it loads one.
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in sorted((ROOT / "bot").rglob("*.py"))
+        if path != COMPOSITION_ROOT and "digests.engine" in imported_modules(path)
     ]
     assert offenders == []
 
@@ -55,7 +64,7 @@ def test_digests_never_import_the_bot_core() -> None:
 
 def test_the_scan_sees_the_modules_it_guards() -> None:
     files = {p.name for p in core_files()}
-    assert {"pipeline.py", "protocols.py", "store.py", "cli.py", "engine.py"} <= files
+    assert {"pipeline.py", "protocols.py", "store.py", "compose.py", "cli.py", "engine.py"} <= files
 
 
 # Modules that may speak SQL or touch the driver: the SQLite backend, `bot/store/sqlite/`.
@@ -101,12 +110,11 @@ def test_only_the_sqlite_backend_imports_the_sqlite_driver() -> None:
 
 
 def test_the_core_reaches_storage_through_the_protocols_not_the_sqlite_modules() -> None:
-    # Only the wiring (the composition root, and `app` until it moves there) picks a backend.
-    allowed = {COMPOSITION_ROOT, ROOT / "bot" / "app.py"}
+    # Only the composition root picks a backend.
     offenders = [
         str(path.relative_to(ROOT))
         for path in core_files()
-        if path not in allowed
+        if path != COMPOSITION_ROOT
         and ROOT / "bot" / "store" not in path.parents
         and any(m.startswith("bot.store.sqlite") for m in imported_modules(path))
     ]

@@ -1,25 +1,15 @@
-"""Wire search, daily digests and follows into a `Veille` core: commands, hooks, jobs.
+"""The feature commands (search, daily digests, follows): their specs and their handlers.
 
-Called once by `Veille.__init__` (nothing async there); the start-time work — indexing digests
-stored while the index was behind, rebuilding the daily jobs, sending a missed daily digest —
-runs from `Veille.__aenter__` through `app.start_hooks`.
+`bot.compose.build` registers them on `Commands` and wires the features' hooks and start-time
+work (index catch-up, daily jobs); this module only says which command each handler answers.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-import structlog
-
 from bot.chat.commands import CommandSpec, Handler
 from bot.chat.follows import Follows
 from bot.delivery.daily import DailyDigests
-from bot.search.search import SearchCommand, SearchIndex
-
-if TYPE_CHECKING:
-    from bot.app import Veille
-
-log = structlog.get_logger(__name__)
+from bot.search.search import SearchCommand
 
 SPECS = {
     "recherche": CommandSpec(
@@ -94,22 +84,9 @@ SPECS = {
 }
 
 
-def install_features(app: Veille) -> None:
-    """Register the feature commands, the digest hooks and the start-time work on `app`."""
-    index = SearchIndex(app.storage.search)
-    follows = Follows(app.storage.follows)
-    daily = DailyDigests(
-        app.storage,
-        app.storage.daily,
-        app.scheduler,
-        app.deliver,
-        max_items=app.settings.daily_max_items,
-        # A chat process schedules its own platforms' chats (another process has the others).
-        platforms=list(app.platforms) if app.role == "chat" else None,
-    )
-    search = SearchCommand(app.storage, index)
-
-    handlers: dict[str, Handler] = {
+def feature_handlers(search: SearchCommand, daily: DailyDigests, follows: Follows) -> dict[str, Handler]:
+    """Map each feature command of `SPECS` to the handler that answers it."""
+    return {
         "recherche": search,
         "quotidien": daily.daily_command,
         "fuseau": daily.timezone_command,
@@ -118,16 +95,3 @@ def install_features(app: Veille) -> None:
         "suivis": follows.following,
         "nepassuivre": follows.unfollow,
     }
-    for name, handler in handlers.items():
-        app.commands.register(SPECS[name], handler)
-
-    app.digest_hooks.append(index.on_digest)
-    app.queue_hooks.append(follows.queue_alerts)  # in the digest's transaction: no alert lost
-
-    async def start() -> None:
-        """Catch the index up, then rebuild daily jobs and queue a missed digest (chat processes)."""
-        await index.catch_up()
-        if app.chats:
-            await daily.start()
-
-    app.start_hooks.append(start)

@@ -22,11 +22,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import httpcore
 import httpx
 import structlog
 
+from bot import __version__
 from bot.arguments import looks_like_number, parse_number
 from bot.errors import (
     FetchError,
@@ -37,6 +39,9 @@ from bot.errors import (
 )
 from bot.feeds.netguard import GuardedTransport, Resolver, check_scheme
 
+if TYPE_CHECKING:
+    from bot.config import Settings
+
 log = structlog.get_logger(__name__)
 
 try:
@@ -45,6 +50,7 @@ except metadata.PackageNotFoundError:  # running from a bare checkout
     _VERSION = "0"
 
 DEFAULT_USER_AGENT = f"Veille/{_VERSION} (+https://github.com/veille-bot/veille)"
+USER_AGENT = f"Veille/{__version__} (+https://github.com/veille-bot/veille)"
 DEFAULT_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml;q=0.9,"
     " application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, text/html;q=0.7, */*;q=0.5"
@@ -431,3 +437,13 @@ class Fetcher:
             except TooLargeError as exc:
                 raise TooLargeError(f"{response.url}: {exc}") from None
         return b"".join(chunks)
+
+
+def make_fetcher(settings: Settings) -> Fetcher:
+    """Build the one fetcher that serves feeds and article pages, with the configured guards."""
+    return Fetcher(
+        user_agent=USER_AGENT,
+        allow_private=settings.allow_private_urls,
+        max_bytes=settings.max_body_bytes,
+        total_timeout=settings.fetch_timeout,
+    )

@@ -33,8 +33,8 @@ from bot.feeds.fetch import Fetcher, looks_like_text
 from bot.feeds.parse import clean_text, parse_feed
 from bot.feeds.pollbatch import PollBatch
 from bot.models import FeedRecord, ParsedFeed, utcnow
+from bot.ports import Summarizer
 from bot.store.protocols import PendingEntry, PollFailure, PollRecord, PollSuccess, QueueHook, Store
-from digests.engine import get_engine
 from digests.extract import article_from_feed_item, article_from_html, is_full_article
 from digests.model import Article, Digest
 
@@ -82,6 +82,7 @@ class Pipeline:
         storage: Store,
         fetcher: Fetcher,
         *,
+        engine: Summarizer,
         poll_interval: timedelta,
         max_new_entries: int = 50,
         queued: Queued | None = None,
@@ -90,10 +91,10 @@ class Pipeline:
     ) -> None:
         self.storage = storage
         self.fetcher = fetcher
+        self.engine = engine
         self.poll_interval = poll_interval
         self.max_new_entries = max_new_entries
         self.queued = queued
-        # Read at each digest: features add their hooks after the pipeline is built.
         self.queue_with_digest = queue_with_digest
         self.on_digest = on_digest
         # spaCy runs in one worker thread: the event loop keeps serving chats meanwhile.
@@ -239,7 +240,7 @@ class Pipeline:
         try:
             article = await self.article_for(pending)
             loop = asyncio.get_running_loop()
-            digest = await loop.run_in_executor(self._nlp_thread, get_engine().summarize, article)
+            digest = await loop.run_in_executor(self._nlp_thread, self.engine.summarize, article)
         except Exception as exc:  # noqa: BLE001  # one bad article must not stop the others
             log.error("entry.digest_failed", entry_id=pending.id, error=repr(exc)[:300])
             await self.storage.entries.mark_failed(pending.id, repr(exc))

@@ -95,7 +95,7 @@ async def _load(source: str, settings: Settings) -> list[Article]:
 
 
 async def _load_url(url: str, settings: Settings) -> list[Article]:
-    from bot.app import make_fetcher
+    from bot.feeds.fetch import make_fetcher
     from bot.feeds.urls import normalize_url
 
     async with make_fetcher(settings) as fetcher:

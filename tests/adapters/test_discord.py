@@ -23,6 +23,7 @@ from adapters.discord import ChannelPacer, DiscordAdapter
 from adapters.discord_render import digest_message
 from bot.app import Veille
 from bot.chat.commands import CommandSpec
+from bot.compose import build
 from bot.errors import ChatGoneError, ConfigError, RejectedError, SendError
 from bot.models import Button, CommandContext, Entry, Reply, ReplyItem
 from digests.model import Actor, Digest, LegalItem
@@ -103,7 +104,7 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 async def running(tmp_path: Path, fake: FakeDiscord) -> AsyncIterator[tuple[Veille, DiscordAdapter]]:
     """The real core with the Discord adapter connected to the fake."""
     adapter = adapter_for(fake)
-    async with Veille(make_settings(tmp_path), [adapter]) as app:
+    async with build(make_settings(tmp_path), [adapter]) as app:
         yield app, adapter
 
 
@@ -138,7 +139,7 @@ async def test_refused_token_is_a_config_error_and_restores_the_endpoints(fake: 
 
 async def test_guild_id_syncs_the_commands_to_that_guild_only(tmp_path: Path, fake: FakeDiscord) -> None:
     adapter = adapter_for(fake, guild_id=GUILD_ID)
-    async with Veille(make_settings(tmp_path), [adapter]):
+    async with build(make_settings(tmp_path), [adapter]):
         pass
     assert [scope for scope, _ in fake.syncs] == [f"guild:{GUILD_ID}"]
     assert "abonner" in {c["name"] for c in fake.syncs[0][1]}

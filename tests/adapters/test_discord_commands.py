@@ -15,6 +15,7 @@ from discord.http import Route
 from adapters.discord import DiscordAdapter
 from bot.app import Veille
 from bot.chat.commands import INTERNAL_ERROR, CommandSpec
+from bot.compose import build
 from bot.models import ChatRecord, CommandContext, Reply
 from tests.support.core import Item, legal_body, make_settings, rss
 from tests.support.discord_fake import CHANNEL_ID, TOKEN, FakeDiscord
@@ -42,7 +43,7 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 @pytest.fixture
 async def running(tmp_path: Path, fake: FakeDiscord) -> AsyncIterator[tuple[Veille, DiscordAdapter]]:
     adapter = adapter_for(fake)
-    async with Veille(make_settings(tmp_path), [adapter]) as app:
+    async with build(make_settings(tmp_path), [adapter]) as app:
         yield app, adapter
 
 

@@ -13,6 +13,7 @@ from adapters.discord import DiscordAdapter
 from adapters.telegram import TelegramAdapter
 from adapters.telegram_pacing import Limits
 from bot.app import Veille
+from bot.compose import build
 from tests.support.core import make_settings
 from tests.support.discord_fake import CHANNEL_ID, FakeDiscord
 from tests.support.discord_fake import TOKEN as DISCORD_TOKEN
@@ -36,7 +37,7 @@ async def telegram(tmp_path: Path) -> AsyncIterator[tuple[Veille, FakeBotAPI]]:
     async with FakeBotAPI() as api:
         settings = make_settings(tmp_path, TELEGRAM_BOT_TOKEN=TELEGRAM_TOKEN, TELEGRAM_API_URL=api.api_url)
         adapter = TelegramAdapter.from_settings(settings, poll_timeout=1, limits=FAST)
-        async with Veille(settings, [adapter]) as app:
+        async with build(settings, [adapter]) as app:
             yield app, api
 
 
@@ -64,7 +65,7 @@ async def discord(tmp_path: Path) -> AsyncIterator[tuple[Veille, FakeDiscord]]:
             guild_ready_timeout=0.05,
             ready_timeout=10.0,
         )
-        async with Veille(make_settings(tmp_path), [adapter]) as app:
+        async with build(make_settings(tmp_path), [adapter]) as app:
             yield app, fake
 
 
@@ -154,7 +155,7 @@ async def test_telegram_and_discord_run_side_by_side_in_one_core(tmp_path: Path)
             guild_ready_timeout=0.05,
             ready_timeout=10.0,
         )
-        async with Veille(settings, [telegram, discord]) as app:
+        async with build(settings, [telegram, discord]) as app:
             feed = await add_feed(app, "commun")
             api.command("/abonnements", chat_id=ALICE)  # creates the Telegram chat
             await api.wait_sent(1, chat_id=ALICE)

@@ -26,6 +26,7 @@ from adapters.telegram import TelegramAdapter, parse_command
 from adapters.telegram_pacing import Limits
 from adapters.telegram_render import MAX_MESSAGE, render_digest, render_reply, split_html, utf16_len
 from bot.app import Veille
+from bot.compose import build
 from bot.config import Settings
 from bot.errors import ChatGoneError, ConfigError, RejectedError, RetryLaterError, SendError
 from bot.models import Button, Reply, ReplyItem, utcnow
@@ -94,7 +95,7 @@ async def running(tmp_path: Path, api: FakeBotAPI) -> AsyncIterator[tuple[Veille
     """The real core with the Telegram adapter polling the fake Bot API."""
     settings = settings_for(tmp_path, api)
     adapter = adapter_for(settings)
-    async with Veille(settings, [adapter]) as app:
+    async with build(settings, [adapter]) as app:
         yield app, adapter
 
 
@@ -390,7 +391,7 @@ async def test_403_marks_the_chat_inactive_others_still_get_digests_and_start_re
     await api.wait_sent(2, chat_id=BOB)
     api.block(ALICE)
     feeds.set("/droit.xml", rss([NEXT_STORY, ESCAPED_STORY]), content_type="application/rss+xml")
-    await app.storage.connection.execute("UPDATE feeds SET next_poll_at = NULL")
+    await app.storage.feeds.make_all_due()
     await app.poll_once()
     [_, _, fresh] = await api.wait_sent(3, chat_id=BOB)
     assert "Stockix" in fresh.text
@@ -428,7 +429,7 @@ async def test_messages_to_one_chat_are_paced_and_a_full_group_window_hands_back
     limits = Limits(per_second=30, chat_interval=0.3, group_limit=2, group_period=30.0)
     settings = settings_for(tmp_path, api)
     adapter = adapter_for(settings, limits=limits)
-    async with Veille(settings, [adapter]):
+    async with build(settings, [adapter]):
         for _ in range(3):
             await adapter.send_digest(str(ALICE), sample_digest())
         times = [m.at for m in api.sent_to(ALICE)]
@@ -538,7 +539,7 @@ async def test_delivery_due_while_a_reply_is_in_flight_arrives_after_it_within_t
     limits = Limits(per_second=30, chat_interval=0.3, group_limit=20, group_period=60.0)
     settings = settings_for(tmp_path, api)
     adapter = adapter_for(settings, limits=limits, max_pacing_wait=2.0)
-    async with Veille(settings, [adapter]) as app:
+    async with build(settings, [adapter]) as app:
         await ask(api, f"/abonner {feeds.url('/droit.xml')}", chat_id=ALICE)
         await app.pipeline.digest_pending()  # the digest is in the outbox, due now
         api.delay(ALICE, 1.0)  # the reply to the next command takes a second to be answered
@@ -560,15 +561,15 @@ async def test_delivery_due_while_a_reply_is_in_flight_arrives_after_it_within_t
 
 async def test_restart_sends_nothing_again(tmp_path: Path, api: FakeBotAPI, feeds: FeedServer) -> None:
     settings = settings_for(tmp_path, api)
-    async with Veille(settings, [adapter_for(settings)]) as app:
+    async with build(settings, [adapter_for(settings)]) as app:
         subscribe = api.command(f"/abonner {feeds.url('/droit.xml')}", chat_id=ALICE)
         await api.wait_sent(1, chat_id=ALICE)
         await delivered(app)
         await api.wait_sent(2, chat_id=ALICE)
         await api.wait_confirmed(subscribe)
     sent_before = len(api.sent)
-    async with Veille(settings, [adapter_for(settings)]) as app:
-        await app.storage.connection.execute("UPDATE feeds SET next_poll_at = NULL")
+    async with build(settings, [adapter_for(settings)]) as app:
+        await app.storage.feeds.make_all_due()
         await app.poll_once()
         await app.settle()
         probe = await ask(api, "/abonnements", chat_id=BOB)
@@ -632,7 +633,7 @@ async def test_webhook_mode_registers_the_url_and_refuses_requests_without_the_s
             "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
         },
     }
-    async with Veille(settings, [adapter]):
+    async with build(settings, [adapter]):
         assert api.webhook is not None
         assert api.webhook["url"] == f"http://127.0.0.1:{port}/telegram/veille"
         assert api.webhook["secret_token"] == "s3cret-token_for-tests"

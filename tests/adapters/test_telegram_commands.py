@@ -18,6 +18,7 @@ from adapters.telegram_commands import parse_command
 from adapters.telegram_pacing import Limits
 from bot.app import Veille
 from bot.chat.commands import INTERNAL_ERROR, CommandSpec
+from bot.compose import build
 from bot.models import ChatRecord, CommandContext, Reply
 from tests.support.core import Item, legal_body, make_settings, rss
 from tests.support.handlers import NoCommands
@@ -39,7 +40,7 @@ async def api() -> AsyncIterator[FakeBotAPI]:
 async def running(tmp_path: Path, api: FakeBotAPI) -> AsyncIterator[tuple[Veille, TelegramAdapter]]:
     settings = make_settings(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=api.api_url)
     adapter = TelegramAdapter.from_settings(settings, poll_timeout=1, limits=FAST)
-    async with Veille(settings, [adapter]) as app:
+    async with build(settings, [adapter]) as app:
         yield app, adapter
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from adapters.console import ConsoleAdapter
-from bot.app import Veille
+from bot.compose import build
 from bot.store.sqlite import SqliteStore
 from tests.support.core import Item, legal_body, make_settings, rss
 from tests.support.http import FeedServer
@@ -36,7 +36,7 @@ async def test_a_poller_digests_and_queues_but_sends_nothing_and_the_chat_proces
     settings = make_settings(tmp_path)
 
     seen_by_poller = ConsoleAdapter(stream=StringIO())
-    async with Veille(settings, [seen_by_poller], role="poller") as poller:
+    async with build(settings, [seen_by_poller], role="poller") as poller:
         assert poller.platforms == {}, "a poller runs no chat platform"
         outcomes = await poller.poll_once()
         assert [o.status for o in outcomes] == ["new"]
@@ -44,7 +44,7 @@ async def test_a_poller_digests_and_queues_but_sends_nothing_and_the_chat_proces
     assert seen_by_poller.messages == []
 
     console = ConsoleAdapter(stream=StringIO())
-    async with Veille(settings, [console], role="chat") as chat:
+    async with build(settings, [console], role="chat") as chat:
         assert await chat.poll_once() == [], "a chat process polls no feed"
         assert [d.title for d in console.digests_for("console")] == [ITEM.title]
     assert feed_server.hits("/feed.xml") == 1
@@ -53,7 +53,7 @@ async def test_a_poller_digests_and_queues_but_sends_nothing_and_the_chat_proces
 async def test_a_chat_process_leaves_new_entries_to_the_pollers(tmp_path: Path, feed_server: FeedServer) -> None:
     url = feed_server.set("/feed.xml", rss([ITEM]), content_type=RSS)
     console = ConsoleAdapter(stream=StringIO())
-    async with Veille(make_settings(tmp_path), [console], role="chat") as chat:
+    async with build(make_settings(tmp_path), [console], role="chat") as chat:
         await console.command(f"/abonner {url}")  # fetched to check it, its newest item stored
         await chat.settle()
         assert console.digests_for("console") == []
@@ -65,7 +65,7 @@ async def test_a_chat_process_schedules_daily_digests_only_for_its_own_platforms
         for platform in ("console", "telegram"):
             chat = await db.chats.upsert(platform, "1")
             await db.chats.update(chat.id, daily_time="08:00", mode="quotidien")
-    async with Veille(make_settings(tmp_path), [ConsoleAdapter(stream=StringIO())], role="chat") as app:
+    async with build(make_settings(tmp_path), [ConsoleAdapter(stream=StringIO())], role="chat") as app:
         jobs = {job.id for job in app.scheduler.get_jobs()}
         console = await app.storage.chats.get("console", "1")
         telegram = await app.storage.chats.get("telegram", "1")
@@ -75,4 +75,4 @@ async def test_a_chat_process_schedules_daily_digests_only_for_its_own_platforms
 
 async def test_an_unknown_role_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown role"):
-        Veille(make_settings(tmp_path), [], role="scheduler")
+        build(make_settings(tmp_path), [], role="scheduler")

@@ -15,6 +15,7 @@ from xml.sax.saxutils import escape
 
 from adapters.console import ConsoleAdapter
 from bot.app import Veille
+from bot.compose import build
 from bot.config import Settings, load_settings
 
 
@@ -81,5 +82,5 @@ def make_settings(tmp_path: Path, **overrides: object) -> Settings:
 async def running_core(tmp_path: Path, **overrides: object) -> AsyncIterator[tuple[Veille, ConsoleAdapter]]:
     """Run a core with a console adapter (any number of chats through `command(chat_id=…)`)."""
     console = ConsoleAdapter(stream=StringIO())
-    async with Veille(make_settings(tmp_path, **overrides), [console]) as app:
+    async with build(make_settings(tmp_path, **overrides), [console]) as app:
         yield app, console

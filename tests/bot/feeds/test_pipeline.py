@@ -55,10 +55,10 @@ async def test_new_entries_reach_each_subscribed_chat_exactly_once(
         feed_server.set(
             "/feed.xml", rss([THIRD, SECOND, FIRST]), content_type="application/rss+xml", etag='"v2"'
         )
-        await app.storage.connection.execute("UPDATE feeds SET next_poll_at = NULL")
+        await app.storage.feeds.make_all_due()
         outcomes = await app.poll_once()
         assert [o.new_entries for o in outcomes] == [2]
-        await app.storage.connection.execute("UPDATE feeds SET next_poll_at = NULL")
+        await app.storage.feeds.make_all_due()
         again = await app.poll_once()  # same ETag: 304, nothing new
         assert [o.status for o in again] == ["not_modified"]
         per_chat = {
@@ -108,7 +108,7 @@ async def test_a_malformed_feed_records_its_error_while_the_others_go_on(
             "/bad.xml", b"\x00\x01 this is not xml at all \xff\xfe", content_type="application/rss+xml"
         )
         feed_server.set("/good.xml", rss([SECOND, FIRST]), content_type="application/rss+xml")
-        await app.storage.connection.execute("UPDATE feeds SET next_poll_at = NULL")
+        await app.storage.feeds.make_all_due()
         outcomes = {o.feed_id: o for o in await app.poll_once()}
         bad_feed = await app.storage.feeds.by_url(bad)
         good_feed = await app.storage.feeds.by_url(good)

@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 
 from adapters.console import ConsoleAdapter
 from bot.app import Veille
+from bot.compose import build
 from bot.errors import FeedParseError, VeilleError
 from bot.feeds import pipeline as pipeline_module
 from bot.feeds.parse import parse_feed
@@ -282,7 +283,7 @@ async def _cycle_with_one_failing_parser(exc: BaseException, workdir: Path) -> t
         good = server.set("/good.xml", rss([GOOD]), content_type=RSS)
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(pipeline_module, "parse_feed", failing_parser(bad, exc))
-            async with Veille(make_settings(workdir), [console]) as app:
+            async with build(make_settings(workdir), [console]) as app:
                 bad_feed, _ = await subscribe_directly(app, bad, good)
                 await app.poll_once()
                 stored = await app.storage.feeds.get(bad_feed.id)

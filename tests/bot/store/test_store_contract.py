@@ -1,8 +1,9 @@
 """The repository contract: each `bot.store.protocols` repository, driven through its protocol.
 
 Every test takes `backend`, parametrised over the storage backends (SQLite on a real file
-today), so a new backend passes the same tests before any feature uses it. Seeding (feeds,
-chats, entries, digests) goes through `Storage`, which is not behind a protocol yet.
+today), so a new backend passes the same tests before any feature uses it: add its name to
+`BACKENDS` and open its store in the `backend` fixture. Everything, seeding included, goes
+through `bot.store.protocols.Store`; only the fixture knows the backend.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from bot.store.protocols import (
     DailySchedule,
     Follow,
     FollowStore,
+    PollFailure,
     PollRecord,
     PollSuccess,
     Query,
@@ -41,7 +43,7 @@ BACKENDS = ["sqlite"]
 class Backend:
     """One backend's repositories, plus what the contract needs to seed and to open a transaction."""
 
-    storage: SqliteStore
+    storage: Store
     search: SearchStore
     follows: FollowStore
     daily: DailySchedule
@@ -245,6 +247,409 @@ async def test_daily_returns_the_digests_of_the_chats_feeds_in_the_window_with_t
     assert items[0].created_at is not None and before - timedelta(seconds=1) <= items[0].created_at <= after
     assert items[0].story_id != items[1].story_id
     assert await backend.daily.digests_between(chat.id, after, after + timedelta(hours=1)) == []
+
+
+# -- FeedRepository ------------------------------------------------------------------------------
+
+
+async def test_feeds_are_added_once_per_url_and_found_by_id_and_url(backend: Backend) -> None:
+    feed, created = await backend.storage.feeds.add("https://alpha.example.test/rss", "Alpha")
+    again, created_again = await backend.storage.feeds.add("https://alpha.example.test/rss", "Autre titre")
+    assert created and not created_again and again == feed
+    assert feed.title == "Alpha" and feed.status == "active" and feed.consecutive_errors == 0
+    assert await backend.storage.feeds.get(feed.id) == feed
+    assert await backend.storage.feeds.by_url("https://alpha.example.test/rss") == feed
+    assert await backend.storage.feeds.get(999_999) is None
+    assert await backend.storage.feeds.by_url("https://nowhere.example.test/rss") is None
+
+
+async def test_only_active_feeds_of_active_chats_are_polled_and_due_once_their_time_comes(backend: Backend) -> None:
+    feeds = backend.storage.feeds
+    read, lonely, paused, of_gone_chat = [await backend.feed(n) for n in ("read", "lonely", "paused", "orphan")]
+    await backend.chat("reader", read, paused)
+    gone = await backend.chat("gone", of_gone_chat)
+    await backend.storage.chats.set_active(gone.id, False)
+    await feeds.set_status(paused.id, "paused")
+    now = utcnow() + timedelta(seconds=1)
+    assert [f.id for f in await feeds.polled()] == [read.id]
+    assert [f.id for f in await feeds.due(now)] == [read.id]  # a new feed is due at once
+    assert lonely.id not in [f.id for f in await feeds.due(now)]
+
+    later = now + timedelta(minutes=30)
+    await feeds.record_polls([PollRecord(read.id, PollSuccess(later, '"v1"', None), now)])
+    assert await feeds.due(now) == []
+    assert [f.id for f in await feeds.due(later)] == [read.id]
+    await feeds.make_all_due()
+    assert [f.id for f in await feeds.due(now)] == [read.id]
+
+
+async def test_a_poll_batch_records_validators_and_errors_and_a_success_clears_the_streak(backend: Backend) -> None:
+    feeds = backend.storage.feeds
+    good, bad = await backend.feed("good"), await backend.feed("bad")
+    now = utcnow()
+    later = now + timedelta(hours=1)
+    await feeds.record_polls(
+        [
+            PollRecord(good.id, PollSuccess(later, '"e1"', "Mon, 30 Nov 2026 08:00:00 GMT", "Bon titre", "h1"), now),
+            PollRecord(bad.id, PollFailure("HTTP 500", later), now),
+        ]
+    )
+    polled = await feeds.get(good.id)
+    assert polled is not None
+    assert (polled.etag, polled.last_modified, polled.title, polled.body_hash) == (
+        '"e1"',
+        "Mon, 30 Nov 2026 08:00:00 GMT",
+        "Bon titre",
+        "h1",
+    )
+    assert polled.next_poll_at is not None and abs(polled.next_poll_at - later) < timedelta(seconds=1)
+    # an empty title and no body hash keep what is stored
+    await feeds.record_polls([PollRecord(good.id, PollSuccess(later, '"e2"', None), now)])
+    kept = await feeds.get(good.id)
+    assert kept is not None and (kept.etag, kept.title, kept.body_hash) == ('"e2"', "Bon titre", "h1")
+
+    failing = await feeds.get(bad.id)
+    assert failing is not None and failing.consecutive_errors == 1 and failing.last_error == "HTTP 500"
+    first_error = failing.first_error_at
+    assert first_error is not None
+    again = await feeds.record_poll_error(bad.id, error="HTTP 503", next_poll_at=later)
+    assert again.consecutive_errors == 2 and again.last_error == "HTTP 503" and again.first_error_at == first_error
+    await feeds.record_polls([PollRecord(bad.id, PollSuccess(later, None, None), now)])
+    healed = await feeds.get(bad.id)
+    assert healed is not None
+    assert (healed.consecutive_errors, healed.last_error, healed.first_error_at) == (0, None, None)
+    await feeds.record_polls([])  # nothing to write is fine
+
+
+async def test_resuming_a_feed_clears_its_error_streak_and_makes_it_due(backend: Backend) -> None:
+    feeds = backend.storage.feeds
+    feed = await backend.feed("alpha")
+    await backend.chat("reader", feed)
+    far = utcnow() + timedelta(days=1)
+    await feeds.record_poll_error(feed.id, error="HTTP 500", next_poll_at=far)
+    await feeds.set_status(feed.id, "paused")
+    paused = await feeds.get(feed.id)
+    assert paused is not None and paused.status == "paused" and paused.consecutive_errors == 1
+    await feeds.set_status(feed.id, "active")
+    resumed = await feeds.get(feed.id)
+    assert resumed is not None and resumed.status == "active"
+    assert (resumed.consecutive_errors, resumed.first_error_at) == (0, None)
+    assert [f.id for f in await feeds.due(utcnow() + timedelta(seconds=1))] == [feed.id]
+
+
+async def test_stopping_a_feed_tells_each_active_subscriber_once(backend: Backend) -> None:
+    feed = await backend.feed("alpha")
+    one, two = await backend.chat("one", feed), await backend.chat("two", feed)
+    asleep = await backend.chat("asleep", feed)
+    await backend.storage.chats.set_active(asleep.id, False)
+    assert await backend.storage.feeds.stop(feed.id, "paused", notice="Le flux est en pause.") == 2
+    assert await backend.storage.feeds.stop(feed.id, "paused", notice="Le flux est en pause.") == 0
+    stopped = await backend.storage.feeds.get(feed.id)
+    assert stopped is not None and stopped.status == "paused"
+    assert await backend.storage.feeds.polled() == []
+
+    jobs = await backend.storage.outbox.claim(utcnow() + timedelta(seconds=1))
+    assert sorted(j.chat.id for j in jobs) == sorted([one.id, two.id])
+    assert {(j.kind, j.digest_id, j.message.text if j.message else None) for j in jobs} == {
+        ("notice", None, "Le flux est en pause.")
+    }
+    assert await backend.storage.feeds.stop(feed.id, "gone", notice="Le flux n'existe plus.") == 2
+
+
+async def test_a_moved_feed_takes_its_new_url_unless_another_feed_has_it(backend: Backend) -> None:
+    alpha, beta = await backend.feed("alpha"), await backend.feed("beta")
+    await backend.storage.feeds.move(alpha.id, "https://alpha.example.test/nouveau")
+    moved = await backend.storage.feeds.get(alpha.id)
+    assert moved is not None and moved.url == "https://alpha.example.test/nouveau"
+    await backend.storage.feeds.move(alpha.id, beta.url)
+    kept = await backend.storage.feeds.get(alpha.id)
+    assert kept is not None and kept.url == "https://alpha.example.test/nouveau"
+
+
+# -- EntryRepository -----------------------------------------------------------------------------
+
+
+def _entry(uid: str, title: str, published: datetime | None, **fields: str) -> Entry:
+    return Entry(uid=uid, url=f"https://alpha.example.test/{uid}", title=title, published=published, **fields)
+
+
+async def test_entries_are_stored_once_and_only_the_newest_wait_for_a_digest(backend: Backend) -> None:
+    feed = await backend.feed("alpha")
+    entries = [
+        _entry("old", "Ancien", DAY - timedelta(days=2)),
+        _entry("new", "Récent", DAY, summary="Le chapô", content="<p>Le texte</p>"),
+        _entry("mid", "Moyen", DAY - timedelta(days=1)),
+    ]
+    queued = await backend.storage.entries.add(feed.id, entries, digest_limit=1)
+    assert len(queued) == 1
+    pending = await backend.storage.entries.pending()
+    assert [p.id for p in pending] == queued
+    assert pending[0].feed_id == feed.id and pending[0].feed_title == "alpha" and pending[0].feed_url == feed.url
+    assert pending[0].entry == entries[1]
+    assert await backend.storage.entries.add(feed.id, entries) == []  # all three are known
+    more = await backend.storage.entries.add(feed.id, [*entries, _entry("x", "Suivant", None)])
+    assert len(more) == 1 and [p.entry.uid for p in await backend.storage.entries.pending()] == ["new", "x"]
+    assert len(await backend.storage.entries.pending(limit=1)) == 1
+
+
+async def test_entries_land_with_their_polls_validators_even_when_none_is_new(backend: Backend) -> None:
+    feed = await backend.feed("alpha")
+    later = utcnow() + timedelta(hours=1)
+    poll = PollSuccess(later, '"e1"', None, "Alpha renommé", "h1")
+    assert await backend.storage.entries.add(feed.id, [_entry("a", "Un", DAY)], poll=poll) != []
+    stored = await backend.storage.feeds.get(feed.id)
+    assert stored is not None and (stored.etag, stored.title, stored.body_hash) == ('"e1"', "Alpha renommé", "h1")
+    assert await backend.storage.entries.add(feed.id, [], poll=PollSuccess(later, '"e2"', None)) == []
+    again = await backend.storage.feeds.get(feed.id)
+    assert again is not None and again.etag == '"e2"'
+
+
+async def test_a_failed_entry_no_longer_waits(backend: Backend) -> None:
+    feed = await backend.feed("alpha")
+    (entry_id,) = await backend.storage.entries.add(feed.id, [_entry("a", "Un", DAY)])
+    await backend.storage.entries.mark_failed(entry_id, "ValueError('illisible')")
+    assert await backend.storage.entries.pending() == []
+
+
+async def test_a_digest_is_stored_once_with_one_delivery_per_instant_chat(backend: Backend) -> None:
+    feed = await backend.feed("alpha")
+    instant, both = await backend.chat("instant", feed), await backend.chat("both", feed)
+    daily, asleep = await backend.chat("daily", feed), await backend.chat("asleep", feed)
+    await backend.storage.chats.update(both.id, mode="both")
+    await backend.storage.chats.update(daily.id, mode="quotidien", daily_time="08:00")
+    await backend.storage.chats.set_active(asleep.id, False)
+    (entry_id,) = await backend.storage.entries.add(feed.id, [_entry("a", "Un", DAY)])
+    digest = make_digest("La CNIL sanctionne un hébergeur", published=DAY)
+
+    digest_id = await backend.storage.entries.store_digest(entry_id, digest)
+    assert await backend.storage.entries.store_digest(entry_id, digest) == digest_id
+    assert await backend.storage.entries.pending() == []
+    assert await backend.storage.entries.digest(digest_id) == digest
+    assert await backend.storage.entries.digest(999_999) is None
+    assert await backend.storage.entries.latest_digest_id(feed.id) == digest_id
+    jobs = await backend.storage.outbox.claim(utcnow() + timedelta(seconds=1))
+    assert sorted(j.chat.id for j in jobs) == sorted([instant.id, both.id])
+    assert all(j.kind == "instant" and j.digest == digest and j.digest_id == digest_id for j in jobs)
+
+
+async def test_the_newest_digest_of_a_feed_is_the_newest_published(backend: Backend) -> None:
+    feed = await backend.feed("alpha")
+    assert await backend.storage.entries.latest_digest_id(feed.id) is None
+    newer = await backend.store(feed, make_digest("Récent", published=DAY))
+    await backend.store(feed, make_digest("Ancien", published=DAY - timedelta(days=3)))
+    assert await backend.storage.entries.latest_digest_id(feed.id) == newer
+
+
+async def test_a_story_already_sent_from_another_feed_is_not_queued_again(backend: Backend) -> None:
+    alpha, beta = await backend.feed("alpha"), await backend.feed("beta")
+    both = await backend.chat("both", alpha, beta)
+    only_beta = await backend.chat("beta-only", beta)
+    await backend.store(alpha, make_digest("La CNIL sanctionne Assurix", "Une amende record."))
+    await backend.store(beta, make_digest("La CNIL sanctionne Assurix", "Une amende record."))
+    jobs = await backend.storage.outbox.claim(utcnow() + timedelta(seconds=1))
+    assert sorted(j.chat.id for j in jobs) == sorted([both.id, only_beta.id])
+
+
+async def test_queue_hooks_write_in_the_digests_transaction_and_a_failing_one_is_undone(backend: Backend) -> None:
+    feed = await backend.feed("alpha")
+    follower, other = await backend.chat("follower"), await backend.chat("other")
+    (entry_id,) = await backend.storage.entries.add(feed.id, [_entry("a", "Un", DAY)])
+
+    async def alert(tx: Transaction, digest_id: int, digest: Digest) -> int:
+        return int(await backend.follows.queue_alert(tx, follower.id, digest_id, "Suivi : CNIL", now=utcnow()))
+
+    async def half_then_raise(tx: Transaction, digest_id: int, digest: Digest) -> int:
+        await backend.follows.queue_alert(tx, other.id, digest_id, "x", now=utcnow())
+        raise RuntimeError("a feature's bug")
+
+    digest_id = await backend.storage.entries.store_digest(entry_id, make_digest("CNIL"), also=(half_then_raise, alert))
+    assert await backend.storage.entries.digest(digest_id) is not None
+    jobs = await backend.storage.outbox.claim(utcnow() + timedelta(seconds=1))
+    assert [(j.chat.id, j.kind, j.note) for j in jobs] == [(follower.id, "follow", "Suivi : CNIL")]
+
+
+# -- Outbox --------------------------------------------------------------------------------------
+
+
+async def _digest_for(backend: Backend, *chats: ChatRecord) -> int:
+    """Store a digest of a feed nobody follows, then queue it for `chats` by hand."""
+    digest_id = await backend.store(await backend.feed(f"f{len(chats)}-{utcnow().timestamp()}"), make_digest("Un"))
+    for chat in chats:
+        assert await backend.storage.outbox.queue(chat.id, digest_id)
+    return digest_id
+
+
+async def test_a_delivery_is_queued_once_per_chat_and_counted_until_sent(backend: Backend) -> None:
+    chat = await backend.chat("one")
+    digest_id = await _digest_for(backend, chat)
+    assert not await backend.storage.outbox.queue(chat.id, digest_id)
+    assert not await backend.storage.outbox.queue(chat.id, digest_id, kind="follow", note="Suivi : CNIL")
+    assert await backend.storage.outbox.pending_count() == 1
+    (job,) = await backend.storage.outbox.claim(utcnow() + timedelta(seconds=1))
+    assert (job.chat, job.digest_id, job.kind, job.note, job.attempts, job.message) == (
+        chat,
+        digest_id,
+        "instant",
+        None,
+        0,
+        None,
+    )
+    assert await backend.storage.outbox.pending_count() == 1  # claimed still waits
+    await backend.storage.outbox.mark_sent(job.id)
+    assert await backend.storage.outbox.pending_count() == 0
+    assert await backend.storage.outbox.claim(utcnow() + timedelta(days=1)) == []
+
+
+async def test_claims_take_due_jobs_of_active_chats_oldest_first_up_to_the_limit_and_once(backend: Backend) -> None:
+    one, two, asleep = await backend.chat("one"), await backend.chat("two"), await backend.chat("asleep")
+    first = await _digest_for(backend, one, two)
+    second = await _digest_for(backend, one)
+    await backend.storage.outbox.queue(asleep.id, second)
+    await backend.storage.chats.update(asleep.id, title="asleep")  # still active until deactivated
+    await backend.storage.chats.set_active(asleep.id, False)
+    now = utcnow() + timedelta(seconds=1)
+    assert await backend.storage.outbox.claim(now - timedelta(minutes=5)) == []  # queued after that time
+
+    claimed = await backend.storage.outbox.claim(now, limit=2)
+    assert [(j.chat.id, j.digest_id) for j in claimed] == [(one.id, first), (two.id, first)]
+    rest = await backend.storage.outbox.claim(now)
+    assert [(j.chat.id, j.digest_id) for j in rest] == [(one.id, second)]
+    assert await backend.storage.outbox.claim(now) == []
+
+
+async def test_a_retry_waits_its_time_and_counts_its_attempt_unless_told_not_to(backend: Backend) -> None:
+    chat = await backend.chat("one")
+    await _digest_for(backend, chat)
+    now = utcnow() + timedelta(seconds=1)
+    (job,) = await backend.storage.outbox.claim(now)
+    later = now + timedelta(minutes=10)
+    await backend.storage.outbox.mark_retry(job.id, error="HTTP 502", next_attempt_at=later)
+    assert await backend.storage.outbox.claim(now) == []
+    (again,) = await backend.storage.outbox.claim(later)
+    assert again.id == job.id and again.attempts == 1
+    await backend.storage.outbox.mark_retry(again.id, error="pacing", next_attempt_at=later, count_attempt=False)
+    (third,) = await backend.storage.outbox.claim(later)
+    assert third.attempts == 1
+
+
+async def test_a_failed_delivery_is_never_claimed_again(backend: Backend) -> None:
+    chat = await backend.chat("one")
+    await _digest_for(backend, chat)
+    (job,) = await backend.storage.outbox.claim(utcnow() + timedelta(seconds=1))
+    await backend.storage.outbox.mark_failed(job.id, "Forbidden: bot was blocked")
+    assert await backend.storage.outbox.pending_count() == 0
+    assert await backend.storage.outbox.claim(utcnow() + timedelta(days=1)) == []
+
+
+async def test_claims_a_crash_left_are_put_back_once(backend: Backend) -> None:
+    chat = await backend.chat("one")
+    await _digest_for(backend, chat)
+    await _digest_for(backend, chat)
+    now = utcnow() + timedelta(seconds=1)
+    claimed = await backend.storage.outbox.claim(now)
+    await backend.storage.outbox.mark_sent(claimed[0].id)
+    assert await backend.storage.outbox.requeue_interrupted() == 1
+    assert await backend.storage.outbox.requeue_interrupted() == 0
+    assert [j.id for j in await backend.storage.outbox.claim(now)] == [claimed[1].id]
+
+
+async def test_a_daily_digest_is_queued_once_per_day_and_marks_its_occurrence(backend: Backend) -> None:
+    chat = await backend.chat("one")
+    replies = [Reply("Votre digest du 20 novembre : 2 affaires"), Reply("La suite")]
+    assert await backend.storage.outbox.queue_daily(chat.id, replies, key="daily:2026-11-20", due=DAY) == 2
+    assert await backend.daily.last_due(chat.id) == DAY
+    again = DAY + timedelta(minutes=1)
+    assert await backend.storage.outbox.queue_daily(chat.id, replies, key="daily:2026-11-20", due=again) == 0
+    assert await backend.daily.last_due(chat.id) == again
+    jobs = await backend.storage.outbox.claim(utcnow() + timedelta(seconds=1))
+    assert [(j.kind, j.message, j.digest) for j in jobs] == [("daily", replies[0], None), ("daily", replies[1], None)]
+
+
+# -- ChatRepository ------------------------------------------------------------------------------
+
+
+async def test_a_chat_is_created_on_first_contact_and_its_title_refreshed_only_when_given(backend: Backend) -> None:
+    chats = backend.storage.chats
+    chat = await chats.upsert("telegram", "-100", "Rédaction")
+    assert (chat.platform, chat.external_id, chat.title, chat.mode, chat.active) == (
+        "telegram",
+        "-100",
+        "Rédaction",
+        "instant",
+        True,
+    )
+    assert await chats.upsert("telegram", "-100") == chat
+    renamed = await chats.upsert("telegram", "-100", "Rédaction web")
+    assert renamed.id == chat.id and renamed.title == "Rédaction web"
+    assert await chats.get("telegram", "-100") == renamed
+    assert await chats.by_id(chat.id) == renamed
+    assert await chats.get("discord", "-100") is None
+    assert await chats.by_id(999_999) is None
+
+
+async def test_deactivating_a_chat_drops_its_queue_and_keeps_its_subscriptions(backend: Backend) -> None:
+    feed = await backend.feed("alpha")
+    chat = await backend.chat("one", feed)
+    await backend.store(feed, make_digest("Un"))
+    assert await backend.storage.outbox.pending_count() == 1
+    assert await backend.storage.chats.set_active(chat.id, False)
+    assert not await backend.storage.chats.set_active(chat.id, False)
+    assert await backend.storage.outbox.pending_count() == 0
+    assert [f.id for f in await backend.storage.chats.subscriptions(chat.id)] == [feed.id]
+    assert await backend.storage.chats.set_active(chat.id, True)
+    back = await backend.storage.chats.by_id(chat.id)
+    assert back is not None and back.active
+    assert await backend.storage.outbox.claim(utcnow() + timedelta(seconds=1)) == []  # dropped, not paused
+
+
+async def test_a_migrated_chat_keeps_its_settings_unless_the_new_id_is_taken(backend: Backend) -> None:
+    chats = backend.storage.chats
+    feed = await backend.feed("alpha")
+    chat = await chats.upsert("telegram", "-1", "Groupe")
+    await chats.subscribe(chat.id, feed.id)
+    await chats.update(chat.id, timezone="America/Montreal")
+    await chats.move("telegram", "-1", "-1001")
+    moved = await chats.get("telegram", "-1001")
+    assert moved is not None and moved.id == chat.id and moved.timezone == "America/Montreal"
+    assert await chats.get("telegram", "-1") is None
+    assert [f.id for f in await chats.subscriptions(chat.id)] == [feed.id]
+    taken = await chats.upsert("telegram", "-2")
+    await chats.move("telegram", "-1001", "-2")
+    assert await chats.get("telegram", "-1001") == moved and await chats.get("telegram", "-2") == taken
+
+
+async def test_chat_settings_change_by_name_and_an_unknown_name_is_refused(backend: Backend) -> None:
+    chats = backend.storage.chats
+    chat = await backend.chat("one")
+    await chats.update(chat.id, timezone="Europe/Brussels", daily_time="07:45", mode="both", title="Un")
+    changed = await chats.by_id(chat.id)
+    assert changed is not None
+    settings = (changed.timezone, changed.daily_time, changed.mode, changed.title)
+    assert settings == ("Europe/Brussels", "07:45", "both", "Un")
+    await chats.update(chat.id, daily_time=None)
+    cleared = await chats.by_id(chat.id)
+    assert cleared is not None and cleared.daily_time is None and cleared.mode == "both"
+    await chats.update(chat.id)  # nothing to change
+    with pytest.raises(ValueError, match="unknown chat fields"):
+        await chats.update(chat.id, active="0")
+
+
+async def test_subscriptions_are_kept_once_and_listed_in_the_order_added(backend: Backend) -> None:
+    # Added in feed order: the listing is the same whether same-second ties go by feed or not.
+    chats = backend.storage.chats
+    alpha, beta, gamma = [await backend.feed(n) for n in ("alpha", "beta", "gamma")]
+    one, two = await backend.chat("one"), await backend.chat("two")
+    for feed in (alpha, beta, gamma):
+        assert await chats.subscribe(one.id, feed.id)
+    assert not await chats.subscribe(one.id, alpha.id)
+    await chats.subscribe(two.id, alpha.id)
+    assert [f.id for f in await chats.subscriptions(one.id)] == [alpha.id, beta.id, gamma.id]
+    assert [c.id for c in await chats.subscribers(alpha.id)] == [one.id, two.id]
+    assert await chats.unsubscribe(one.id, alpha.id)
+    assert not await chats.unsubscribe(one.id, alpha.id)
+    assert [f.id for f in await chats.subscriptions(one.id)] == [beta.id, gamma.id]
+    assert [c.id for c in await chats.subscribers(alpha.id)] == [two.id]
+    assert await chats.subscriptions((await backend.chat("three")).id) == []
 
 
 # -- leases: several processes on one store ------------------------------------------------------

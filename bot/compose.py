@@ -1,0 +1,216 @@
+"""The composition root: the one function that picks and wires every part of Veille.
+
+`build(settings, platforms)` chooses the store backend, the fetcher, the digest engine and the
+features, wires their hooks, and returns a `bot.app.Veille` to open with `async with`. It is the
+only module of the core that imports `adapters`, a store backend or the digest engine (a test
+checks it), so the rest of `bot/` sees protocols only:
+
+    settings ─▶ store (SQLite)  fetcher  engine (loaded on first use)  platforms (adapters/)
+                  │                │        │
+                  ▼                ▼        ▼
+               pipeline ◀── follows (alerts in the digest's transaction), search index (after)
+               dispatcher ── cycle (poll, digest, deliver) ── subscriptions, daily digests
+               commands (+ search, daily, follow handlers) ──▶ Veille
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import structlog
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.app import ROLES, Cycle, Veille, tick_for
+from bot.chat.commands import Commands
+from bot.chat.features import SPECS, feature_handlers
+from bot.chat.follows import Follows
+from bot.chat.subscribe import SubscriptionService
+from bot.config import Settings
+from bot.delivery.daily import DailyDigests
+from bot.delivery.dispatch import Dispatcher
+from bot.feeds.fetch import make_fetcher
+from bot.feeds.pipeline import Pipeline
+from bot.feeds.poller import Poller
+from bot.ports import Platform, Summarizer
+from bot.search.search import SearchCommand, SearchIndex
+from bot.store.leases import Leases, default_owner
+from bot.store.protocols import Store
+from bot.store.sqlite import SqliteStore
+from digests.model import Article, Digest
+
+if TYPE_CHECKING:
+    from adapters.console import ConsoleAdapter
+    from digests.engine import DigestEngine
+
+log = structlog.get_logger(__name__)
+
+DigestHook = Callable[[int, Digest], Awaitable[None]]
+
+
+def open_store(settings: Settings) -> Store:
+    """Return the store backend for `settings.db` (a SQLite file), not yet opened."""
+    return SqliteStore(settings.db)
+
+
+class LazyEngine:
+    """The digest engine, loaded on the first article rather than at start.
+
+    Why: the spaCy model takes seconds and hundreds of megabytes; a bot that only answers
+    commands, or starts to find nothing new, should not pay for it. Thread-safe: the pipeline
+    calls `summarize` from its NLP worker thread.
+    """
+
+    def __init__(self) -> None:
+        self._engine: DigestEngine | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> DigestEngine:
+        """Return the engine, loading it on first use."""
+        if self._engine is None:
+            with self._lock:
+                if self._engine is None:
+                    from digests.engine import DigestEngine  # deferred: importing spaCy takes a second
+
+                    self._engine = DigestEngine()
+        return self._engine
+
+    def summarize(self, article: Article) -> Digest:
+        """Digest one article with the loaded engine."""
+        return self.get().summarize(article)
+
+    def summarize_many(self, articles: Iterable[Article]) -> list[Digest]:
+        """Digest many articles, batched through spaCy."""
+        return self.get().summarize_many(articles)
+
+
+def new_engine() -> LazyEngine:
+    """Return a digest engine for one process (the CLI's `digest` command, a running bot)."""
+    return LazyEngine()
+
+
+def build_platforms(settings: Settings, *, interactive: bool) -> list[Platform]:
+    """Return the chat platforms to run: each one whose token is set, else the console.
+
+    The console reads commands only from a terminal (`interactive`); without one (a service,
+    a container, `nohup`) it runs headless: it polls, delivers to the console chat and logs,
+    instead of ending at once on an empty stdin.
+    """
+    platforms: list[Platform] = []
+    if settings.telegram_bot_token:
+        from adapters.telegram import TelegramAdapter
+
+        platforms.append(TelegramAdapter.from_settings(settings))
+    if settings.discord_bot_token:
+        from adapters.discord import DiscordAdapter
+
+        platforms.append(DiscordAdapter.from_settings(settings))
+    if not platforms:
+        from adapters.console import ConsoleAdapter
+
+        if not interactive:
+            log.warning("veille.headless", reason="no chat token set and stdin is not a terminal")
+        platforms.append(ConsoleAdapter(read_stdin=interactive))
+    return platforms
+
+
+def console_platform() -> ConsoleAdapter:
+    """Return a console chat for the demo (the adapter is named here, not in `bot.demo`)."""
+    from adapters.console import ConsoleAdapter
+
+    return ConsoleAdapter()
+
+
+def build(
+    settings: Settings,
+    platforms: Sequence[Platform],
+    *,
+    engine: Summarizer | None = None,
+    store: Store | None = None,
+    tick_seconds: float | None = None,
+    role: str = "all",
+) -> Veille:
+    """Build every part of the core from `settings` and wire it; nothing is opened yet.
+
+    `engine` defaults to the spaCy digest engine, loaded on the first article; `store` to the
+    backend `settings.db` names. `role` (`bot.app.ROLES`) says which share of the work this
+    process does: a poller runs no platform, a chat process polls nothing.
+    """
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}")
+    store = store if store is not None else open_store(settings)
+    engine = engine if engine is not None else new_engine()
+    by_name = {p.platform: p for p in platforms} if role != "poller" else {}
+    leases = Leases(
+        store, settings.worker_id or default_owner(role, list(by_name)), timedelta(seconds=settings.lease_seconds)
+    )
+    # A chat process serves its own platforms' chats only: another process serves the others.
+    own_platforms = list(by_name) if role == "chat" else None
+    fetcher = make_fetcher(settings)
+    scheduler = AsyncIOScheduler(timezone=settings.timezone)
+    dispatcher = Dispatcher(store, by_name, owner=leases.owner, lease=leases.duration, platforms=own_platforms)
+    index = SearchIndex(store.search)
+    follows = Follows(store.follows)
+    pipeline = Pipeline(
+        store,
+        fetcher,
+        engine=engine,
+        poll_interval=settings.poll_interval,
+        max_new_entries=settings.max_new_entries,
+        queued=dispatcher.poke,
+        queue_with_digest=(follows.queue_alerts,),  # in the digest's transaction: no alert lost
+        on_digest=_after_digest([index.on_digest], dispatcher),
+    )
+    cycle = Cycle(
+        store,
+        pipeline,
+        dispatcher,
+        scheduler,
+        tick=tick_for(settings, tick_seconds),
+        poller=Poller(store, pipeline, leases),
+        role=role,
+    )
+    subscriptions = SubscriptionService(store, fetcher, pipeline, on_subscribed=cycle.wake)
+    daily = DailyDigests(
+        store, store.daily, scheduler, cycle.deliver, max_items=settings.daily_max_items, platforms=own_platforms
+    )
+    commands = Commands(store, subscriptions)
+    for name, handler in feature_handlers(SearchCommand(store, index), daily, follows).items():
+        commands.register(SPECS[name], handler)
+
+    async def catch_up() -> None:
+        """Catch the index up, then rebuild daily jobs and queue a missed digest (chat processes)."""
+        await index.catch_up()
+        if cycle.chats:
+            await daily.start()
+
+    return Veille(
+        settings,
+        storage=store,
+        fetcher=fetcher,
+        platforms=by_name,
+        pipeline=pipeline,
+        dispatcher=dispatcher,
+        subscriptions=subscriptions,
+        commands=commands,
+        scheduler=scheduler,
+        cycle=cycle,
+        leases=leases,
+        start_hooks=(catch_up,),
+    )
+
+
+def _after_digest(hooks: Sequence[DigestHook], dispatcher: Dispatcher) -> DigestHook:
+    """Run each hook on a stored digest, each failure logged and contained, then wake the dispatcher."""
+
+    async def digest_made(digest_id: int, digest: Digest) -> None:
+        for hook in hooks:
+            try:
+                await hook(digest_id, digest)
+            except Exception as exc:  # noqa: BLE001  # one feature's bug must not lose the digest
+                log.error("digest.hook_failed", hook=getattr(hook, "__name__", "?"), error=repr(exc)[:300])
+        dispatcher.poke()
+
+    return digest_made
