@@ -7,6 +7,7 @@ one small interface the rest of Veille calls.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable
 from dataclasses import replace
@@ -89,7 +90,7 @@ def _digest(article: Article, doc: Doc, nlp: Language) -> Digest:
     text = doc.text
     title_end = len(article.title) + 2 if article.title else 0
     spans = split_sentences(article.text, offset=title_end)
-    title_spans = [(0, len(article.title))] if article.title else []
+    title_spans = title_clauses(article.title)
     leads = lead_sentences(text, spans)
     lead_end = spans[leads[-1]][1] if leads else title_end
 
@@ -122,6 +123,24 @@ def _digest(article: Article, doc: Doc, nlp: Language) -> Digest:
         language=language,
     )
     return _with_text(digest)
+
+
+_TITLE_BREAK = re.compile(r"\s*[:|]\s+")
+
+
+def title_clauses(title: str) -> list[tuple[int, int]]:
+    """Split a headline at its colons: each side is parsed on its own.
+
+    "Ouganda : poursuivi pour insulte, un écrivain fuit le pays" labels its topic before the
+    colon; parsed whole, the label becomes the subject of what follows and takes a side.
+    """
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _TITLE_BREAK.finditer(title):
+        spans.append((start, match.start()))
+        start = match.end()
+    spans.append((start, len(title)))
+    return [(s, e) for s, e in spans if e > s]
 
 
 def _with_text(digest: Digest) -> Digest:

@@ -66,6 +66,7 @@ class Frame:
     subject_in: frozenset[str] = frozenset()
     of_kinds: tuple[str, ...] = ()
     agent_kinds: tuple[str, ...] = ()
+    patient_kinds: tuple[str, ...] = ()
     example: str = ""
     expect: tuple[tuple[str, str], ...] = ()
 
@@ -118,6 +119,7 @@ def _frame(raw: dict) -> Frame:
         subject_in=frozenset(w.lower() for w in raw.get("subject_in", ())),
         of_kinds=tuple(raw.get("of_kinds", ())),
         agent_kinds=tuple(raw.get("agent_kinds", ())),
+        patient_kinds=tuple(raw.get("patient_kinds", ())),
         example=raw.get("example", ""),
         expect=tuple(raw.get("expect", {}).items()),
     )
@@ -257,20 +259,22 @@ def _arguments(token: Token, frame: Frame) -> list[tuple[str, Token, tuple[str, 
         subjects = [c for c in token.head.children if c.dep_ in ("nsubj", "nsubj:pass")]
     patient = frame.patient or frame.nominal
     if patient and not frame.active_only:
+        kinds = frame.patient_kinds
         if passive:
-            found += [(patient, s, ()) for s in subjects]
+            found += [(patient, s, kinds) for s in subjects]
             if token.dep_ in ("acl", "amod", "appos"):
-                found.append((patient, token.head, ()))
+                found.append((patient, token.head, kinds))
         elif frame.active:
-            found += [(patient, c, ()) for c in token.children if c.dep_ == "obj"]
+            found += [(patient, c, kinds) for c in token.children if c.dep_ == "obj"]
     if frame.nominal:
-        found += [(frame.nominal, c, ()) for c in token.children if c.dep_ in _NAME_DEPS]
+        kinds = frame.patient_kinds
+        found += [(frame.nominal, c, kinds) for c in token.children if c.dep_ in _NAME_DEPS]
         # "X, le suspect": the apposition names X. "X …, ses victimes": a possessive turns the
         # relation round (X is whoever they are victims of), so it gives X nothing.
         if token.dep_ == "appos" and not any(c.lower_ in _POSSESSIVES for c in token.children):
-            found.append((frame.nominal, token.head, ()))
+            found.append((frame.nominal, token.head, kinds))
         if any(c.dep_ == "det" for c in token.children):
-            found.append((frame.nominal, token, ()))  # "le suspect" is itself a party
+            found.append((frame.nominal, token, kinds))  # "le suspect" is itself a party
     if frame.agent:
         if not passive:
             found += [(frame.agent, s, frame.agent_kinds) for s in subjects if s.dep_ == "nsubj"]
@@ -298,7 +302,14 @@ def _names_same_party(child: Token) -> bool:
     """Tell a name given with a noun ("l'association Vigilance", "le suspect, Yanis Morel")."""
     if child.dep_ in ("flat:name", "flat"):
         return True
-    return child.dep_ in ("appos", "nmod", "amod") and child.text[:1].isupper() and not _has_case(child)
+    if child.dep_ not in ("appos", "nmod", "amod") or not child.text[:1].isupper() or _has_case(child):
+        return False
+    # "X condamné pour injure envers Léa Fontaine": a clause between the noun and the name
+    # means the parser hung a complement's name on the noun; an apposition follows its noun.
+    head = child.head
+    return not any(
+        c.dep_ in ("acl", "acl:relcl") and head.i < c.i < child.i for c in head.children
+    )
 
 
 def _has_case(token: Token) -> bool:

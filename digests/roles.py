@@ -184,7 +184,7 @@ def person_function(text: str, start: int, end: int) -> str:
     """Return the function a person is introduced with, or "" (grounded, ≤ 40 chars)."""
     # A function never runs across a line: the title's last words are not the lead's.
     before = text[max(0, start - 70) : start].rpartition("\n")[2]
-    match = _FUNCTION_BEFORE.search(before)
+    match = None if _SOURCE_BEFORE.search(before) else _FUNCTION_BEFORE.search(before)
     after = _FUNCTION_AFTER.match(text[end : end + 80].partition("\n")[0])
     if match is None or (after is not None and match.group(1).strip() in ("Me", "me")):
         match = after or match  # "Me X, avocate de Y" says more than "Me"
@@ -201,6 +201,8 @@ def person_function(text: str, start: int, end: int) -> str:
     return _trim_tail(trim_words(function, 40, ellipsis=""))
 
 
+# "Selon son avocat, X souhaite …": the lawyer is X's, quoted; X is not a lawyer.
+_SOURCE_BEFORE = re.compile(r"\b(?:selon|d['’]après|pour) (?:son|sa|ses|leur|leurs) [\w'’ -]{1,40},\s*$", re.I)
 _LAWYER_OF = re.compile(
     r"(avocate?s?(?: (?:de|du|des|d['’])\s*[^,.;:!?«»\"]{1,40})?),\s*Me\s*$", re.I
 )

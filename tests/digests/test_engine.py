@@ -303,3 +303,33 @@ def test_a_headline_noun_glued_to_a_name_is_dropped(engine):
     )
     found = {fold(n) for n in names(engine, article)}
     assert "campagne durandet" not in found
+
+
+def test_a_headline_topic_before_a_colon_takes_no_side(engine):
+    article = Article(
+        title="Paraguay : procès de Rosa Benítez, jugée pour « coup d’Etat » en tant que présidente par intérim",
+        text="L’ancienne sénatrice s’était retrouvée présidente par intérim en novembre 2019.",
+        source="Test",
+    )
+    actors = names(engine, article)
+    assert actors["Rosa Benítez"].role == "mis en cause"
+    assert all(a.role != "mis en cause" for n, a in actors.items() if fold(n) == "paraguay")
+
+
+def test_the_person_a_lawyer_speaks_for_is_not_the_lawyer(engine):
+    article = Article(
+        title="Un écrivain quitte le pays",
+        text="Selon son avocat, Ion Cebanu souhaite faire soigner les blessures de sa détention.",
+        source="Test",
+    )
+    assert "avocat" not in names(engine, article)["Ion Cebanu"].function
+
+
+def test_a_country_accused_in_diplomacy_is_not_a_suspect(engine):
+    article = Article(
+        title="Tensions diplomatiques entre deux capitales",
+        text="Washington accuse Moscou d'avoir posté des agents dans le pays. La Norvège est accusée d'ingérence.",
+        source="Test",
+    )
+    actors = names(engine, article)
+    assert all(a.role != "mis en cause" for a in actors.values() if a.kind == "lieu")

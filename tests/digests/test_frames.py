@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from spacy.tokens import Doc
 
 from digests import frames
 
@@ -74,3 +75,28 @@ def test_a_name_that_only_locates_the_argument_gets_no_role(engine):
     fontaine, marchand = text.index("Léo Fontaine"), text.index("Paul Marchand")
     assert any(a.covers(fontaine, fontaine + 12) and a.role == "mis en cause" for a in found)
     assert not any(a.covers(marchand, marchand + 13) for a in found)
+
+
+def test_a_name_after_a_clause_on_the_noun_is_not_its_apposition(engine):
+    # The parse spaCy gave a real headline, with invented names: "Fontaine" hung on the
+    # newspaper as an apposition, past the participle clause that holds "envers".
+    words = ["«", "Courrier", "»", "condamné", "en", "appel", "pour", "injure", "envers", "Léa", "Fontaine"]
+    heads = [1, 1, 1, 1, 5, 3, 7, 3, 1, 1, 9]
+    deps = ["punct", "ROOT", "punct", "acl", "case", "obl:arg", "case", "obl:mod", "nmod", "appos", "flat:name"]
+    doc = Doc(engine.nlp.vocab, words=words, heads=heads, deps=deps)
+    fontaine = doc.text.index("Léa Fontaine")
+    attached = frames.attach(doc)
+    assert any(doc.text[a.start : a.end].startswith("Courrier") for a in attached)
+    assert not any(a.covers(fontaine, fontaine + 12) for a in attached)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Paul Marchand est mort à 82 ans de complications liées à une pneumonie.",
+        "La mort subite de Paul Marchand a surpris ses proches.",
+    ],
+)
+def test_a_death_without_circumstances_makes_no_victim(engine, sentence):
+    doc = frames.parse(engine.nlp, [sentence])[0]
+    assert frames.attach(doc) == []
