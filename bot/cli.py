@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import structlog
 
 from bot import __version__
-from bot.config import Settings, load_settings
+from bot.config import Settings, load_settings, shown_db
 from bot.errors import VeilleError
 from bot.logs import configure_logging
 
@@ -67,7 +67,7 @@ async def run(settings: Settings, *, role: str = "all") -> int:
             role=role,
             worker=app.leases.owner,
             platforms=[p.platform for p in platforms],
-            db=str(settings.db),
+            db=shown_db(settings.db),
         )
         waiters = [asyncio.create_task(stop.wait())]
         console = next((p for p in platforms if p.platform == "console"), None)

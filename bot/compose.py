@@ -37,6 +37,7 @@ from bot.feeds.poller import Poller
 from bot.ports import Platform, Summarizer
 from bot.search.search import SearchCommand, SearchIndex
 from bot.store.leases import Leases, default_owner
+from bot.store.postgres import PostgresStore
 from bot.store.protocols import Store
 from bot.store.sqlite import SqliteStore
 from digests.model import Article, Digest
@@ -51,7 +52,13 @@ DigestHook = Callable[[int, Digest], Awaitable[None]]
 
 
 def open_store(settings: Settings) -> Store:
-    """Return the store backend for `settings.db` (a SQLite file), not yet opened."""
+    """Return the store backend VEILLE_DB names, not yet opened.
+
+    A postgresql:// URL (kept as text by `bot.config`) gives PostgreSQL; a path keeps SQLite,
+    the default.
+    """
+    if isinstance(settings.db, str):
+        return PostgresStore(settings.db)
     return SqliteStore(settings.db)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -16,6 +17,18 @@ from bot.arguments import open_zone, parse_number
 from bot.errors import ConfigError
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def shown_db(db: Path | str) -> str:
+    """Return VEILLE_DB as it may be logged: a URL loses its password."""
+    if isinstance(db, Path):
+        return str(db)
+    parts = urlsplit(db)
+    if parts.password is None:
+        return db
+    netloc = f"{parts.username}:***@{parts.netloc.rsplit('@', 1)[1]}"
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 class Settings(BaseSettings):
@@ -23,7 +36,8 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    db: Path = Field(Path("./veille.db"), validation_alias="VEILLE_DB")
+    # A SQLite file path (the default), or a postgresql:// URL: the backend follows (`bot.app`).
+    db: Path | str = Field(Path("./veille.db"), validation_alias="VEILLE_DB")
     poll_interval: timedelta = Field(
         timedelta(minutes=15),
         validation_alias="VEILLE_POLL_INTERVAL",
@@ -55,6 +69,24 @@ class Settings(BaseSettings):
     discord_guild_id: int | None = Field(
         None, validation_alias=AliasChoices("DISCORD_GUILD_ID", "DISCORD_SYNC_GUILD")
     )
+
+    @field_validator("db", mode="before")
+    @classmethod
+    def _path_or_postgres_url(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        if "://" not in value:
+            return Path(value)
+        if not value.startswith(POSTGRES_SCHEMES):  # the message never repeats a password
+            raise ValueError("use a file path or a postgresql://user:password@host:port/database URL")
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018  # raises on a port that is not a number
+        except ValueError:
+            raise ValueError("the postgresql:// URL cannot be read (check its port)") from None
+        if not parts.hostname or not parts.path.strip("/"):
+            raise ValueError("a postgresql:// URL needs a host and a database: postgresql://user@host:5432/veille")
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -1,13 +1,19 @@
-"""Suite-wide fixtures: no network beyond loopback, and a local feed server.
+"""Suite-wide fixtures: no network beyond loopback, a local feed server, a real PostgreSQL.
 
 Any socket connect, UDP send or name lookup that would leave the machine raises
 `NetworkAccessError` at once, and the test fails at teardown even if the code under test
 swallowed the error. Loopback (127.0.0.0/8, ::1) and Unix sockets are allowed.
+
+PostgreSQL tests take `postgres_url`: a database URL whose `search_path` is a schema of its own,
+created empty for the test and dropped after. The server is `VEILLE_TEST_POSTGRES_URL` when set
+(`.ci/run` starts one), else a throwaway one started here on first use when the binaries exist
+(`tests.support.postgres`), else those tests are skipped and the run ends with one line saying why.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -15,6 +21,10 @@ from typing import Any
 import pytest
 
 from tests.support.http import FeedServer
+from tests.support.postgres import PostgresServer, PostgresUnavailable, fresh_schema
+
+POSTGRES_URL_ENV = "VEILLE_TEST_POSTGRES_URL"
+_POSTGRES_SKIP = "PostgreSQL unavailable: "
 
 
 class NetworkAccessError(AssertionError):
@@ -91,3 +101,39 @@ async def feed_server() -> AsyncIterator[FeedServer]:
     """A started `FeedServer` on 127.0.0.1 (see tests/support/http.py)."""
     async with FeedServer() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    """Return the URL of the test PostgreSQL database, starting a throwaway server if needed."""
+    given = os.environ.get(POSTGRES_URL_ENV)
+    if given:
+        yield given
+        return
+    try:
+        server = PostgresServer.start()
+    except PostgresUnavailable as exc:
+        pytest.skip(f"{_POSTGRES_SKIP}{exc} (set {POSTGRES_URL_ENV} or install PostgreSQL)")
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+async def postgres_url(postgres_server_url: str) -> AsyncIterator[str]:
+    """Yield a URL whose search_path is a fresh empty schema, dropped after the test."""
+    async with fresh_schema(postgres_server_url) as url:
+        yield url
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say in one line that the PostgreSQL tests were skipped, and why (the default summary would not)."""
+    reasons = [
+        report.longrepr[2]
+        for report in terminalreporter.stats.get("skipped", [])
+        if isinstance(report.longrepr, tuple) and _POSTGRES_SKIP in str(report.longrepr[2])
+    ]
+    if reasons:
+        reason = reasons[0].split(_POSTGRES_SKIP, 1)[1]
+        terminalreporter.write_line(f"PostgreSQL tests skipped ({len(reasons)}): {reason}")

@@ -67,10 +67,13 @@ def test_the_scan_sees_the_modules_it_guards() -> None:
     assert {"pipeline.py", "protocols.py", "store.py", "compose.py", "cli.py", "engine.py"} <= files
 
 
-# Modules that may speak SQL or touch the driver: the SQLite backend, `bot/store/sqlite/`.
-# Everything else (core, adapters, the demo, the benchmarks) goes through `bot.store.protocols`.
+# Modules that may speak SQL or touch a driver: the backends, `bot/store/sqlite/` and
+# `bot/store/postgres/`, each with its own driver. Everything else (core, adapters, the demo,
+# the benchmarks) goes through `bot.store.protocols`.
 SQLITE_BACKEND = ROOT / "bot" / "store" / "sqlite"
-DRIVERS = {"aiosqlite", "sqlite3"}
+POSTGRES_BACKEND = ROOT / "bot" / "store" / "postgres"
+BACKEND_DRIVERS = {SQLITE_BACKEND: {"aiosqlite", "sqlite3"}, POSTGRES_BACKEND: {"asyncpg", "psycopg"}}
+DRIVERS = {"aiosqlite", "sqlite3", "asyncpg", "psycopg"}
 DRIVER_CALLS = {"execute", "executemany", "executescript", "fetchall", "fetchone"}
 SQL = re.compile(
     r"\b(SELECT\s.+\sFROM|INSERT\s+(OR\s+\w+\s+)?INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+TABLE"
@@ -81,7 +84,7 @@ SQL = re.compile(
 
 def outside_the_storage_layer() -> list[Path]:
     scanned = [*core_files(), *sorted((ROOT / "adapters").rglob("*.py")), *sorted((ROOT / "bench").rglob("*.py"))]
-    return [path for path in scanned if SQLITE_BACKEND not in path.parents]
+    return [path for path in scanned if not any(backend in path.parents for backend in BACKEND_DRIVERS)]
 
 
 def sql_offences(path: Path) -> list[str]:
@@ -96,27 +99,31 @@ def sql_offences(path: Path) -> list[str]:
     return found
 
 
-def test_no_module_outside_the_sqlite_backend_writes_sql_or_calls_the_driver() -> None:
+def test_no_module_outside_the_backends_writes_sql_or_calls_a_driver() -> None:
     offenders = {str(p.relative_to(ROOT)): sql_offences(p) for p in outside_the_storage_layer()}
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
-def test_only_the_sqlite_backend_imports_the_sqlite_driver() -> None:
+def test_only_each_backend_imports_its_driver() -> None:
     offenders = {
         str(path.relative_to(ROOT)): sorted(m for m in imported_modules(path) if m.split(".")[0] in DRIVERS)
         for path in outside_the_storage_layer()
     }
+    for backend, own in BACKEND_DRIVERS.items():
+        for path in sorted(backend.rglob("*.py")):
+            foreign = sorted(m for m in imported_modules(path) if m.split(".")[0] in DRIVERS - own)
+            offenders[str(path.relative_to(ROOT))] = foreign
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
-def test_the_core_reaches_storage_through_the_protocols_not_the_sqlite_modules() -> None:
+def test_the_core_reaches_storage_through_the_protocols_not_a_backend() -> None:
     # Only the composition root picks a backend.
     offenders = [
         str(path.relative_to(ROOT))
         for path in core_files()
         if path != COMPOSITION_ROOT
         and ROOT / "bot" / "store" not in path.parents
-        and any(m.startswith("bot.store.sqlite") for m in imported_modules(path))
+        and any(m.startswith(("bot.store.sqlite", "bot.store.postgres")) for m in imported_modules(path))
     ]
     assert offenders == []
 

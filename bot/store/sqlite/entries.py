@@ -6,9 +6,8 @@ a digest with its story and its deliveries (follow alerts included, through queu
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 import aiosqlite
 import structlog
@@ -17,24 +16,13 @@ from bot.delivery.stories import STORY_WINDOW, best_match, signature
 from bot.delivery.stories import Signature as StorySignature
 from bot.models import Entry, utcnow
 from bot.store.protocols import PendingEntry, PollSuccess, QueueHook
+from bot.store.rules import content_hash
+from bot.store.rules import newest_first as _newest_first
 from bot.store.sqlite.connection import Connection, from_db_time, in_savepoint, to_db_time
 from bot.store.sqlite.feeds import record_poll
 from digests.model import Digest
 
 log = structlog.get_logger(__name__)
-
-
-def content_hash(entry: Entry) -> str:
-    """Hash what a reader would notice changing in an entry."""
-    raw = "\x1f".join((entry.title, entry.url, entry.summary, entry.content))
-    return hashlib.sha256(raw.encode("utf-8", "replace")).hexdigest()
-
-
-def _newest_first(entries: Sequence[Entry]) -> list[Entry]:
-    """Order entries newest first: by published date when known, else in the feed's own order."""
-    floor = datetime.min.replace(tzinfo=UTC)
-    order = {e.uid: i for i, e in enumerate(entries)}
-    return sorted(entries, key=lambda e: (e.published or floor, -order[e.uid]), reverse=True)
 
 
 class SqliteEntries:

@@ -1,9 +1,9 @@
 """The repository contract: each `bot.store.protocols` repository, driven through its protocol.
 
-Every test takes `backend`, parametrised over the storage backends (SQLite on a real file
-today), so a new backend passes the same tests before any feature uses it: add its name to
-`BACKENDS` and open its store in the `backend` fixture. Everything, seeding included, goes
-through `bot.store.protocols.Store`; only the fixture knows the backend.
+Every test takes `backend`, parametrised over the storage backends (SQLite on a real file,
+PostgreSQL on a real server in a schema of its own), so a backend passes the same tests before
+any feature uses it. Everything, seeding included, goes through `bot.store.protocols.Store`;
+only the fixture knows the backend.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from bot.models import ChatRecord, Entry, FeedRecord, Reply, utcnow
+from bot.store.postgres import PostgresStore
 from bot.store.protocols import (
     AlertTarget,
     DailySchedule,
@@ -35,8 +36,9 @@ from bot.store.protocols import (
 from bot.store.sqlite import SqliteStore
 from digests.model import Digest
 from tests.support.newsroom import make_digest
+from tests.support.postgres import fresh_schema
 
-BACKENDS = ["sqlite"]
+BACKENDS = ["sqlite", "postgres"]
 
 
 @dataclass
@@ -69,6 +71,11 @@ class Backend:
 @pytest.fixture(params=BACKENDS)
 async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
     """A fresh, migrated store of the backend named by the parameter."""
+    if request.param == "postgres":
+        server_url = request.getfixturevalue("postgres_server_url")
+        async with fresh_schema(server_url) as url, PostgresStore(url) as store:
+            yield Backend(store, store.search, store.follows, store.daily, store.database.transaction)
+        return
     assert request.param == "sqlite"
     async with SqliteStore(tmp_path / "contract.db") as storage:
         yield Backend(
@@ -135,6 +142,30 @@ async def test_search_ranks_matches_filters_by_feed_and_date_and_pages(backend: 
     assert [r.digest_id for r in await backend.search.rank(phrase, feed_id=None, now=DAY, limit=10, offset=0)] == [
         other
     ]
+
+
+async def test_search_meets_inflections_and_accents_and_keeps_actors_and_phrases_in_their_field(
+    backend: Backend,
+) -> None:
+    feed = await backend.feed("alpha")
+    convicted = await _indexed(backend, feed, make_digest("Trois dirigeants condamnés à Lyon", published=DAY))
+    named = await _indexed(backend, feed, make_digest("Un hébergeur épinglé", "La CNIL enquête.", published=DAY))
+    actor = await _indexed(backend, feed, make_digest("Une sanction", actors=[("CNIL",)], published=DAY))
+    opened = await _indexed(backend, feed, make_digest("Une enquête ouverte", "Fraude massive", published=DAY))
+
+    async def found(query: Query) -> list[int]:
+        return [r.digest_id for r in await backend.search.rank(query, feed_id=None, now=DAY, limit=10, offset=0)]
+
+    assert await found(Query(words=("condamnee",))) == [convicted]
+    assert await found(Query(words=("HEBERGEUR", "epingle"))) == [named]
+    assert await found(Query(actors=("cnil",))) == [actor]
+    assert set(await found(Query(words=("cnil",)))) == {named, actor}
+    assert await found(Query(phrases=("enquête ouverte",))) == [opened]
+    assert await found(Query(phrases=("ouverte fraude",))) == []  # title, then summary: no phrase
+    # Stop words are bot.french's alone: a name PostgreSQL's own French list holds is still found.
+    club = await _indexed(backend, feed, make_digest("L'AS Monaco soit condamnée", published=DAY))
+    assert await found(Query(words=("AS",))) == [club]
+    assert await found(Query(phrases=("AS Monaco soit",))) == [club]
 
 
 async def test_search_reads_digests_back_and_names_every_outlet_of_a_story(backend: Backend) -> None:
@@ -517,6 +548,17 @@ async def test_claims_take_due_jobs_of_active_chats_oldest_first_up_to_the_limit
     assert await backend.storage.outbox.claim(now) == []
 
 
+async def test_two_claims_at_once_never_take_the_same_delivery(backend: Backend) -> None:
+    feed = await backend.feed("alpha")
+    for n in range(20):
+        await backend.chat(f"chat{n}", feed)
+    await backend.store(feed, make_digest("Titre"))
+    now = utcnow()
+    batches = await asyncio.gather(*(backend.storage.outbox.claim(now, limit=7) for _ in range(4)))
+    ids = [j.id for batch in batches for j in batch]
+    assert len(ids) == 20 and len(set(ids)) == 20  # on PostgreSQL, FOR UPDATE SKIP LOCKED
+
+
 async def test_a_retry_waits_its_time_and_counts_its_attempt_unless_told_not_to(backend: Backend) -> None:
     chat = await backend.chat("one")
     await _digest_for(backend, chat)
@@ -675,6 +717,11 @@ async def _sqlite_pair(tmp_path: Path) -> AsyncIterator[Pair]:
 @pytest.fixture(params=BACKENDS)
 async def pair(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Pair]:
     """Two stores of the backend named by the parameter, sharing one fresh database."""
+    if request.param == "postgres":
+        server_url = request.getfixturevalue("postgres_server_url")
+        async with fresh_schema(server_url) as url, PostgresStore(url) as a, PostgresStore(url) as b:
+            yield Pair(a, b)
+        return
     assert request.param == "sqlite"
     async with _sqlite_pair(tmp_path) as stores:
         yield stores
