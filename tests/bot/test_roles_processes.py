@@ -10,8 +10,9 @@ except the feeds A had claimed and not recorded when it died, which another poll
 once A's leases have expired, and only then, within two leases of the kill (expiry, next tick).
 
 Two pollers on a SQLite file; three on PostgreSQL (skipped, as every PostgreSQL test, when no
-server can be started). The server holds its answers until every poller holds leases, so that the cycle really is shared
-(whichever process starts first would otherwise poll everything), then answers each request
+server can be started). The server holds its answers until every poller holds leases, so that
+the cycle really is shared (whichever process starts first would otherwise poll everything),
+then answers each request
 after a short delay, so that the kill lands while A has requests in flight.
 """
 
