@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import structlog
 
@@ -100,6 +101,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     demo = sub.add_parser("demo", help="offline demo: local sample feeds, a console chat, one polling cycle")
     demo.add_argument("--interactive", action="store_true", help="keep the console chat open afterwards")
+    db = sub.add_parser("db", help="database chores")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    copy = db_sub.add_parser("copy", help="copy a SQLite database into an empty PostgreSQL one")
+    copy.add_argument("sqlite_path", help="the SQLite file (only read)")
+    copy.add_argument("postgres_url", help="postgresql://user:password@host:port/db, empty")
     digest = sub.add_parser("digest", help="print the digest of a page, text file, feed or URL")
     digest.add_argument(
         "source", nargs="+", help=".html, .txt (title first), .xml/.json feed, or http(s) URL"
@@ -119,6 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         if args.command == "run":
             return asyncio.run(run(settings, role=args.role))
+        if args.command == "db":
+            return asyncio.run(db_copy(Path(args.sqlite_path), args.postgres_url))
         if args.command == "demo":
             from bot.demo import run_demo
 
@@ -133,6 +141,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return reader_gone()
+
+
+async def db_copy(sqlite_path: Path, postgres_url: str) -> int:
+    """Copy a SQLite store into an empty PostgreSQL one and say what was copied."""
+    from bot.store.copy import copy_sqlite_to_postgres
+
+    counts = await copy_sqlite_to_postgres(sqlite_path, postgres_url)
+    print("copied: " + ", ".join(f"{table} {count}" for table, count in counts.items()))
+    return 0
 
 
 def reader_gone() -> int:
