@@ -30,6 +30,10 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 
+# The roles of `veille run --role` (bot.app.ROLES, spelled here so that --help needs no import).
+ROLES = ("all", "poller", "chat")
+
+
 def console_chat(settings: Settings) -> bool:
     """Tell whether `veille run` will be a chat in this terminal (no token, stdin a terminal)."""
     return not (settings.telegram_bot_token or settings.discord_bot_token) and sys.stdin.isatty()
@@ -41,6 +45,8 @@ def log_level(settings: Settings, command: str) -> str:
     In a console chat the logs share the terminal with the conversation: info lines between a
     command and its answer bury it. An explicit VEILLE_LOG_LEVEL still wins.
     """
+    if command == "run:poller":  # no console chat in a poller: its logs are all it shows
+        return settings.log_level
     if command != "run":
         return "ERROR"
     if console_chat(settings) and "log_level" not in settings.model_fields_set:
@@ -48,8 +54,11 @@ def log_level(settings: Settings, command: str) -> str:
     return settings.log_level
 
 
-async def run(settings: Settings) -> int:
-    """Run the bot until SIGINT/SIGTERM; in-flight sends are drained before exit."""
+async def run(settings: Settings, *, role: str = "all") -> int:
+    """Run the bot in `role` until SIGINT/SIGTERM; in-flight sends are drained before exit.
+
+    A poller runs no chat platform (it only fills the outbox); `chat` and `all` run them.
+    """
     from bot.compose import build, build_platforms
     from bot.ops.metrics import Metrics
 
@@ -58,10 +67,16 @@ async def run(settings: Settings) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     metrics = Metrics()  # shared by the adapters (429s) and the core
-    platforms = build_platforms(settings, interactive=sys.stdin.isatty(), metrics=metrics)
-    async with build(settings, platforms, metrics=metrics) as app:
+    platforms = [] if role == "poller" else build_platforms(settings, interactive=sys.stdin.isatty(), metrics=metrics)
+    async with build(settings, platforms, metrics=metrics, role=role) as app:
         app.start_background()
-        log.info("veille.running", platforms=[p.platform for p in platforms], db=shown_db(settings.db))
+        log.info(
+            "veille.running",
+            role=role,
+            worker=app.leases.owner,
+            platforms=[p.platform for p in platforms],
+            db=shown_db(settings.db),
+        )
         waiters = [asyncio.create_task(stop.wait())]
         console = next((p for p in platforms if p.platform == "console"), None)
         closed = getattr(console, "closed", None)
@@ -81,9 +96,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--version", action="version", version=f"veille {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="run the bot (Telegram/Discord when their tokens are set, else the console)")
+    run_parser = sub.add_parser(
+        "run", help="run the bot (Telegram/Discord when their tokens are set, else the console)"
+    )
+    run_parser.add_argument(
+        "--role",
+        choices=ROLES,
+        default="all",
+        help="poller: fetch, digest, fill the outbox (run N of them); chat: platforms, dispatcher, "
+        "daily digests (one per bot token); all: both in one process (default)",
+    )
     demo = sub.add_parser("demo", help="offline demo: local sample feeds, a console chat, one polling cycle")
     demo.add_argument("--interactive", action="store_true", help="keep the console chat open afterwards")
+    db = sub.add_parser("db", help="database chores")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    copy = db_sub.add_parser("copy", help="copy a SQLite database into an empty PostgreSQL one")
+    copy.add_argument("sqlite_path", help="the SQLite file (only read)")
+    copy.add_argument("postgres_url", help="postgresql://user:password@host:port/db, empty")
     digest = sub.add_parser("digest", help="print the digest of a page, text file, feed or URL")
     digest.add_argument(
         "source", nargs="+", help=".html, .txt (title first), .xml/.json feed, or http(s) URL"
@@ -102,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
         configure_logging(
-            level=log_level(settings, args.command),
+            level=log_level(settings, "run:poller" if getattr(args, "role", "") == "poller" else args.command),
             secrets=(
                 settings.telegram_bot_token,
                 settings.discord_bot_token,
@@ -111,7 +140,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             ),
         )
         if args.command == "run":
-            return asyncio.run(run(settings))
+            return asyncio.run(run(settings, role=args.role))
+        if args.command == "db":
+            return asyncio.run(db_copy(Path(args.sqlite_path), args.postgres_url))
         if args.command == "demo":
             from bot.demo import run_demo
 
@@ -142,6 +173,15 @@ async def run_opml(settings: Settings, args: argparse.Namespace) -> int:
             async with subscription_service(settings, storage) as subscriptions:
                 return await operator.import_file(storage, subscriptions, feeds, args.chat)
         return await operator.export_file(settings, storage, args.chat, args.output)
+
+
+async def db_copy(sqlite_path: Path, postgres_url: str) -> int:
+    """Copy a SQLite store into an empty PostgreSQL one and say what was copied."""
+    from bot.store.copy import copy_sqlite_to_postgres
+
+    counts = await copy_sqlite_to_postgres(sqlite_path, postgres_url)
+    print("copied: " + ", ".join(f"{table} {count}" for table, count in counts.items()))
+    return 0
 
 
 def reader_gone() -> int:

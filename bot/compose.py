@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -25,7 +26,7 @@ import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.schedulers.base import STATE_RUNNING
 
-from bot.app import Cycle, Veille, tick_for
+from bot.app import ROLES, Cycle, Veille, tick_for
 from bot.arguments import load_zone
 from bot.chat.commands import Commands
 from bot.chat.features import SPECS, feature_handlers
@@ -38,6 +39,7 @@ from bot.delivery.daily import DailyDigests
 from bot.delivery.dispatch import Dispatcher
 from bot.feeds.fetch import make_fetcher
 from bot.feeds.pipeline import Pipeline
+from bot.feeds.poller import Poller
 from bot.llm import build_summarizer
 from bot.models import utcnow
 from bot.opml.commands import OpmlCommands
@@ -46,6 +48,7 @@ from bot.ops.metrics import Metrics
 from bot.ops.server import OpsServer
 from bot.ports import Platform, Summarizer
 from bot.search.search import SearchCommand, SearchIndex
+from bot.store.leases import Leases, default_owner
 from bot.store.postgres import PostgresStore
 from bot.store.protocols import AnswerCache, Store
 from bot.store.sqlite import SqliteStore
@@ -160,21 +163,30 @@ def build(
     store: Store | None = None,
     tick_seconds: float | None = None,
     metrics: Metrics | None = None,
+    role: str = "all",
 ) -> Veille:
     """Build every part of the core from `settings` and wire it; nothing is opened yet.
 
     `engine` defaults to the spaCy digest engine, loaded on the first article; `store` to the
     backend `settings.db` names; `metrics` to a registry of this core's own (`veille run`
-    shares one with the adapters, which count their 429s).
+    shares one with the adapters, which count their 429s). `role` (`bot.app.ROLES`) says which
+    share of the work this process does: a poller runs no platform, a chat process polls nothing.
     """
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}")
     store = store if store is not None else open_store(settings)
     metrics = metrics if metrics is not None else Metrics()
     heartbeat = Heartbeat()
     engine = engine if engine is not None else new_engine()
-    by_name = {p.platform: p for p in platforms}
+    by_name = {p.platform: p for p in platforms} if role != "poller" else {}
+    leases = Leases(
+        store, settings.worker_id or default_owner(role, list(by_name)), timedelta(seconds=settings.lease_seconds)
+    )
+    # A chat process serves its own platforms' chats only: another process serves the others.
+    own_platforms = list(by_name) if role == "chat" else None
     fetcher = make_fetcher(settings)
     scheduler = AsyncIOScheduler(timezone=settings.timezone)
-    dispatcher = Dispatcher(store, by_name)
+    dispatcher = Dispatcher(store, by_name, owner=leases.owner, lease=leases.duration, platforms=own_platforms)
     index = SearchIndex(store.search)
     follows = Follows(store.follows)
     times = RunTimes()  # digest and poll-cycle durations, for /stats
@@ -200,11 +212,26 @@ def build(
     pipeline.digest_observer = metrics.observe_digest
     tick = tick_for(settings, tick_seconds)
     cycle = Cycle(
-        store, pipeline, dispatcher, scheduler, tick=tick, times=times, metrics=metrics, heartbeat=heartbeat
+        store,
+        pipeline,
+        dispatcher,
+        scheduler,
+        tick=tick,
+        poller=Poller(store, pipeline, leases),
+        role=role,
+        times=times,
+        metrics=metrics,
+        heartbeat=heartbeat,
     )
     subscriptions = SubscriptionService(store, fetcher, pipeline, on_subscribed=cycle.wake)
     daily = DailyDigests(
-        store, store.daily, scheduler, cycle.deliver, max_items=settings.daily_max_items, filters=options.filters_of
+        store,
+        store.daily,
+        scheduler,
+        cycle.deliver,
+        max_items=settings.daily_max_items,
+        filters=options.filters_of,
+        platforms=own_platforms,
     )
     commands = Commands(store, subscriptions)
     commands.feed_notes = options.notes  # /abonnements shows each feed's filter and interval
@@ -216,9 +243,10 @@ def build(
     health, ops = _operations(settings, store, scheduler, metrics, heartbeat, tick.total_seconds())
 
     async def catch_up() -> None:
-        """Catch the index up, then rebuild daily jobs and queue a missed digest."""
+        """Catch the index up, then rebuild daily jobs and queue a missed digest (chat processes)."""
         await index.catch_up()
-        await daily.start()
+        if cycle.chats:
+            await daily.start()
 
     return Veille(
         settings,
@@ -231,6 +259,7 @@ def build(
         commands=commands,
         scheduler=scheduler,
         cycle=cycle,
+        leases=leases,
         start_hooks=(catch_up,),
         metrics=metrics,
         health=health,

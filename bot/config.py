@@ -72,6 +72,11 @@ class Settings(BaseSettings):
     admins: str = Field("", validation_alias="VEILLE_ADMINS", description="platform:user_id, comma-separated")
     metrics_port: int | None = Field(None, ge=0, lt=65536, validation_alias="VEILLE_METRICS_PORT")
     metrics_host: str = Field("127.0.0.1", min_length=1, validation_alias="VEILLE_METRICS_HOST")
+    # Several processes on one store (`veille run --role`): how long a claimed feed, entry or
+    # delivery stays held without renewal (a killed process's work is taken over after that),
+    # and this process's name on its leases (default: see bot.store.leases).
+    lease_seconds: float = Field(60.0, ge=3, le=3600, validation_alias="VEILLE_LEASE_SECONDS")
+    worker_id: str | None = Field(None, min_length=1, max_length=200, validation_alias="VEILLE_WORKER_ID")
 
     telegram_bot_token: str | None = Field(None, validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_api_url: str = Field("https://api.telegram.org", validation_alias="TELEGRAM_API_URL")

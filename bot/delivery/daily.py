@@ -20,7 +20,7 @@ outlets and recency, at most `max_items`, split over several replies without cut
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -141,6 +141,7 @@ class DailyDigests:
         max_items: int = 10,
         clock: Callable[[], datetime] | None = None,
         filters: Callable[[int], Awaitable[Mapping[int, Filter]]] | None = None,
+        platforms: Collection[str] | None = None,
     ) -> None:
         self.storage = storage  # the chats and the outbox
         self.store = schedule
@@ -149,6 +150,9 @@ class DailyDigests:
         self.max_items = max_items
         self.clock = clock or (lambda: utcnow())
         self.filters = filters  # a chat's subscription filters by feed id (`bot.chat.options`)
+        # Only these platforms' chats get a job here (None: every chat); the outbox key makes
+        # a day's digest queued once even if two processes fire for the same chat.
+        self.platforms = platforms
 
     # -- scheduling -----------------------------------------------------------------------------
 
@@ -162,7 +166,7 @@ class DailyDigests:
         job_id = self.job_id(chat.id)
         if self.scheduler.get_job(job_id) is not None:  # a stopped scheduler keeps duplicates
             self.scheduler.remove_job(job_id)
-        if not wants_daily(chat):
+        if not wants_daily(chat) or (self.platforms is not None and chat.platform not in self.platforms):
             return
         self.scheduler.add_job(
             self.fire,
@@ -179,6 +183,8 @@ class DailyDigests:
         """Rebuild every chat's job from the database, then send or skip what was missed."""
         ids = await self.store.daily_chat_ids()
         chats = [c for c in [await self.storage.chats.by_id(i) for i in ids] if c is not None]
+        if self.platforms is not None:
+            chats = [c for c in chats if c.platform in self.platforms]
         for chat in chats:
             self.schedule(chat)
         log.info("daily.scheduled", chats=len(chats))

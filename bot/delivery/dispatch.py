@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import timedelta
 
 import structlog
@@ -31,7 +31,7 @@ import structlog
 from bot.errors import ChatGoneError, RejectedError, RetryLaterError, SendError
 from bot.models import utcnow
 from bot.ports import Sender
-from bot.store.protocols import DeliveryJob, Store
+from bot.store.protocols import DELIVERY_LEASE, DeliveryJob, Store
 
 log = structlog.get_logger(__name__)
 
@@ -75,9 +75,17 @@ class Dispatcher:
         *,
         batch_size: int = 500,
         concurrency: int = 64,
+        owner: str = "veille",
+        lease: timedelta = DELIVERY_LEASE,
+        platforms: Collection[str] | None = None,
     ) -> None:
         self.storage = storage
         self.adapters = adapters
+        # Claims are leased to `owner` (renewed by bot.store.leases while it runs), and only
+        # for chats of `platforms` when given (another process serves the others).
+        self.owner = owner
+        self.lease = lease
+        self.platforms = platforms
         self.batch_size = batch_size
         self.concurrency = concurrency
         self.wakeup = asyncio.Event()
@@ -97,7 +105,10 @@ class Dispatcher:
         sent = 0
         gate = asyncio.Semaphore(self.concurrency)
         while not self.stopping:
-            jobs = await self.storage.outbox.claim(utcnow(), limit=self.batch_size)
+            now = utcnow()
+            jobs = await self.storage.outbox.claim(
+                now, limit=self.batch_size, owner=self.owner, until=now + self.lease, platforms=self.platforms
+            )
             if not jobs:
                 return sent
             by_chat: dict[int, list[DeliveryJob]] = defaultdict(list)

@@ -259,12 +259,19 @@ class Pipeline:
 
     # -- digests ---------------------------------------------------------------------------
 
-    async def digest_pending(self, *, limit: int = 50) -> int:
-        """Digest entries waiting for one (new, or left by a crash); return how many were made."""
+    async def digest_pending(
+        self, *, limit: int = 50, claim: Callable[[int], Awaitable[list[PendingEntry]]] | None = None
+    ) -> int:
+        """Digest entries waiting for one (new, or left by a crash); return how many were made.
+
+        `claim` takes the entries to digest (a poller's leases, `bot.feeds.poller`); without
+        it, every pending entry is this process's.
+        """
         made = 0
+        take = claim or (lambda n: self.storage.entries.pending(limit=n))
         async with self._digest_lock:
             while True:
-                batch = await self.storage.entries.pending(limit=limit)
+                batch = await take(limit)
                 if not batch:
                     return made
                 if self.llm is None:
@@ -361,12 +368,16 @@ class Pipeline:
             source=source or article.source,
         )
 
+    async def load_asked_intervals(self) -> None:
+        """Read the polling intervals chats asked for (`/intervalle`), once per cycle."""
+        if self.asked_intervals is not None:
+            self._asked = await self.asked_intervals()
+
     async def poll_many(self, feeds: Sequence[FeedRecord], *, concurrency: int = 32) -> list[PollOutcome]:
         """Poll several feeds concurrently (the fetcher limits each host on its own)."""
         gate = asyncio.Semaphore(concurrency)
         batch = PollBatch(self.storage)
-        if self.asked_intervals is not None:
-            self._asked = await self.asked_intervals()
+        await self.load_asked_intervals()
 
         async def one(feed: FeedRecord) -> PollOutcome:
             async with gate:

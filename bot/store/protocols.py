@@ -13,13 +13,18 @@ or names a dialect; a transaction is opaque, only handed back to the backend tha
           ├─ daily     DailySchedule       daily digest schedule and content
           └─ answers   AnswerCache         model answers, one per entry (LLM summaries; SQLite only so far)
 
-Claims (`Outbox.claim`, and due feeds later) take `now` and a limit and return whole jobs, so a
-backend may implement them as `SELECT … FOR UPDATE SKIP LOCKED` with a lease.
+Claims (`FeedRepository.claim_due`, `EntryRepository.claim_pending`, `Outbox.claim`) take `now`,
+a lease (`owner` until `until`) and a limit, and return whole rows, so that several processes
+share the work (`veille run --role poller` N times): a row another owner holds is skipped until
+its lease expires, then taken over (a killed process's work is resumed within one lease). The
+holder renews its leases while it works (`renew_leases`) and gives them back when it stops
+(`release_leases`); recording a result releases the row. A backend implements a claim as one
+atomic statement or transaction (`SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -35,6 +40,10 @@ Transaction = Any
 # Queues more deliveries for a new digest inside `EntryRepository.store_digest`'s transaction
 # (follow alerts): called with the transaction, the digest id and the digest; returns how many.
 QueueHook = Callable[[Transaction, int, Digest], Awaitable[int]]
+
+
+# How long a delivery claimed without an explicit lease stays claimed (its sender renews it).
+DELIVERY_LEASE = timedelta(minutes=5)
 
 
 # -- feeds -------------------------------------------------------------------------------------
@@ -94,6 +103,23 @@ class FeedRepository(Protocol):
 
     async def due(self, now: datetime) -> list[FeedRecord]:
         """Return polled feeds whose next poll time has come (or was never set), by id."""
+        ...
+
+    async def claim_due(self, now: datetime, *, owner: str, until: datetime, limit: int) -> list[FeedRecord]:
+        """Lease up to `limit` due feeds to `owner` until `until` and return them, by id.
+
+        Skipped: feeds another live lease holds. Recording the poll's result (`record_polls`,
+        `EntryRepository.add(poll=...)`, `record_poll_error`) releases the lease, so a feed is
+        fetched by one process per cycle; an expired lease (its holder died) is taken over.
+        """
+        ...
+
+    async def renew_leases(self, owner: str, until: datetime) -> int:
+        """Extend every feed lease `owner` holds to `until`; return how many."""
+        ...
+
+    async def release_leases(self, owner: str) -> int:
+        """Give back every feed lease `owner` holds (a clean stop, or its own restart)."""
         ...
 
     async def record_polls(self, polls: Sequence[PollRecord]) -> None:
@@ -164,6 +190,22 @@ class EntryRepository(Protocol):
         """Return entries still waiting for a digest, oldest first (also after a crash)."""
         ...
 
+    async def claim_pending(self, now: datetime, *, owner: str, until: datetime, limit: int) -> list[PendingEntry]:
+        """Lease up to `limit` entries waiting for a digest to `owner` until `until`, oldest first.
+
+        Skipped: entries another live lease holds; one whose holder died is taken over once
+        its lease expires. Storing the digest (or `mark_failed`) ends the entry's wait.
+        """
+        ...
+
+    async def renew_leases(self, owner: str, until: datetime) -> int:
+        """Extend every entry lease `owner` holds to `until`; return how many."""
+        ...
+
+    async def release_leases(self, owner: str) -> int:
+        """Give back every entry lease `owner` holds."""
+        ...
+
     async def mark_failed(self, entry_id: int, error: str) -> None:
         """Give up on an entry whose digest cannot be made (logged by the caller)."""
         ...
@@ -218,12 +260,27 @@ class Outbox(Protocol):
         """
         ...
 
-    async def claim(self, now: datetime, limit: int = 200) -> list[DeliveryJob]:
+    async def claim(
+        self,
+        now: datetime,
+        limit: int = 200,
+        *,
+        owner: str = "veille",
+        until: datetime | None = None,
+        platforms: Collection[str] | None = None,
+    ) -> list[DeliveryJob]:
         """Claim due pending deliveries of active chats for sending and return them, oldest first.
 
-        A claimed job stays claimed until marked; `requeue_interrupted` releases the claims a
-        crash left (the one case where a chat may get a message twice).
+        A claimed job is leased to `owner` until `until` (default: `DELIVERY_LEASE` from `now`)
+        and stays claimed until marked; a claim whose lease expired (its holder died) is taken
+        over, and `requeue_interrupted` releases at once the claims a previous run of the same
+        owner left (the one case where a chat may get a message twice). `platforms` limits the
+        claim to chats of those platforms (a process serving only some of them).
         """
+        ...
+
+    async def renew_leases(self, owner: str, until: datetime) -> int:
+        """Extend every delivery lease `owner` holds to `until`; return how many."""
         ...
 
     async def mark_sent(self, delivery_id: int) -> None:
@@ -240,8 +297,12 @@ class Outbox(Protocol):
         """Give up on a delivery."""
         ...
 
-    async def requeue_interrupted(self) -> int:
-        """Put claimed deliveries a crash left unmarked back in the queue; return how many."""
+    async def requeue_interrupted(self, owner: str | None = None) -> int:
+        """Put claimed deliveries a crash left unmarked back in the queue; return how many.
+
+        With `owner`, only that owner's claims (its previous run's: other processes' claims are
+        theirs to finish); without, every claim (a single process, at start).
+        """
         ...
 
     async def pending_count(self) -> int:

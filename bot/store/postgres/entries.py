@@ -16,7 +16,7 @@ import structlog
 from bot.delivery.stories import STORY_WINDOW, best_match, signature
 from bot.delivery.stories import Signature as StorySignature
 from bot.models import Entry
-from bot.store.postgres.database import PostgresDatabase, db_time, pg_json, pg_text, utcnow
+from bot.store.postgres.database import PostgresDatabase, db_time, pg_json, pg_text, row_count, utcnow
 from bot.store.postgres.feeds import RECORD_POLL_SQL, poll_row
 from bot.store.protocols import PendingEntry, PollSuccess, QueueHook
 from bot.store.rules import content_hash, newest_first
@@ -88,27 +88,50 @@ class PostgresEntries:
                JOIN feeds f ON f.id = e.feed_id WHERE e.state = 'new' ORDER BY e.id LIMIT $1""",
             limit,
         )
-        return [
-            PendingEntry(
-                id=r["id"],
-                feed_id=r["feed_id"],
-                feed_title=r["feed_title"],
-                feed_url=r["feed_url"],
-                entry=Entry(
-                    uid=r["uid"],
-                    url=r["url"],
-                    title=r["title"],
-                    published=r["published"],
-                    summary=r["summary"],
-                    content=r["content"],
-                ),
+        return _pending(rows)
+
+    async def claim_pending(self, now: datetime, *, owner: str, until: datetime, limit: int) -> list[PendingEntry]:
+        """Lease up to `limit` entries waiting for a digest to `owner`, oldest first (`SKIP LOCKED`)."""
+        async with self.database.transaction() as conn:
+            rows = await conn.fetch(
+                """WITH claimed AS (
+                       SELECT e.id FROM entries e WHERE e.state = 'new'
+                       AND (e.lease_until IS NULL OR e.lease_until <= $1)
+                       ORDER BY e.id LIMIT $2 FOR UPDATE SKIP LOCKED
+                   ), leased AS (
+                       UPDATE entries e SET lease_owner = $3, lease_until = $4
+                       FROM claimed WHERE e.id = claimed.id RETURNING e.*
+                   )
+                   SELECT l.*, f.title AS feed_title, f.url AS feed_url FROM leased l
+                   JOIN feeds f ON f.id = l.feed_id ORDER BY l.id""",
+                db_time(now),
+                limit,
+                owner,
+                db_time(until),
             )
-            for r in rows
-        ]
+        return _pending(rows)
+
+    async def renew_leases(self, owner: str, until: datetime) -> int:
+        """Extend every entry lease `owner` holds to `until`; return how many."""
+        return row_count(
+            await self.database.pool.execute(
+                "UPDATE entries SET lease_until = $1 WHERE lease_owner = $2", db_time(until), owner
+            )
+        )
+
+    async def release_leases(self, owner: str) -> int:
+        """Give back every entry lease `owner` holds."""
+        return row_count(
+            await self.database.pool.execute(
+                "UPDATE entries SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1", owner
+            )
+        )
 
     async def mark_failed(self, entry_id: int, error: str) -> None:
         """Give up on an entry whose digest cannot be made (logged by the caller)."""
-        await self.database.pool.execute("UPDATE entries SET state = 'failed' WHERE id = $1", entry_id)
+        await self.database.pool.execute(
+            "UPDATE entries SET state = 'failed', lease_owner = NULL, lease_until = NULL WHERE id = $1", entry_id
+        )
 
     async def store_digest(self, entry_id: int, digest: Digest, *, also: Sequence[QueueHook] = ()) -> int:
         """Store a digest and queue one delivery per subscribed chat, atomically.
@@ -158,7 +181,10 @@ class PostgresEntries:
             queued = int(status.rsplit(" ", 1)[-1])
             for hook in also:
                 queued += await _in_savepoint(conn, hook, digest_id, digest)
-            await conn.execute("UPDATE entries SET state = 'digested' WHERE id = $1", entry_id)
+            await conn.execute(
+                "UPDATE entries SET state = 'digested', lease_owner = NULL, lease_until = NULL WHERE id = $1",
+                entry_id,
+            )
         log.debug("digest.stored", digest_id=digest_id, story_id=story_id, queued=queued)
         return digest_id
 
@@ -215,3 +241,24 @@ async def _in_savepoint(conn: asyncpg.Connection, hook: QueueHook, digest_id: in
     except Exception as exc:  # noqa: BLE001  # one feature's bug must not lose the digest
         log.error("digest.queue_hook_failed", hook=getattr(hook, "__name__", "?"), error=repr(exc)[:300])
         return 0
+
+
+def _pending(rows: Sequence[asyncpg.Record]) -> list[PendingEntry]:
+    """Read entry rows joined with their feed's title and URL."""
+    return [
+        PendingEntry(
+            id=r["id"],
+            feed_id=r["feed_id"],
+            feed_title=r["feed_title"],
+            feed_url=r["feed_url"],
+            entry=Entry(
+                uid=r["uid"],
+                url=r["url"],
+                title=r["title"],
+                published=r["published"],
+                summary=r["summary"],
+                content=r["content"],
+            ),
+        )
+        for r in rows
+    ]

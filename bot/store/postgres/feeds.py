@@ -14,9 +14,11 @@ from bot.store.protocols import PollFailure, PollRecord, PollSuccess
 
 RECORD_POLL_SQL = """UPDATE feeds SET etag = $1, last_modified = $2, title = COALESCE(NULLIF($3, ''), title),
     body_hash = COALESCE($4, body_hash), consecutive_errors = 0, last_error = NULL, first_error_at = NULL,
-    next_poll_at = $5, last_polled_at = $6, hint_seconds = COALESCE($8, hint_seconds) WHERE id = $7"""
+    next_poll_at = $5, last_polled_at = $6, hint_seconds = COALESCE($8, hint_seconds),
+    lease_owner = NULL, lease_until = NULL WHERE id = $7"""
 RECORD_ERROR_SQL = """UPDATE feeds SET consecutive_errors = consecutive_errors + 1, last_error = $1,
-    first_error_at = COALESCE(first_error_at, $2), next_poll_at = $3, last_polled_at = $4 WHERE id = $5"""
+    first_error_at = COALESCE(first_error_at, $2), next_poll_at = $3, last_polled_at = $4,
+    lease_owner = NULL, lease_until = NULL WHERE id = $5"""
 
 
 def feed_record(row: asyncpg.Record) -> FeedRecord:
@@ -112,6 +114,52 @@ class PostgresFeeds:
         )
         return [feed_record(r) for r in rows]
 
+    async def claim_due(self, now: datetime, *, owner: str, until: datetime, limit: int) -> list[FeedRecord]:
+        """Lease up to `limit` due feeds no live lease holds to `owner`, most overdue first.
+
+        `FOR UPDATE SKIP LOCKED`: two pollers claiming at once never wait for or take each
+        other's rows. As on SQLite, a leased feed's next poll time moves to its lease's end, so
+        it is not due while held and due again if its poller dies; each claim reads the first
+        rows of `feeds_due` only.
+        """
+        async with self.database.transaction() as conn:
+            rows = await conn.fetch(
+                """WITH claimed AS (
+                       SELECT f.id FROM feeds f
+                       WHERE f.status = 'active' AND COALESCE(f.next_poll_at, '-infinity'::timestamptz) <= $1
+                       AND EXISTS (SELECT 1 FROM subscriptions s JOIN chats c ON c.id = s.chat_id AND c.active
+                                   WHERE s.feed_id = f.id)
+                       ORDER BY COALESCE(f.next_poll_at, '-infinity'::timestamptz), f.id LIMIT $2
+                       FOR UPDATE OF f SKIP LOCKED
+                   ), leased AS (
+                       UPDATE feeds f SET lease_owner = $3, lease_until = $4, next_poll_at = $4
+                       FROM claimed WHERE f.id = claimed.id RETURNING f.*
+                   )
+                   SELECT * FROM leased ORDER BY id""",
+                db_time(now),
+                limit,
+                owner,
+                db_time(until),
+            )
+        return [feed_record(r) for r in rows]
+
+    async def renew_leases(self, owner: str, until: datetime) -> int:
+        """Extend every feed lease `owner` holds (and so its feeds' wait) to `until`; return how many."""
+        return row_count(
+            await self.database.pool.execute(
+                "UPDATE feeds SET lease_until = $1, next_poll_at = $1 WHERE lease_owner = $2", db_time(until), owner
+            )
+        )
+
+    async def release_leases(self, owner: str) -> int:
+        """Give back every feed lease `owner` holds: those feeds are due at once again."""
+        return row_count(
+            await self.database.pool.execute(
+                "UPDATE feeds SET lease_owner = NULL, lease_until = NULL, next_poll_at = NULL WHERE lease_owner = $1",
+                owner,
+            )
+        )
+
     async def record_polls(self, polls: Sequence[PollRecord]) -> None:
         """Write many polls' results (304s without entries, errors) in one transaction."""
         successes = [poll_row(p.feed_id, p.result, p.polled_at) for p in polls if isinstance(p.result, PollSuccess)]
@@ -156,7 +204,10 @@ class PostgresFeeds:
         stamp = db_time(utcnow())
         async with self.database.transaction() as conn:
             changed = await conn.execute(
-                "UPDATE feeds SET status = $1 WHERE id = $2 AND status <> $1", status, feed_id
+                """UPDATE feeds SET status = $1, lease_owner = NULL, lease_until = NULL
+                   WHERE id = $2 AND status <> $1""",
+                status,
+                feed_id,
             )
             if row_count(changed) != 1:
                 return 0

@@ -160,4 +160,14 @@ MIGRATIONS: list[str] = [
     ALTER TABLE subscriptions ADD COLUMN interval_seconds integer CHECK (interval_seconds > 0);
     ALTER TABLE feeds ADD COLUMN hint_seconds integer CHECK (hint_seconds >= 0);
     """,
+    # 3: leases, so that several processes share the work (SQLite's migration 8, same columns):
+    # a claimed feed, entry or delivery is held by `lease_owner` until `lease_until`.
+    """
+    ALTER TABLE feeds ADD COLUMN lease_owner text, ADD COLUMN lease_until timestamptz;
+    ALTER TABLE entries ADD COLUMN lease_owner text, ADD COLUMN lease_until timestamptz;
+    ALTER TABLE deliveries ADD COLUMN lease_owner text, ADD COLUMN lease_until timestamptz;
+    CREATE INDEX feeds_lease ON feeds (lease_owner) WHERE lease_owner IS NOT NULL;
+    CREATE INDEX entries_lease ON entries (lease_owner) WHERE lease_owner IS NOT NULL;
+    CREATE INDEX deliveries_lease ON deliveries (lease_owner) WHERE lease_owner IS NOT NULL;
+    """,
 ]

@@ -6,13 +6,13 @@ drain one outbox, and a row another is claiming is skipped rather than waited fo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from bot.models import Reply
 from bot.store.postgres.chats import chat_record
 from bot.store.postgres.database import PostgresDatabase, db_time, pg_json, pg_text, row_count, utcnow
-from bot.store.protocols import DeliveryJob
+from bot.store.protocols import DELIVERY_LEASE, DeliveryJob
 from digests.model import Digest
 
 
@@ -73,19 +73,32 @@ class PostgresOutbox:
             )
         return 0 if known else len(replies)
 
-    async def claim(self, now: datetime, limit: int = 200) -> list[DeliveryJob]:
-        """Mark due pending deliveries of active chats as 'sending' and return them, oldest first.
+    async def claim(
+        self,
+        now: datetime,
+        limit: int = 200,
+        *,
+        owner: str = "veille",
+        until: datetime | None = None,
+        platforms: Collection[str] | None = None,
+    ) -> list[DeliveryJob]:
+        """Mark due deliveries of active chats as 'sending', leased to `owner`; return them oldest first.
 
-        Rows locked by another claim are skipped (`SKIP LOCKED`): each row goes to one sender.
+        Rows locked by another claim are skipped (`SKIP LOCKED`): each row goes to one sender;
+        a row left 'sending' by a sender whose lease expired (it died) is claimed again.
+        `platforms` limits the claim to those platforms' chats.
         """
         async with self.database.transaction() as conn:
             rows = await conn.fetch(
                 """WITH claimed AS (
                        SELECT d.id FROM deliveries d JOIN chats c ON c.id = d.chat_id
-                       WHERE d.state = 'pending' AND d.next_attempt_at <= $1 AND c.active
+                       WHERE (d.state = 'pending' AND d.next_attempt_at <= $1
+                              OR d.state = 'sending' AND COALESCE(d.lease_until, '-infinity'::timestamptz) <= $1)
+                       AND c.active AND ($5::text[] IS NULL OR c.platform = ANY($5::text[]))
                        ORDER BY d.id LIMIT $2 FOR UPDATE OF d SKIP LOCKED
                    ), sending AS (
-                       UPDATE deliveries d SET state = 'sending' FROM claimed WHERE d.id = claimed.id
+                       UPDATE deliveries d SET state = 'sending', lease_owner = $3, lease_until = $4
+                       FROM claimed WHERE d.id = claimed.id
                        RETURNING d.id, d.chat_id, d.digest_id, d.message, d.kind, d.note, d.attempts
                    )
                    SELECT s.id, s.digest_id, s.message::text AS message, s.kind, s.note, s.attempts,
@@ -98,6 +111,9 @@ class PostgresOutbox:
                    ORDER BY s.id""",
                 db_time(now),
                 limit,
+                owner,
+                db_time(until or now + DELIVERY_LEASE),
+                list(platforms) if platforms is not None else None,
             )
         return [
             DeliveryJob(
@@ -116,7 +132,8 @@ class PostgresOutbox:
     async def mark_sent(self, delivery_id: int) -> None:
         """Record that the platform confirmed the message."""
         await self.database.pool.execute(
-            "UPDATE deliveries SET state = 'sent', sent_at = $1, attempts = attempts + 1 WHERE id = $2",
+            """UPDATE deliveries SET state = 'sent', sent_at = $1, attempts = attempts + 1,
+               lease_owner = NULL, lease_until = NULL WHERE id = $2""",
             db_time(utcnow()),
             delivery_id,
         )
@@ -127,7 +144,7 @@ class PostgresOutbox:
         """Put a delivery back in the queue for a later attempt."""
         await self.database.pool.execute(
             """UPDATE deliveries SET state = 'pending', last_error = $1, next_attempt_at = $2,
-               attempts = attempts + $3 WHERE id = $4""",
+               attempts = attempts + $3, lease_owner = NULL, lease_until = NULL WHERE id = $4""",
             pg_text(error[:500]),
             db_time(next_attempt_at),
             1 if count_attempt else 0,
@@ -137,13 +154,28 @@ class PostgresOutbox:
     async def mark_failed(self, delivery_id: int, error: str) -> None:
         """Give up on a delivery after too many attempts."""
         await self.database.pool.execute(
-            "UPDATE deliveries SET state = 'failed', last_error = $1 WHERE id = $2", pg_text(error[:500]), delivery_id
+            """UPDATE deliveries SET state = 'failed', last_error = $1, lease_owner = NULL, lease_until = NULL
+               WHERE id = $2""",
+            pg_text(error[:500]),
+            delivery_id,
         )
 
-    async def requeue_interrupted(self) -> int:
-        """Put deliveries left 'sending' by a crash back to 'pending'; return how many."""
-        status = await self.database.pool.execute("UPDATE deliveries SET state = 'pending' WHERE state = 'sending'")
-        return row_count(status)
+    async def requeue_interrupted(self, owner: str | None = None) -> int:
+        """Put deliveries left 'sending' by a crash back to 'pending' (only `owner`'s if given)."""
+        sql = "UPDATE deliveries SET state = 'pending', lease_owner = NULL, lease_until = NULL WHERE state = 'sending'"
+        if owner is None:
+            return row_count(await self.database.pool.execute(sql))
+        return row_count(await self.database.pool.execute(sql + " AND lease_owner = $1", owner))
+
+    async def renew_leases(self, owner: str, until: datetime) -> int:
+        """Extend every delivery lease `owner` holds to `until`; return how many."""
+        return row_count(
+            await self.database.pool.execute(
+                "UPDATE deliveries SET lease_until = $1 WHERE lease_owner = $2 AND state = 'sending'",
+                db_time(until),
+                owner,
+            )
+        )
 
     async def pending_count(self) -> int:
         """Return how many deliveries wait (pending or sending)."""

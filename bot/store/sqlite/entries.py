@@ -7,6 +7,7 @@ a digest with its story and its deliveries (follow alerts included, through queu
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 import aiosqlite
 import structlog
@@ -93,27 +94,50 @@ class SqliteEntries:
                JOIN feeds f ON f.id = e.feed_id WHERE e.state = 'new' ORDER BY e.id LIMIT ?""",
             (limit,),
         )
-        return [
-            PendingEntry(
-                id=r["id"],
-                feed_id=r["feed_id"],
-                feed_title=r["feed_title"],
-                feed_url=r["feed_url"],
-                entry=Entry(
-                    uid=r["uid"],
-                    url=r["url"],
-                    title=r["title"],
-                    published=from_db_time(r["published"]),
-                    summary=r["summary"],
-                    content=r["content"],
-                ),
-            )
-            for r in rows
-        ]
+        return _pending(rows)
+
+    async def claim_pending(self, now: datetime, *, owner: str, until: datetime, limit: int) -> list[PendingEntry]:
+        """Lease up to `limit` entries waiting for a digest to `owner`, oldest first.
+
+        One IMMEDIATE transaction (one writer at a time, across processes): two pollers never
+        digest the same entry, unless its lease expired first (its holder died or stalled), and
+        then `store_digest` keeps the first digest stored.
+        """
+        stamp = to_db_time(now)
+        async with self.conn.transaction() as db:
+            async with db.execute(
+                """SELECT e.*, f.title AS feed_title, f.url AS feed_url FROM entries e
+                   JOIN feeds f ON f.id = e.feed_id WHERE e.state = 'new'
+                   AND (e.lease_until IS NULL OR e.lease_until <= ?) ORDER BY e.id LIMIT ?""",
+                (stamp, limit),
+            ) as cur:
+                rows = list(await cur.fetchall())
+            if rows:
+                marks = ",".join("?" * len(rows))
+                await db.execute(
+                    f"UPDATE entries SET lease_owner = ?, lease_until = ? WHERE id IN ({marks})",
+                    [owner, to_db_time(until), *(r["id"] for r in rows)],
+                )
+        return _pending(rows)
+
+    async def renew_leases(self, owner: str, until: datetime) -> int:
+        """Extend every entry lease `owner` holds to `until`; return how many."""
+        return await self.conn.execute(
+            "UPDATE entries SET lease_until = ? WHERE lease_owner = ?", (to_db_time(until), owner)
+        )
+
+    async def release_leases(self, owner: str) -> int:
+        """Give back every entry lease `owner` holds."""
+        return await self.conn.execute(
+            "UPDATE entries SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?", (owner,)
+        )
 
     async def mark_failed(self, entry_id: int, error: str) -> None:
         """Give up on an entry whose digest cannot be made (logged by the caller)."""
-        await self.conn.execute("UPDATE entries SET state = 'failed' WHERE id = ?", (entry_id,))
+        await self.conn.execute(
+            "UPDATE entries SET state = 'failed', lease_owner = NULL, lease_until = NULL WHERE id = ?",
+            (entry_id,),
+        )
 
     async def store_digest(self, entry_id: int, digest: Digest, *, also: Sequence[QueueHook] = ()) -> int:
         """Store a digest and queue one delivery per subscribed chat, atomically.
@@ -160,7 +184,10 @@ class SqliteEntries:
                 queued = cur.rowcount
             for hook in also:
                 queued += await in_savepoint(db, hook, digest_id, digest)
-            await db.execute("UPDATE entries SET state = 'digested' WHERE id = ?", (entry_id,))
+            await db.execute(
+                "UPDATE entries SET state = 'digested', lease_owner = NULL, lease_until = NULL WHERE id = ?",
+                (entry_id,),
+            )
         log.debug("digest.stored", digest_id=digest_id, story_id=story_id, queued=queued)
         return digest_id
 
@@ -208,3 +235,24 @@ class SqliteEntries:
         """Return a stored digest, or None."""
         row = await self.conn.fetchone("SELECT json FROM digests WHERE id = ?", (digest_id,))
         return Digest.from_json(row[0]) if row else None
+
+
+def _pending(rows: Sequence[aiosqlite.Row]) -> list[PendingEntry]:
+    """Read entry rows joined with their feed's title and URL."""
+    return [
+        PendingEntry(
+            id=r["id"],
+            feed_id=r["feed_id"],
+            feed_title=r["feed_title"],
+            feed_url=r["feed_url"],
+            entry=Entry(
+                uid=r["uid"],
+                url=r["url"],
+                title=r["title"],
+                published=from_db_time(r["published"]),
+                summary=r["summary"],
+                content=r["content"],
+            ),
+        )
+        for r in rows
+    ]

@@ -193,4 +193,19 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX llm_answers_called ON llm_answers(called_at);
     """,
+    # 8: leases, so that several processes share the work (`veille run --role poller|chat`).
+    # A due feed, a pending entry or a delivery being sent is held by `lease_owner` until
+    # `lease_until`; the holder renews it while it works, and a process killed mid-cycle lets
+    # it expire, after which another process takes the row over. NULL: nobody holds the row.
+    """
+    ALTER TABLE feeds ADD COLUMN lease_owner TEXT;
+    ALTER TABLE feeds ADD COLUMN lease_until TEXT;
+    ALTER TABLE entries ADD COLUMN lease_owner TEXT;
+    ALTER TABLE entries ADD COLUMN lease_until TEXT;
+    ALTER TABLE deliveries ADD COLUMN lease_owner TEXT;
+    ALTER TABLE deliveries ADD COLUMN lease_until TEXT;
+    CREATE INDEX entries_lease ON entries(lease_owner) WHERE lease_owner IS NOT NULL;
+    CREATE INDEX feeds_lease ON feeds(lease_owner) WHERE lease_owner IS NOT NULL;
+    CREATE INDEX deliveries_lease ON deliveries(lease_owner) WHERE lease_owner IS NOT NULL;
+    """,
 ]

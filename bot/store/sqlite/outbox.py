@@ -1,15 +1,17 @@
 """The outbox on SQLite (`deliveries`): what waits, what is being sent, what was sent.
 
-A claimed row is 'sending' until marked; `requeue_interrupted` puts rows a crash left so back.
+A claimed row is 'sending', leased to its sender, until marked; a row whose lease expired (its
+sender died) is claimed again, and `requeue_interrupted` puts back at once what a previous run of
+the same sender left.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from bot.models import Reply, utcnow
-from bot.store.protocols import DeliveryJob
+from bot.store.protocols import DELIVERY_LEASE, DeliveryJob
 from bot.store.sqlite.connection import Connection, chat_from_row, to_db_time
 from digests.model import Digest
 
@@ -60,30 +62,49 @@ class SqliteOutbox:
             )
         return 0 if known else len(replies)
 
-    async def claim(self, now: datetime, limit: int = 200) -> list[DeliveryJob]:
-        """Mark due pending deliveries of active chats as 'sending' and return them, oldest first.
+    async def claim(
+        self,
+        now: datetime,
+        limit: int = 200,
+        *,
+        owner: str = "veille",
+        until: datetime | None = None,
+        platforms: Collection[str] | None = None,
+    ) -> list[DeliveryJob]:
+        """Mark due deliveries of active chats as 'sending', leased to `owner`; return them oldest first.
 
-        'sending' survives a crash: `requeue_interrupted` puts such rows back at start, which is
-        the one case where a chat may get a message twice (sent, then killed before marked).
+        'sending' survives a crash: `requeue_interrupted` puts the owner's rows back at its next
+        start, and any sender takes over a row whose lease expired; that is the one case where
+        a chat may get a message twice (sent, then killed before marked). One IMMEDIATE
+        transaction: two senders, in two processes too, never claim the same row.
         """
+        stamp = to_db_time(now)
+        only = ""
+        params: list[object] = [stamp, stamp]
+        if platforms is not None:
+            only = f" AND c.platform IN ({','.join('?' * len(platforms))})"
+            params.extend(platforms)
+        params.append(limit)
         async with self.conn.transaction() as db:
             async with db.execute(
-                """SELECT d.id, d.digest_id, d.message, d.kind, d.note, d.attempts, g.json,
+                f"""SELECT d.id, d.digest_id, d.message, d.kind, d.note, d.attempts, g.json,
                           c.id AS c_id, c.platform AS c_platform, c.external_id AS c_external_id,
                           c.title AS c_title, c.timezone AS c_timezone,
                           c.daily_time AS c_daily_time, c.mode AS c_mode, c.active AS c_active
                    FROM deliveries d JOIN chats c ON c.id = d.chat_id
                    LEFT JOIN digests g ON g.id = d.digest_id
-                   WHERE d.state = 'pending' AND d.next_attempt_at <= ? AND c.active = 1
+                   WHERE (d.state = 'pending' AND d.next_attempt_at <= ?
+                          OR d.state = 'sending' AND ifnull(d.lease_until, '') <= ?)
+                   AND c.active = 1{only}
                    ORDER BY d.id LIMIT ?""",
-                (to_db_time(now), limit),
+                params,
             ) as cur:
                 rows = list(await cur.fetchall())
             if rows:
                 marks = ",".join("?" * len(rows))
                 await db.execute(
-                    f"UPDATE deliveries SET state = 'sending' WHERE id IN ({marks})",
-                    [r["id"] for r in rows],
+                    f"UPDATE deliveries SET state = 'sending', lease_owner = ?, lease_until = ? WHERE id IN ({marks})",
+                    [owner, to_db_time(until or now + DELIVERY_LEASE), *(r["id"] for r in rows)],
                 )
         return [
             DeliveryJob(
@@ -102,7 +123,8 @@ class SqliteOutbox:
     async def mark_sent(self, delivery_id: int) -> None:
         """Record that the platform confirmed the message."""
         await self.conn.execute(
-            "UPDATE deliveries SET state = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?",
+            """UPDATE deliveries SET state = 'sent', sent_at = ?, attempts = attempts + 1,
+               lease_owner = NULL, lease_until = NULL WHERE id = ?""",
             (to_db_time(utcnow()), delivery_id),
         )
 
@@ -112,20 +134,31 @@ class SqliteOutbox:
         """Put a delivery back in the queue for a later attempt."""
         await self.conn.execute(
             """UPDATE deliveries SET state = 'pending', last_error = ?, next_attempt_at = ?,
-               attempts = attempts + ? WHERE id = ?""",
+               attempts = attempts + ?, lease_owner = NULL, lease_until = NULL WHERE id = ?""",
             (error[:500], to_db_time(next_attempt_at), 1 if count_attempt else 0, delivery_id),
         )
 
     async def mark_failed(self, delivery_id: int, error: str) -> None:
         """Give up on a delivery after too many attempts."""
         await self.conn.execute(
-            "UPDATE deliveries SET state = 'failed', last_error = ? WHERE id = ?",
+            """UPDATE deliveries SET state = 'failed', last_error = ?, lease_owner = NULL, lease_until = NULL
+               WHERE id = ?""",
             (error[:500], delivery_id),
         )
 
-    async def requeue_interrupted(self) -> int:
-        """Put deliveries left 'sending' by a crash back to 'pending'; return how many."""
-        return await self.conn.execute("UPDATE deliveries SET state = 'pending' WHERE state = 'sending'")
+    async def requeue_interrupted(self, owner: str | None = None) -> int:
+        """Put deliveries left 'sending' by a crash back to 'pending' (only `owner`'s if given)."""
+        sql = "UPDATE deliveries SET state = 'pending', lease_owner = NULL, lease_until = NULL WHERE state = 'sending'"
+        if owner is None:
+            return await self.conn.execute(sql)
+        return await self.conn.execute(sql + " AND lease_owner = ?", (owner,))
+
+    async def renew_leases(self, owner: str, until: datetime) -> int:
+        """Extend every delivery lease `owner` holds to `until`; return how many."""
+        return await self.conn.execute(
+            "UPDATE deliveries SET lease_until = ? WHERE lease_owner = ? AND state = 'sending'",
+            (to_db_time(until), owner),
+        )
 
     async def pending_count(self) -> int:
         """Return how many deliveries wait (pending or sending)."""

@@ -243,7 +243,7 @@ async def test_a_cycle_whose_polling_fails_still_digests_and_delivers_stored_ent
         async def broken(*args: Any) -> list[FeedRecord]:
             raise sqlite3.OperationalError("database is locked")
 
-        monkeypatch.setattr(app.storage.feeds, "due", broken)
+        monkeypatch.setattr(app.storage.feeds, "claim_due", broken)
         outcomes = await app.poll_once()
         digests = console.digests_for("console")
     assert outcomes == []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -692,3 +692,196 @@ async def test_subscriptions_are_kept_once_and_listed_in_the_order_added(backend
     assert [f.id for f in await chats.subscriptions(one.id)] == [beta.id, gamma.id]
     assert [c.id for c in await chats.subscribers(alpha.id)] == [two.id]
     assert await chats.subscriptions((await backend.chat("three")).id) == []
+
+
+# -- leases: several processes on one store ------------------------------------------------------
+#
+# Two stores opened on the same database stand for two processes (two pollers, or a poller and a
+# chat process): each has its own connection, as separate processes would.
+
+
+@dataclass
+class Pair:
+    """Two stores of one backend on the same database: process A and process B."""
+
+    a: Store
+    b: Store
+
+
+@asynccontextmanager
+async def _sqlite_pair(tmp_path: Path) -> AsyncIterator[Pair]:
+    async with SqliteStore(tmp_path / "shared.db") as a, SqliteStore(tmp_path / "shared.db") as b:
+        yield Pair(a, b)
+
+
+@pytest.fixture(params=BACKENDS)
+async def pair(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Pair]:
+    """Two stores of the backend named by the parameter, sharing one fresh database."""
+    if request.param == "postgres":
+        server_url = request.getfixturevalue("postgres_server_url")
+        async with fresh_schema(server_url) as url, PostgresStore(url) as a, PostgresStore(url) as b:
+            yield Pair(a, b)
+        return
+    assert request.param == "sqlite"
+    async with _sqlite_pair(tmp_path) as stores:
+        yield stores
+
+
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+LEASE = timedelta(seconds=30)
+
+
+async def _due_feeds(store: Store, count: int) -> list[FeedRecord]:
+    """Add `count` feeds a chat subscribes to, all due at NOW (never polled)."""
+    chat = await store.chats.upsert("console", "lecteur")
+    feeds = []
+    for n in range(count):
+        feed, _ = await store.feeds.add(f"https://f{n}.example.test/rss", f"f{n}")
+        await store.chats.subscribe(chat.id, feed.id)
+        feeds.append(feed)
+    await store.feeds.make_all_due()
+    return feeds
+
+
+ANSWERED = PollSuccess(next_poll_at=NOW + timedelta(hours=1), etag='"v2"', last_modified=None)
+
+
+async def test_claim_due_leases_each_due_feed_to_one_process_until_its_poll_is_recorded(pair: Pair) -> None:
+    feeds = await _due_feeds(pair.a, 3)
+    first = await pair.a.feeds.claim_due(NOW, owner="A", until=NOW + LEASE, limit=2)
+    rest = await pair.b.feeds.claim_due(NOW, owner="B", until=NOW + LEASE, limit=10)
+    assert [f.id for f in first] == [feeds[0].id, feeds[1].id]
+    assert [f.id for f in rest] == [feeds[2].id], "B gets only what A does not hold"
+    assert await pair.a.feeds.claim_due(NOW, owner="A", until=NOW + LEASE, limit=10) == []
+    assert await pair.b.feeds.due(NOW) == [], "a leased feed is not due while its lease holds"
+
+    await pair.a.feeds.record_polls([PollRecord(first[0].id, ANSWERED, NOW)])  # a 304: recorded, released
+    (changed,) = rest  # a 200 with entries: its poll lands with them, and releases the feed too
+    await pair.b.entries.add(
+        changed.id, [Entry(uid="u1", url="https://f2.example.test/1", title="Neuf")], poll=ANSWERED
+    )
+    later = NOW + LEASE + timedelta(seconds=1)  # every lease has expired by now
+    again = await pair.b.feeds.claim_due(later, owner="B", until=later + LEASE, limit=10)
+    assert [f.id for f in again] == [feeds[1].id], "only the feed whose poll A never recorded is taken over"
+
+
+async def test_a_feed_lease_renewed_holds_and_one_released_or_expired_is_taken_over(pair: Pair) -> None:
+    feeds = await _due_feeds(pair.a, 2)
+    await pair.a.feeds.claim_due(NOW, owner="A", until=NOW + LEASE, limit=10)
+    assert await pair.a.feeds.renew_leases("A", NOW + 3 * LEASE) == 2
+    at_expiry = NOW + LEASE + timedelta(seconds=1)
+    assert await pair.b.feeds.claim_due(at_expiry, owner="B", until=at_expiry + LEASE, limit=10) == []
+
+    assert await pair.a.feeds.release_leases("nobody") == 0
+    assert await pair.a.feeds.release_leases("A") == 2
+    taken = await pair.b.feeds.claim_due(NOW, owner="B", until=NOW + LEASE, limit=10)
+    assert [f.id for f in taken] == [f.id for f in feeds]
+    late = NOW + 2 * LEASE
+    assert [f.id for f in await pair.a.feeds.claim_due(late, owner="A", until=late + LEASE, limit=10)] == [
+        f.id for f in feeds
+    ], "B's leases expired unrenewed (B died): A takes its feeds over"
+
+
+async def test_concurrent_claims_from_two_processes_split_the_due_feeds_without_overlap(pair: Pair) -> None:
+    feeds = await _due_feeds(pair.a, 60)
+
+    async def claim_all(store: Store, owner: str) -> list[int]:
+        mine: list[int] = []
+        while batch := await store.feeds.claim_due(NOW, owner=owner, until=NOW + LEASE, limit=4):
+            mine.extend(f.id for f in batch)
+            await asyncio.sleep(0)
+        return mine
+
+    got_a, got_b = await asyncio.gather(claim_all(pair.a, "A"), claim_all(pair.b, "B"))
+    assert not set(got_a) & set(got_b)
+    assert sorted(got_a + got_b) == [f.id for f in feeds]
+
+
+async def _pending_entries(store: Store, count: int) -> list[int]:
+    (feed,) = await _due_feeds(store, 1)
+    entries = [Entry(uid=f"u{n}", title=f"Article {n}", url=f"https://f0.example.test/{n}") for n in range(count)]
+    return sorted(await store.entries.add(feed.id, entries))
+
+
+async def test_claim_pending_gives_each_waiting_entry_to_one_process_until_digested(pair: Pair) -> None:
+    ids = await _pending_entries(pair.a, 3)
+    first = await pair.a.entries.claim_pending(NOW, owner="A", until=NOW + LEASE, limit=2)
+    rest = await pair.b.entries.claim_pending(NOW, owner="B", until=NOW + LEASE, limit=10)
+    assert [p.id for p in first] == ids[:2] and [p.id for p in rest] == ids[2:]
+    assert first[0].entry.title == "Article 0" and first[0].feed_title == "f0"
+    assert len(await pair.a.entries.pending()) == 3, "`pending` still lists leased entries"
+
+    await pair.a.entries.store_digest(ids[0], make_digest("Article 0"))
+    await pair.b.entries.mark_failed(ids[2], "illisible")
+    later = NOW + LEASE + timedelta(seconds=1)
+    assert [p.id for p in await pair.b.entries.claim_pending(later, owner="B", until=later + LEASE, limit=10)] == [
+        ids[1]
+    ], "the entry A never digested is taken over once its lease expires"
+    assert await pair.b.entries.renew_leases("B", later + 3 * LEASE) == 1
+    assert await pair.a.entries.claim_pending(later + LEASE, owner="A", until=later + 2 * LEASE, limit=10) == []
+    assert await pair.b.entries.release_leases("B") == 1
+    assert [p.id for p in await pair.a.entries.claim_pending(later, owner="A", until=later + LEASE, limit=10)] == [
+        ids[1]
+    ]
+
+
+async def test_an_entry_digested_by_two_processes_keeps_one_digest_and_one_delivery_per_chat(pair: Pair) -> None:
+    (entry_id,) = await _pending_entries(pair.a, 1)
+    first = await pair.a.entries.store_digest(entry_id, make_digest("Article 0"))
+    second = await pair.b.entries.store_digest(entry_id, make_digest("Article 0"))  # a lease lost to a stall
+    assert first == second
+    assert await pair.a.outbox.pending_count() == 1
+
+
+async def _digest(store: Store) -> int:
+    """Store one digest (of a feed nobody subscribes to: it queues nothing by itself)."""
+    feed, _ = await store.feeds.add("https://solo.example.test/rss", "solo")
+    (entry_id,) = await store.entries.add(feed.id, [Entry(uid="u", title="Article", url="https://solo.example.test/1")])
+    return await store.entries.store_digest(entry_id, make_digest("Article"))
+
+
+async def _queue(store: Store, digest_id: int, count: int, *, platform: str = "console") -> None:
+    for n in range(count):
+        chat = await store.chats.upsert(platform, f"{platform}-{n}")
+        assert await store.outbox.queue(chat.id, digest_id)
+
+
+async def test_outbox_claims_are_leased_so_two_senders_never_send_the_same_row(pair: Pair) -> None:
+    await _queue(pair.a, await _digest(pair.a), 3)
+    now = utcnow() + timedelta(seconds=1)
+    claimed_a = await pair.a.outbox.claim(now, limit=2, owner="A", until=now + LEASE)
+    claimed_b = await pair.b.outbox.claim(now, limit=10, owner="B", until=now + LEASE)
+    assert len(claimed_a) == 2 and len(claimed_b) == 1, "B gets the one row A left"
+    assert not {j.id for j in claimed_a} & {j.id for j in claimed_b}
+    assert await pair.b.outbox.claim(now, limit=10, owner="B", until=now + LEASE) == []
+
+    await pair.a.outbox.mark_sent(claimed_a[0].id)
+    assert await pair.a.outbox.renew_leases("A", now + 3 * LEASE) == 1, "only the row still being sent"
+    expired = now + LEASE + timedelta(seconds=1)
+    taken = await pair.b.outbox.claim(expired, limit=10, owner="B", until=expired + LEASE)
+    assert [j.id for j in taken] == [claimed_b[0].id], "B's own unrenewed claim expired; A's renewed one holds"
+    assert await pair.a.outbox.requeue_interrupted("B") == 1, "only B's claims go back to the queue"
+    assert await pair.a.outbox.pending_count() == 2
+
+
+async def test_outbox_claim_serves_only_the_platforms_asked_for(pair: Pair) -> None:
+    digest_id = await _digest(pair.a)
+    await _queue(pair.a, digest_id, 2, platform="telegram")
+    await _queue(pair.a, digest_id, 1, platform="discord")
+    now = utcnow() + timedelta(seconds=1)
+    discord = await pair.b.outbox.claim(now, owner="chat:discord", until=now + LEASE, platforms=["discord"])
+    assert [j.chat.platform for j in discord] == ["discord"]
+    telegram = await pair.a.outbox.claim(now, owner="chat:telegram", until=now + LEASE, platforms=["telegram"])
+    assert [j.chat.platform for j in telegram] == ["telegram", "telegram"]
+
+
+async def test_a_days_digest_queued_by_two_processes_at_once_is_queued_once(pair: Pair) -> None:
+    chat = await pair.a.chats.upsert("console", "quotidien")
+    replies = [Reply("Digest quotidien du 20 novembre 2026 — 2 affaires (1/2) :"), Reply("(2/2)")]
+    counts = await asyncio.gather(
+        pair.a.outbox.queue_daily(chat.id, replies, key="daily:2026-11-20", due=NOW),
+        pair.b.outbox.queue_daily(chat.id, replies, key="daily:2026-11-20", due=NOW),
+    )
+    assert sorted(counts) == [0, 2]
+    assert await pair.a.outbox.pending_count() == 2
+    assert await pair.b.daily.last_due(chat.id) == NOW
