@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
+import structlog
 
 from tests.support.http import FeedServer
 from tests.support.postgres import PostgresServer, PostgresUnavailable, fresh_schema
@@ -44,6 +45,18 @@ def _is_loopback_host(host: Any) -> bool:
         return False
     mapped = getattr(ip, "ipv4_mapped", None)
     return ip.is_loopback or bool(mapped and mapped.is_loopback)
+
+
+@pytest.fixture(autouse=True)
+def _logging_restored() -> Iterator[None]:
+    """Put structlog back as it was after a test that ran the CLI in-process.
+
+    `veille …` configures logging to print to the `sys.stderr` of that moment: under pytest, a
+    capture that is closed once the test ends, so a later test's log line would raise.
+    """
+    config = structlog.get_config()
+    yield
+    structlog.configure(**config)
 
 
 @pytest.fixture(autouse=True)
