@@ -159,22 +159,24 @@ def median_figures(runs: list[CycleFigures]) -> CycleFigures:
 
 
 async def veille_cycles(
-    urls: list[str], changed: float, port: int, profile: Any = None, repeat: int = 1
+    urls: list[str], changed: float, port: int, profile: Any = None, repeat: int = 1, db: str | None = None
 ) -> tuple[list[CycleFigures], list[CycleFigures]]:
-    """Prime every feed, then `repeat` times: a cycle where `changed` of them publish, an all-304 one."""
+    """Prime every feed, then `repeat` times: a cycle where `changed` of them publish, an all-304 one.
+
+    The store is a temporary SQLite file, or the (empty) PostgreSQL database of the URL `db`.
+    """
     import httpx
 
-    from bot.compose import new_engine
+    from bot.compose import new_engine, open_store
     from bot.config import load_settings
     from bot.feeds.fetch import make_fetcher
     from bot.feeds.pipeline import Pipeline
 
     with tempfile.TemporaryDirectory() as tmp:
-        settings = load_settings(VEILLE_DB=Path(tmp) / "bench.db", VEILLE_ALLOW_PRIVATE_URLS=True)
+        settings = load_settings(VEILLE_DB=db or Path(tmp) / "bench.db", VEILLE_ALLOW_PRIVATE_URLS=True)
         from bot.models import utcnow
-        from bot.store.sqlite import SqliteStore
 
-        async with SqliteStore(settings.db) as storage, make_fetcher(settings) as fetcher:
+        async with open_store(settings) as storage, make_fetcher(settings) as fetcher:
             pipeline = Pipeline(
                 storage, fetcher, engine=new_engine(), poll_interval=settings.poll_interval, max_new_entries=50
             )

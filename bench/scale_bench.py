@@ -1,7 +1,7 @@
 """Polling at scale in one run: Veille's cycle per store and poller count, beside the bare-aiohttp floor.
 
     .venv/bin/python bench/scale_bench.py [--feeds 10000] [--items 50] [--changed 0.05]
-        [--repeat 1] [--postgres postgresql://user:pass@host:port/db] [--pollers 1,2,4]
+        [--repeat 1] [--postgres postgresql://user:pass@host:port/db] [--pollers 1,2,4] [--articles 120]
 
 Why: issue 12 asks for 10,000 feeds per cycle in ≤ 10 s wall and ≤ 0.8 ms of CPU per 304
 poll, in one SQLite process and per poller on PostgreSQL, judged against what the HTTP
@@ -15,15 +15,19 @@ publish one item, and we time:
 - the bare-aiohttp floor: the same conditional GETs (every one answered 304) sent by a bare
   aiohttp session with the fetcher's limits (100 connections, 4 per host, 64 at once): what
   the HTTP client alone costs, the floor under Veille's figure;
-- PostgreSQL × 1, 2, 4 pollers and digest throughput for 1 and 2 pollers: slots, printed as
-  "not measured" with the reason until the PostgreSQL store and `veille run --role poller`
-  exist (issue 12 items 2 and 3). `postgres_rows` is where they are filled: start N poller
-  processes on `--postgres URL` with the same feeds subscribed, time one cycle from the
-  moment the feeds fall due until every feed's poll is recorded, and CPU as the pollers'
-  summed rusage over feeds polled.
+- PostgreSQL × 1 poller: the same tick with the store on PostgreSQL (an empty schema of
+  `--postgres URL`, or of a throwaway server started here from the PostgreSQL binaries with
+  tests/support/postgres.py and stopped at the end); "not measured: <reason>" without one;
+- PostgreSQL × 2 and 4 pollers: slots, printed as "not measured" until `veille run --role
+  poller` claims due feeds with leases on PostgreSQL (issue 12 item 3). `postgres_rows` is
+  where they are filled: start N poller processes with the same feeds subscribed, time one
+  cycle from the moment the feeds fall due until every feed's poll is recorded, CPU as the
+  pollers' summed rusage over feeds polled, and check the feed server saw each feed once;
+- digests/s, 1 and 2 pollers: articles per second of the real DigestEngine in 1 and in 2
+  worker processes, each loading the model once, timed after the load (bench/digest_rate.py;
+  `--articles` of them, from ../shared/corpus/dev when it exists, else synthetic).
 
-CPU is this process's (the server's is billed to its own process). Digests are timed apart
-in bench/digest_bench.py.
+CPU is this process's (the feed server's and PostgreSQL's are billed to their own processes).
 """
 
 from __future__ import annotations
@@ -32,16 +36,26 @@ import argparse
 import asyncio
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.loopback import loopback_server  # noqa: E402  # after the sys.path fix above
-from bench.poll_bench import HOSTS, cpu_seconds, feed_app, feed_xml, median_figures, veille_cycles  # noqa: E402
+from bench.poll_bench import (  # noqa: E402
+    HOSTS,
+    CycleFigures,
+    cpu_seconds,
+    feed_app,
+    feed_xml,
+    median_figures,
+    veille_cycles,
+)
 
 CONCURRENCY = 64  # what Pipeline.poll_many is given by the bench cycles
-PENDING_POSTGRES = "not measured: needs the PostgreSQL store (issue 12 item 2) and --role poller (item 3)"
+PENDING_LEASES = "not measured: needs --role poller leases (issue 12 item 3)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +67,11 @@ class Row:
     cpu_ms: float | None = None  # per feed (or per request for the floor)
     quiet_cpu_ms: float | None = None  # per 304 poll
     note: str = ""
+    rate: float | None = None  # articles per second (the digest rows)
 
     def render(self) -> str:
+        if self.rate is not None:
+            return f"{self.name:<28}: {self.rate:.1f} articles/s ({self.note})"
         if self.wall is None or self.cpu_ms is None:
             return f"{self.name:<28}: {self.note}"
         quiet = f", 304 cycle cpu {self.quiet_cpu_ms:.2f} ms per poll" if self.quiet_cpu_ms is not None else ""
@@ -87,12 +104,11 @@ async def aiohttp_floor(urls: list[str]) -> tuple[float, float]:
         return time.perf_counter() - wall0, cpu_seconds() - cpu0
 
 
-def sqlite_row(urls: list[str], changed: float, port: int, repeat: int) -> Row:
-    """Time Veille's cycle on a temporary SQLite file in this one process."""
-    mixed, quiet = asyncio.run(veille_cycles(urls, changed, port, repeat=repeat))
+def figures_row(name: str, mixed: list[CycleFigures], quiet: list[CycleFigures], repeat: int) -> Row:
+    """Return the row of timed cycles: the mixed one's wall and CPU per feed, the 304 one's CPU per poll."""
     cycle, calm = median_figures(mixed), median_figures(quiet)
     return Row(
-        "SQLite x 1 process",
+        name,
         wall=cycle.wall,
         cpu_ms=cycle.cpu * 1000 / max(cycle.due, 1),
         quiet_cpu_ms=calm.cpu * 1000 / max(calm.due, 1),
@@ -101,11 +117,71 @@ def sqlite_row(urls: list[str], changed: float, port: int, repeat: int) -> Row:
     )
 
 
-def postgres_rows(url: str | None, pollers: list[int]) -> list[Row]:
-    """PostgreSQL × N pollers and digest throughput: slots until the backend and roles land."""
-    reason = PENDING_POSTGRES if url else PENDING_POSTGRES + "; then pass --postgres URL"
-    rows = [Row(f"PostgreSQL x {n} poller{'s' if n > 1 else ''}", note=reason) for n in pollers]
-    rows += [Row(f"digests/s, {n} poller{'s' if n > 1 else ''}", note=reason) for n in (1, 2)]
+def sqlite_row(urls: list[str], changed: float, port: int, repeat: int) -> Row:
+    """Time Veille's cycle on a temporary SQLite file in this one process."""
+    mixed, quiet = asyncio.run(veille_cycles(urls, changed, port, repeat=repeat))
+    return figures_row("SQLite x 1 process", mixed, quiet, repeat)
+
+
+@contextmanager
+def postgres_server(url: str | None) -> Iterator[tuple[str | None, str]]:
+    """Yield (server URL, "") for `url`, else for a throwaway server run meanwhile, else (None, why not)."""
+    if url:
+        yield url, ""
+        return
+    from tests.support.postgres import PostgresServer, PostgresUnavailable
+
+    try:
+        server = PostgresServer.start()
+    except PostgresUnavailable as exc:
+        yield None, f"not measured: {exc} (or pass --postgres URL)"
+        return
+    try:
+        yield server.url, ""
+    finally:
+        server.stop()
+
+
+def postgres_one_row(url: str, urls: list[str], changed: float, port: int, repeat: int) -> Row:
+    """Time Veille's cycle in this one process with the store in a new, empty schema of `url`."""
+    from tests.support.postgres import fresh_schema
+
+    async def figures() -> tuple[list[CycleFigures], list[CycleFigures]]:
+        async with fresh_schema(url) as schema_url:
+            return await veille_cycles(urls, changed, port, repeat=repeat, db=schema_url)
+
+    mixed, quiet = asyncio.run(figures())
+    return figures_row("PostgreSQL x 1 poller", mixed, quiet, repeat)
+
+
+def postgres_rows(
+    url: str | None, reason: str, pollers: list[int], urls: list[str], changed: float, port: int, repeat: int
+) -> list[Row]:
+    """PostgreSQL × N pollers: one poller measured here; more need the poller leases (a slot)."""
+    rows = []
+    for n in pollers:
+        name = f"PostgreSQL x {n} poller{'s' if n > 1 else ''}"
+        if url is None:
+            rows.append(Row(name, note=reason))
+        elif n == 1:
+            rows.append(postgres_one_row(url, urls, changed, port, repeat))
+        else:
+            rows.append(Row(name, note=PENDING_LEASES))
+    return rows
+
+
+def digest_rows(articles: int) -> list[Row]:
+    """Digest throughput of the real engine in 1 and in 2 worker processes, after the model load."""
+    from bench.digest_rate import digest_rate
+
+    rows = []
+    for n in (1, 2):
+        if articles <= 0:
+            rows.append(Row(f"digests/s, {n} poller{'s' if n > 1 else ''}", note="not measured: --articles 0"))
+            continue
+        rate = digest_rate(n, articles)
+        note = f"{rate.articles} articles in {rate.wall:.2f} s, {n} process{'es' if n > 1 else ''}, {rate.source}"
+        rows.append(Row(f"digests/s, {n} poller{'s' if n > 1 else ''}", note=note, rate=rate.per_second))
     return rows
 
 
@@ -117,6 +193,9 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=1, help="time N cycles of each kind, print medians")
     parser.add_argument("--postgres", metavar="URL", help="PostgreSQL database for the poller rows")
     parser.add_argument("--pollers", default="1,2,4", help="poller counts for the PostgreSQL rows")
+    parser.add_argument(
+        "--articles", type=int, default=120, help="articles digested for the digests/s rows (0: skip them)"
+    )
     args = parser.parse_args()
     pollers = [int(n) for n in args.pollers.split(",") if n.strip()]
     from bot.logs import configure_logging
@@ -132,7 +211,9 @@ def main() -> int:
         rows = [sqlite_row(urls, args.changed, port, args.repeat)]
         wall, cpu = asyncio.run(aiohttp_floor(urls))
         rows.append(Row("bare aiohttp floor", wall=wall, cpu_ms=cpu * 1000 / len(urls), note="304s only"))
-        rows += postgres_rows(args.postgres, pollers)
+        with postgres_server(args.postgres) as (url, reason):
+            rows += postgres_rows(url, reason, pollers, urls, args.changed, port, args.repeat)
+        rows += digest_rows(args.articles)
         for row in rows:
             print(row.render())
     return 0
