@@ -1,7 +1,8 @@
 """Rules every storage backend applies alike, so a database copied across stays consistent.
 
 An entry's fingerprint (what a reader would notice changing) and the order in which a feed's
-new entries are queued for a digest are decisions of Veille, not of a database.
+new entries are queued for a digest are decisions of Veille, not of a database; reading a
+`chats` row is the same for both drivers' rows (each maps column names to values).
 """
 
 from __future__ import annotations
@@ -9,8 +10,29 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any, Protocol
 
-from bot.models import Entry
+from bot.models import ChatRecord, Entry
+
+
+class Row(Protocol):
+    """A driver's row read by column name (`aiosqlite.Row`, `asyncpg.Record`)."""
+
+    def __getitem__(self, key: str) -> Any: ...  # noqa: ANN401  # a column's value, of any SQL type
+
+
+def chat_record(row: Row, prefix: str = "") -> ChatRecord:
+    """Read a `chats` row, its columns named `prefix` + column (`c_id` in a join)."""
+    return ChatRecord(
+        id=row[f"{prefix}id"],
+        platform=row[f"{prefix}platform"],
+        external_id=row[f"{prefix}external_id"],
+        title=row[f"{prefix}title"],
+        timezone=row[f"{prefix}timezone"],
+        daily_time=row[f"{prefix}daily_time"],
+        mode=row[f"{prefix}mode"],
+        active=bool(row[f"{prefix}active"]),
+    )
 
 
 def content_hash(entry: Entry) -> str:

@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-import asyncpg
-
 from bot.models import ChatRecord, FeedRecord
 from bot.store.postgres.database import PostgresDatabase, db_time, pg_text, row_count, utcnow
 from bot.store.postgres.feeds import feed_record
+from bot.store.rules import chat_record
 
 _CHAT_FIELDS = frozenset({"timezone", "daily_time", "mode", "title"})
 
-
-def chat_record(row: asyncpg.Record, prefix: str = "") -> ChatRecord:
-    """Build a `ChatRecord` from a row of `chats` (columns optionally prefixed, as in a join)."""
-    return ChatRecord(
-        id=row[f"{prefix}id"],
-        platform=row[f"{prefix}platform"],
-        external_id=row[f"{prefix}external_id"],
-        title=row[f"{prefix}title"],
-        timezone=row[f"{prefix}timezone"],
-        daily_time=row[f"{prefix}daily_time"],
-        mode=row[f"{prefix}mode"],
-        active=bool(row[f"{prefix}active"]),
-    )
 
 
 class PostgresChats:

@@ -10,9 +10,9 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from bot.models import Reply
-from bot.store.postgres.chats import chat_record
 from bot.store.postgres.database import PostgresDatabase, db_time, pg_json, pg_text, row_count, utcnow
 from bot.store.protocols import DELIVERY_LEASE, DeliveryJob
+from bot.store.rules import chat_record
 from digests.model import Digest
 
 

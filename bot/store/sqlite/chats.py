@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.models import ChatRecord, FeedRecord, utcnow
-from bot.store.sqlite.connection import Connection, chat_from_row, feed_from_row, to_db_time
+from bot.store.rules import chat_record
+from bot.store.sqlite.connection import Connection, feed_from_row, to_db_time
 
 
 class SqliteChats:
@@ -29,12 +30,12 @@ class SqliteChats:
         row = await self.conn.fetchone(
             "SELECT * FROM chats WHERE platform = ? AND external_id = ?", (platform, external_id)
         )
-        return chat_from_row(row) if row else None
+        return chat_record(row) if row else None
 
     async def by_id(self, chat_id: int) -> ChatRecord | None:
         """Return a chat by its row id, or None."""
         row = await self.conn.fetchone("SELECT * FROM chats WHERE id = ?", (chat_id,))
-        return chat_from_row(row) if row else None
+        return chat_record(row) if row else None
 
     async def set_active(self, chat_id: int, active: bool) -> bool:
         """Activate or deactivate a chat; return True when its state changed.
@@ -107,4 +108,4 @@ class SqliteChats:
                WHERE s.feed_id = ? ORDER BY c.id""",
             (feed_id,),
         )
-        return [chat_from_row(r) for r in rows]
+        return [chat_record(r) for r in rows]

@@ -16,7 +16,7 @@ from typing import Any
 import aiosqlite
 import structlog
 
-from bot.models import ChatRecord, FeedRecord
+from bot.models import FeedRecord
 from bot.store.protocols import QueueHook
 from bot.store.sqlite.migrations import MIGRATIONS
 from digests.model import Digest
@@ -55,19 +55,6 @@ def feed_from_row(row: aiosqlite.Row) -> FeedRecord:
         hint=timedelta(seconds=row["hint_seconds"]) if row["hint_seconds"] else None,
     )
 
-
-def chat_from_row(row: aiosqlite.Row, prefix: str = "") -> ChatRecord:
-    """Read a `chats` row, its columns named `prefix` + column (`c_id` in a join)."""
-    return ChatRecord(
-        id=row[f"{prefix}id"],
-        platform=row[f"{prefix}platform"],
-        external_id=row[f"{prefix}external_id"],
-        title=row[f"{prefix}title"],
-        timezone=row[f"{prefix}timezone"],
-        daily_time=row[f"{prefix}daily_time"],
-        mode=row[f"{prefix}mode"],
-        active=bool(row[f"{prefix}active"]),
-    )
 
 
 class Connection:

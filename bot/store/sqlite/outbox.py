@@ -12,7 +12,8 @@ from datetime import datetime
 
 from bot.models import Reply, utcnow
 from bot.store.protocols import DELIVERY_LEASE, DeliveryJob
-from bot.store.sqlite.connection import Connection, chat_from_row, to_db_time
+from bot.store.rules import chat_record
+from bot.store.sqlite.connection import Connection, to_db_time
 from digests.model import Digest
 
 
@@ -109,7 +110,7 @@ class SqliteOutbox:
         return [
             DeliveryJob(
                 id=r["id"],
-                chat=chat_from_row(r, "c_"),
+                chat=chat_record(r, "c_"),
                 digest_id=r["digest_id"],
                 digest=Digest.from_json(r["json"]) if r["json"] is not None else None,
                 kind=r["kind"],
