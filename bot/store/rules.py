@@ -12,7 +12,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from bot.models import ChatRecord, Entry
+from bot.models import ChatRecord, Entry, Reply
+from bot.store.protocols import DeliveryJob
+from digests.model import Digest
 
 
 class Row(Protocol):
@@ -32,6 +34,20 @@ def chat_record(row: Row, prefix: str = "") -> ChatRecord:
         daily_time=row[f"{prefix}daily_time"],
         mode=row[f"{prefix}mode"],
         active=bool(row[f"{prefix}active"]),
+    )
+
+
+def delivery_job(row: Row) -> DeliveryJob:
+    """Read a claimed delivery joined with its chat (`c_` columns) and its digest's JSON."""
+    return DeliveryJob(
+        id=row["id"],
+        chat=chat_record(row, "c_"),
+        digest_id=row["digest_id"],
+        digest=Digest.from_json(row["json"]) if row["json"] is not None else None,
+        kind=row["kind"],
+        note=row["note"],
+        attempts=row["attempts"],
+        message=Reply.from_json(row["message"]) if row["message"] is not None else None,
     )
 
 

@@ -12,8 +12,7 @@ from datetime import datetime
 from bot.models import Reply
 from bot.store.postgres.database import PostgresDatabase, db_time, pg_json, pg_text, row_count, utcnow
 from bot.store.protocols import DELIVERY_LEASE, DeliveryJob
-from bot.store.rules import chat_record
-from digests.model import Digest
+from bot.store.rules import delivery_job
 
 
 class PostgresOutbox:
@@ -115,19 +114,7 @@ class PostgresOutbox:
                 db_time(until or now + DELIVERY_LEASE),
                 list(platforms) if platforms is not None else None,
             )
-        return [
-            DeliveryJob(
-                id=r["id"],
-                chat=chat_record(r, "c_"),
-                digest_id=r["digest_id"],
-                digest=Digest.from_json(r["json"]) if r["json"] is not None else None,
-                kind=r["kind"],
-                note=r["note"],
-                attempts=r["attempts"],
-                message=Reply.from_json(r["message"]) if r["message"] is not None else None,
-            )
-            for r in rows
-        ]
+        return [delivery_job(r) for r in rows]
 
     async def mark_sent(self, delivery_id: int) -> None:
         """Record that the platform confirmed the message."""

@@ -12,9 +12,8 @@ from datetime import datetime
 
 from bot.models import Reply, utcnow
 from bot.store.protocols import DELIVERY_LEASE, DeliveryJob
-from bot.store.rules import chat_record
+from bot.store.rules import delivery_job
 from bot.store.sqlite.connection import Connection, to_db_time
-from digests.model import Digest
 
 
 class SqliteOutbox:
@@ -107,19 +106,7 @@ class SqliteOutbox:
                     f"UPDATE deliveries SET state = 'sending', lease_owner = ?, lease_until = ? WHERE id IN ({marks})",
                     [owner, to_db_time(until or now + DELIVERY_LEASE), *(r["id"] for r in rows)],
                 )
-        return [
-            DeliveryJob(
-                id=r["id"],
-                chat=chat_record(r, "c_"),
-                digest_id=r["digest_id"],
-                digest=Digest.from_json(r["json"]) if r["json"] is not None else None,
-                kind=r["kind"],
-                note=r["note"],
-                attempts=r["attempts"],
-                message=Reply.from_json(r["message"]) if r["message"] is not None else None,
-            )
-            for r in rows
-        ]
+        return [delivery_job(r) for r in rows]
 
     async def mark_sent(self, delivery_id: int) -> None:
         """Record that the platform confirmed the message."""
