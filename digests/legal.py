@@ -128,6 +128,9 @@ class Rule:
     needs: re.Pattern[str] | None = None  # must occur in the same sentence, when set
     by_numbers: bool = False  # penalties dedupe by their numbers, not by their group
     triggers: tuple[str, ...] = ()  # one must occur (lower-cased) for the pattern to be tried
+    # Applied only where no other rule matched: a catch-all (the qualification an article
+    # quotes after "pour") must not take the group of an offence the data knows by name.
+    fallback: bool = False
 
 
 def _strings(entry: dict[str, object], key: str) -> list[str]:
@@ -188,6 +191,7 @@ def _compile(entry: dict[str, object], default_kind: str, source: str, macros: M
         re.compile(str(needs), re.IGNORECASE) if needs else None,
         bool(entry.get("by_numbers", False)),
         _triggers(entry),
+        bool(entry.get("fallback", False)),
     )
 
 
@@ -285,8 +289,9 @@ def find_legal(
                 match = shorter
             start, end = _shown(match)
             matches.append((match.end() - match.start(), start, end, rule))
-    # The longest whole match wins its place, context included, then the earliest.
-    matches.sort(key=lambda m: (-m[0], m[1]))
+    # The longest whole match wins its place, context included, then the earliest; a fallback
+    # rule only fills places no other rule touched.
+    matches.sort(key=lambda m: (m[3].fallback, -m[0], m[1]))
     taken: list[tuple[int, int]] = []
     kept: list[tuple[int, int, Rule]] = []
     for _, start, end, rule in matches:

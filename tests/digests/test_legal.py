@@ -320,3 +320,20 @@ def test_a_custody_after_and_shows_the_procedure_without_the_conjunction():
     items = [f.text for f in find_legal("Il a été interpellé mardi et écroué dans la foulée.")]
     assert "écroué" in items
     assert not any(i.startswith("et ") for i in items)
+
+
+def test_a_quoted_charge_after_a_case_word_is_an_offence_when_no_rule_names_it():
+    found = find_legal('Les investigations, également ouvertes pour "faux", ont été confiées à la police.')
+    assert [(i.text, i.rule) for i in found] == [("faux", "qualification-citee")]
+    found = find_legal("Il est poursuivi pour « soustraction de mineur » depuis mars.")
+    assert [(i.text, i.kind) for i in found if i.kind == "infraction"] == [("soustraction de mineur", "infraction")]
+
+
+def test_a_quoted_charge_a_rule_knows_keeps_that_rule():
+    found = find_legal('Une enquête pour "violences volontaires" a été ouverte.')
+    assert [(i.text, i.rule) for i in found if i.kind == "infraction"] == [("violences volontaires", "violences")]
+
+
+def test_a_quoted_remark_or_a_quote_without_a_case_word_is_no_offence():
+    assert not [i for i in find_legal('Il a été jugé pour "ce qu\'il a fait".') if i.kind == "infraction"]
+    assert not [i for i in find_legal('Elle milite pour "liberté" depuis des années.') if i.kind == "infraction"]
