@@ -63,6 +63,8 @@ class Frame:
     against: str = ""
     to: str = ""
     nominal: str = ""
+    state: str = ""
+    state_not: frozenset[str] = frozenset()
     subject_in: frozenset[str] = frozenset()
     of_kinds: tuple[str, ...] = ()
     agent_kinds: tuple[str, ...] = ()
@@ -118,6 +120,8 @@ def _frame(raw: dict) -> Frame:
         against=raw.get("against", ""),
         to=raw.get("to", ""),
         nominal=raw.get("nominal", ""),
+        state=raw.get("state", ""),
+        state_not=frozenset(w.lower() for w in raw.get("state_not", ())),
         subject_in=frozenset(w.lower() for w in raw.get("subject_in", ())),
         of_kinds=tuple(raw.get("of_kinds", ())),
         agent_kinds=tuple(raw.get("agent_kinds", ())),
@@ -277,6 +281,15 @@ def _arguments(token: Token, frame: Frame) -> list[tuple[str, Token, tuple[str, 
             found.append((frame.nominal, token.head, kinds))
         if any(c.dep_ == "det" for c in token.children):
             found.append((frame.nominal, token, kinds))  # "le suspect" is itself a party
+    if frame.state and token.dep_.startswith("obl") and any(
+        c.dep_ == "case" and c.lower_ == "en" for c in token.children
+    ):
+        # "En garde à vue, X a reconnu …": the state qualifies the clause, so its subject.
+        found += [
+            (frame.state, s, frame.patient_kinds)
+            for s in token.head.children
+            if s.dep_ == "nsubj" and s.lower_ not in frame.state_not
+        ]
     if frame.agent:
         if not passive:
             found += [(frame.agent, s, frame.agent_kinds) for s in subjects if s.dep_ == "nsubj"]

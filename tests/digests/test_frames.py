@@ -111,3 +111,10 @@ def test_a_name_starting_inside_a_complement_belongs_to_it_even_when_split():
     )
     assert attachment.covers(0, 8)  # the head itself
     assert not attachment.covers(12, 30)  # the place, split by the parser
+
+
+def test_the_investigators_of_a_clause_in_custody_are_not_the_ones_in_custody(engine):
+    doc = frames.parse(engine.nlp, ["En garde à vue depuis mardi, les enquêteurs ont interrogé Nadia Perrot."])[0]
+    attached = {doc.text[a.start : a.end]: a.role for a in frames.attach(doc)}
+    assert "enquêteurs" not in attached
+    assert "policiers" not in {a.head for a in frames.attach(doc)}
