@@ -91,8 +91,8 @@ class Attachment:
     phrase_start: int
     plural: bool
     kinds: tuple[str, ...] = ()
-    # Spans inside start..end that belong to another noun: "le bras droit d'Emmanuel Macron,
-    # Alexis Kohler" puts Kohler on a side, not Macron, whose name only locates him.
+    # Spans inside start..end that belong to another noun: "l'associé de Paul Marchand, Léa
+    # Fontaine" puts Fontaine on a side, not Marchand, whose name only locates her.
     holes: tuple[tuple[int, int], ...] = ()
 
     def covers(self, start: int, end: int) -> bool:

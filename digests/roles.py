@@ -45,7 +45,7 @@ _FUNCTION_WORDS = (
 )
 # Words that may follow a function word inside a function ("procureur général du Texas"),
 # but not a clause ("chercheurs affirment que …").
-# "Premier ministre et son ministre de la Défense" is two people's functions: "et son" ends one.
+# "le maire et son adjoint aux finances" is two people's functions: "et son" ends one.
 _FN_TAIL = (
     r"(?:\s+(?!(?:que|qui|a|ont|est|sont|était|avait|selon|dont|mais|car)\b|et (?:son|sa|ses|leur)\b)"
     r"[\w'’-]+){0,7}?"
@@ -71,7 +71,7 @@ _FUNCTION_ROLE = (
                 r"capitaine|lieutenant|général de (?:gendarmerie|police)", re.I), POLICE),
     (re.compile(r"commissaire", re.I), REGULATOR),
 )
-# The key of an unnamed office holder ("le procureur de la République de Reims"): when a name
+# The key of an unnamed office holder ("le procureur de la République de Nantes"): when a name
 # stands right beside the office, the office is that person's function, not an actor of its own.
 FUNCTION_KEY = "grp:procureur"
 
@@ -134,7 +134,7 @@ _GENERICS: tuple[tuple[re.Pattern[str], str, str, str, float], ...] = tuple(
          r"|(?<=\b(?:la|La) )cour(?: d['’](?:assises|appel))?(?! d[eu'’]| de )", "grp:tribunal",
          "organisation", COURT, 1.0),
         (r"(?<=\b(?:les|des|aux) )juges(?! d['’]instruction| des)", "grp:juges", "groupe", COURT, 0.9),
-        # A prosecutor the article does not name: "a indiqué le procureur de la République de Reims".
+        # A prosecutor the article does not name: "a précisé le procureur de la République de Nantes".
         (r"procureure? (?:de la République|général|générale|financier|antiterroriste)"
          r"(?: (?:de|d['’]|du) (?-i:[A-ZÉ])[\w'’-]+(?:-[\w'’-]+)*)?", FUNCTION_KEY, "personne", PARQUET, 1.2),
         # Institutions named by a common noun that file complaints or get targeted.

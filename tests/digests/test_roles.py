@@ -186,8 +186,8 @@ def test_function_stops_where_another_persons_function_begins():
 
 
 def test_unnamed_prosecutor_is_an_actor_and_a_named_one_keeps_it_as_function(engine):
-    unnamed = "Le conducteur a été placé en garde à vue, a indiqué le procureur de la République de Reims."
-    assert role_of(engine, unnamed, "procureur de la République de Reims") == roles.PARQUET
+    unnamed = "Le conducteur a été placé en garde à vue, a indiqué le procureur de la République de Nantes."
+    assert role_of(engine, unnamed, "procureur de la République de Nantes") == roles.PARQUET
     named = "Le procureur de la République de Paris, Rémy Valmont, a requis deux ans de prison contre Paul Verdier."
     digest = engine.summarize(Article(title="Réquisitions", text=named, source="Test"))
     assert [a.name for a in digest.actors if a.role == roles.PARQUET] == ["Rémy Valmont"]
