@@ -103,11 +103,26 @@ def feed_app(feeds: int, items: int, no_etag: float = 0.0) -> web.Application:
         share = float(request.query["share"])
         for index in range(0, feeds, max(1, round(1 / share))):
             versions[index] += 1
+        hits.clear()
         return web.Response(text="ok")
 
-    app = web.Application()
+    async def fetched(request: web.Request) -> web.Response:
+        """Say how often each feed was fetched since the last /mutate (a cycle's duplicates)."""
+        return web.json_response({"feeds": len(hits), "most": max(hits.values(), default=0)})
+
+    hits: dict[int, int] = {}
+
+    @web.middleware
+    async def count(request: web.Request, handler: Any) -> web.StreamResponse:
+        if "index" in request.match_info:
+            index = int(request.match_info["index"])
+            hits[index] = hits.get(index, 0) + 1
+        return await handler(request)
+
+    app = web.Application(middlewares=[count])
     app.router.add_get("/feed/{index}.xml", feed)
     app.router.add_post("/mutate", mutate)
+    app.router.add_get("/fetched", fetched)
     return app
 
 
@@ -158,6 +173,15 @@ def median_figures(runs: list[CycleFigures]) -> CycleFigures:
     return CycleFigures(**fields)
 
 
+async def subscribe_and_prime(storage: Any, pipeline: Any, urls: list[str]) -> None:
+    """Subscribe one chat to every feed and poll them all once: validators and entries stored."""
+    chat = await storage.chats.upsert("console", "bench")
+    for url in urls:
+        feed, _ = await storage.feeds.add(url)
+        await storage.chats.subscribe(chat.id, feed.id)
+    await pipeline.poll_many(await storage.feeds.polled())
+
+
 async def veille_cycles(
     urls: list[str], changed: float, port: int, profile: Any = None, repeat: int = 1, db: str | None = None
 ) -> tuple[list[CycleFigures], list[CycleFigures]]:
@@ -180,12 +204,7 @@ async def veille_cycles(
             pipeline = Pipeline(
                 storage, fetcher, engine=new_engine(), poll_interval=settings.poll_interval, max_new_entries=50
             )
-            chat = await storage.chats.upsert("console", "bench")
-            for url in urls:
-                feed, _ = await storage.feeds.add(url)
-                await storage.chats.subscribe(chat.id, feed.id)
-            feeds = await storage.feeds.polled()
-            await pipeline.poll_many(feeds)  # priming: stores validators and entries
+            await subscribe_and_prime(storage, pipeline, urls)
             idle0 = time.perf_counter()
             assert not await storage.feeds.due(utcnow())
             idle_ms = (time.perf_counter() - idle0) * 1000

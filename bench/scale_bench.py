@@ -18,11 +18,11 @@ publish one item, and we time:
 - PostgreSQL × 1 poller: the same tick with the store on PostgreSQL (an empty schema of
   `--postgres URL`, or of a throwaway server started here from the PostgreSQL binaries with
   tests/support/postgres.py and stopped at the end); "not measured: <reason>" without one;
-- PostgreSQL × 2 and 4 pollers: slots, printed as "not measured" until `veille run --role
-  poller` claims due feeds with leases on PostgreSQL (issue 12 item 3). `postgres_rows` is
-  where they are filled: start N poller processes with the same feeds subscribed, time one
-  cycle from the moment the feeds fall due until every feed's poll is recorded, CPU as the
-  pollers' summed rusage over feeds polled, and check the feed server saw each feed once;
+- PostgreSQL × 2 and 4 pollers: N real poller processes (`bot.feeds.poller.Poller`, as
+  `veille run --role poller` runs it) on one primed schema; once every feed is due they are
+  released together and claim due feeds under leases until none is left. Wall runs from the
+  release to the last poller's end; CPU is the pollers' summed rusage over the feeds polled;
+  the feed server's count says whether any feed was fetched twice in the cycle;
 - digests/s, 1 and 2 pollers: articles per second of the real DigestEngine in 1 and in 2
   worker processes, each loading the model once, timed after the load (bench/digest_rate.py;
   `--articles` of them, from ../shared/corpus/dev when it exists, else synthetic).
@@ -40,6 +40,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -55,7 +56,6 @@ from bench.poll_bench import (  # noqa: E402
 )
 
 CONCURRENCY = 64  # what Pipeline.poll_many is given by the bench cycles
-PENDING_LEASES = "not measured: needs --role poller leases (issue 12 item 3)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +157,7 @@ def postgres_one_row(url: str, urls: list[str], changed: float, port: int, repea
 def postgres_rows(
     url: str | None, reason: str, pollers: list[int], urls: list[str], changed: float, port: int, repeat: int
 ) -> list[Row]:
-    """PostgreSQL × N pollers: one poller measured here; more need the poller leases (a slot)."""
+    """PostgreSQL × N pollers: one poller timed in this process, more as real poller processes."""
     rows = []
     for n in pollers:
         name = f"PostgreSQL x {n} poller{'s' if n > 1 else ''}"
@@ -166,8 +166,118 @@ def postgres_rows(
         elif n == 1:
             rows.append(postgres_one_row(url, urls, changed, port, repeat))
         else:
-            rows.append(Row(name, note=PENDING_LEASES))
+            rows.append(postgres_many_row(name, url, n, urls, changed, port))
     return rows
+
+
+@dataclass(frozen=True, slots=True)
+class PollerReport:
+    """What one poller process did in the timed cycle, sent back to the bench."""
+
+    polled: int
+    new: int
+    not_modified: int
+    cpu: float
+    ended: float  # time.monotonic() when its cycle ended: one clock for every process
+
+
+def _poller_process(db_url: str, owner: str, steps: Any, reports: Any) -> None:
+    """Run one poller process: a warm-up cycle, then the timed one, each when the bench says go."""
+    from bot.logs import configure_logging
+
+    configure_logging(level="WARNING")
+    asyncio.run(_poller_cycles(db_url, owner, steps, reports))
+
+
+async def _poller_cycles(db_url: str, owner: str, steps: Any, reports: Any) -> None:
+    """Poll what this poller can claim at each of `steps` (events); report each cycle.
+
+    The first cycle primes the feeds (validators, entries) and warms the process as a
+    long-running poller is warm (imports, connections); the second is the one timed.
+    """
+    from datetime import timedelta
+
+    from bot.compose import new_engine, open_store
+    from bot.config import load_settings
+    from bot.feeds.fetch import make_fetcher
+    from bot.feeds.pipeline import Pipeline
+    from bot.feeds.poller import Poller
+    from bot.store.leases import Leases
+
+    settings = load_settings(VEILLE_DB=db_url, VEILLE_ALLOW_PRIVATE_URLS=True)
+    async with open_store(settings) as store, make_fetcher(settings) as fetcher:
+        pipeline = Pipeline(store, fetcher, engine=new_engine(), poll_interval=settings.poll_interval)
+        poller = Poller(store, pipeline, Leases(store, owner, timedelta(minutes=5)), concurrency=CONCURRENCY)
+        reports.put("ready")
+        for step in steps:
+            await asyncio.to_thread(step.wait)
+            cpu0 = cpu_seconds()
+            outcomes = await poller.poll_due()
+            reports.put(
+                PollerReport(
+                    polled=len(outcomes),
+                    new=sum(o.new_entries for o in outcomes),
+                    not_modified=sum(o.status == "not_modified" for o in outcomes),
+                    cpu=cpu_seconds() - cpu0,
+                    ended=time.monotonic(),
+                )
+            )
+        pipeline.close()
+
+
+async def _pollers_cycle(name: str, url: str, n: int, urls: list[str], changed: float, port: int) -> Row:
+    import multiprocessing
+
+    import httpx
+
+    from bot.compose import open_store
+    from bot.config import load_settings
+    from tests.support.postgres import fresh_schema
+
+    async with fresh_schema(url) as schema_url:
+        settings = load_settings(VEILLE_DB=schema_url, VEILLE_ALLOW_PRIVATE_URLS=True)
+        async with open_store(settings) as storage:
+            chat = await storage.chats.upsert("console", "bench")
+            for feed_url in urls:
+                feed, _ = await storage.feeds.add(feed_url)
+                await storage.chats.subscribe(chat.id, feed.id)
+        spawn = multiprocessing.get_context("spawn")
+        warm, timed, reports = spawn.Event(), spawn.Event(), spawn.Queue()
+        workers = [
+            spawn.Process(target=_poller_process, args=(schema_url, f"bench-poller-{i}", [warm, timed], reports))
+            for i in range(n)
+        ]
+        for worker in workers:
+            worker.start()
+        for _ in workers:  # every poller connected and idle before the first cycle
+            await asyncio.to_thread(reports.get, True, 120)
+        warm.set()
+        for _ in workers:
+            await asyncio.to_thread(reports.get, True, 600)
+        async with httpx.AsyncClient() as client, open_store(settings) as storage:
+            await client.post(f"http://{HOSTS[0]}:{port}/mutate", params={"share": changed})
+            await storage.feeds.make_all_due()
+            start = time.monotonic()
+            timed.set()
+            done: list[PollerReport] = [await asyncio.to_thread(reports.get, True, 600) for _ in workers]
+            fetched = (await client.get(f"http://{HOSTS[0]}:{port}/fetched")).json()
+        for worker in workers:
+            worker.join(30)
+    polled = sum(r.polled for r in done)
+    if polled != len(urls) or fetched["most"] != 1:
+        return Row(name, note=f"failed: {polled} of {len(urls)} feeds polled, one fetched {fetched['most']} times")
+    return Row(
+        name,
+        wall=max(r.ended for r in done) - start,
+        cpu_ms=sum(r.cpu for r in done) * 1000 / polled,
+        note=f"{sum(r.not_modified for r in done)} answered 304, {sum(r.new for r in done)} new entries, "
+        f"each feed fetched once; per poller {', '.join(str(r.polled) for r in done)} feeds",
+    )
+
+
+def postgres_many_row(name: str, url: str, n: int, urls: list[str], changed: float, port: int) -> Row:
+    """Time one cycle of `n` poller processes sharing a primed schema of `url` (see the docstring)."""
+    return asyncio.run(_pollers_cycle(name, url, n, urls, changed, port))
 
 
 def digest_rows(articles: int) -> list[Row]:

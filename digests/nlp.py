@@ -60,13 +60,17 @@ def load_pipeline(model: str = MODEL) -> Language:
     """
     import spacy  # deferred: importing spaCy costs a second the CLI's --help should not pay
 
+    from digests.tokenizer import load_tokenizer, skip_french_tables
+
+    skip_french_tables()  # five seconds of regex compiling the model's own tokenizer replaces
     try:
-        nlp = spacy.load(model, exclude=list(_UNUSED), disable=list(_ON_DEMAND))
+        nlp = spacy.load(model, exclude=[*_UNUSED, "tokenizer"], disable=list(_ON_DEMAND))
     except OSError as exc:
         raise ModelNotInstalled(
             f"spaCy model {model!r} is not installed; install it with "
             f"`python -m spacy download {model}` (or the pinned wheel) before running Veille"
         ) from exc
+    load_tokenizer(nlp)
     folded, exact = ruler_patterns()
     ruler_ci = nlp.add_pipe(
         "entity_ruler",
