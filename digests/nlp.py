@@ -60,11 +60,13 @@ def load_pipeline(model: str = MODEL) -> Language:
     """
     import spacy  # deferred: importing spaCy costs a second the CLI's --help should not pay
 
+    from digests.matmul import matmul_ops
     from digests.tokenizer import load_tokenizer, skip_french_tables
 
     skip_french_tables()  # five seconds of regex compiling the model's own tokenizer replaces
     try:
-        nlp = spacy.load(model, exclude=[*_UNUSED, "tokenizer"], disable=list(_ON_DEMAND))
+        with matmul_ops():  # the models keep the ops they are built with
+            nlp = spacy.load(model, exclude=[*_UNUSED, "tokenizer"], disable=list(_ON_DEMAND))
     except OSError as exc:
         raise ModelNotInstalled(
             f"spaCy model {model!r} is not installed; install it with "

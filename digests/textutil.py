@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u02bc": "'", "\u2018": "'", "`": "'"})
 _SPACES = re.compile(r"\s+")
@@ -19,13 +20,25 @@ def fold(text: str) -> str:
     """Return `text` lower-cased without accents, with straight apostrophes and single spaces.
 
     The length may change (ligatures, collapsed spaces), so never use folded offsets on the
-    original string; use `fold_keep_length` for that.
+    original string; use `fold_keep_length` for that. Names and phrases are folded again and
+    again while a digest is made: short ones are remembered.
     """
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    return _fold_short(text) if len(text) <= _SHORT else _fold(text)
+
+
+_SHORT = 120
+
+
+def _fold(text: str) -> str:
+    if not text.isascii():  # ASCII has nothing to decompose
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
     text = text.lower().translate(_APOSTROPHES)
     text = _THOUSANDS.sub("", text)
     return _SPACES.sub(" ", text).strip()
+
+
+_fold_short = lru_cache(maxsize=32_768)(_fold)
 
 
 def fold_keep_length(text: str) -> str:
