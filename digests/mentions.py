@@ -40,7 +40,7 @@ _OPERATION_BEFORE = re.compile(
 )
 _LAW_ACRONYM_BEFORE = re.compile(r"\bloi [^.;()\n]{3,80}\(\s*$", re.I)  # read 90 chars back
 _ARTICLE_NUMBER = re.compile(r"[LRD]?\.?\s?\d[\d.\-]*")  # "L7124-1": an article of a code
-_HONORIFIC = re.compile(r"^(?:M\.|MM\.|Mme|Mmes|Me|Mlle|Dr|Pr)\s+")
+_HONORIFIC = re.compile(r"^(?:M\.|MM\.|Mme|Mmes|Me|Mes|Maître|Maîtres|Mlle|Dr|Pr)\s+")
 MEDIA = {fold(name) for name in MEDIA_EXACT} | {"figaro", "obs", "express", "parisien", "monde"}
 NOT_ACTORS = {
     "justice",

@@ -32,7 +32,9 @@ _FUNCTION_WORDS = (
     r"fondat(?:eur|rice)|cofondat(?:eur|rice)|PDG|hacker|pirate informatique|analyste|"
     r"experte?|juriste|commissaire|chef de l['’][EÉ]tat|garde des [Ss]ceaux|eurodéputée?|"
     r"parlementaire|élue?|militante?|enquêteur|enquêtrice|policier|policière|gendarme|"
-    r"colonel|commandant|capitaine|général|lieutenant|"
+    # "le général X", not the "général" of "le parquet général dans l'affaire X".
+    r"colonel|commandant|capitaine|(?<!parquet )(?<!avocat )(?<!avocate )(?<!procureur )"
+    r"(?<!procureure )(?<!directeur )(?<!directrice )(?<!secrétaire )(?<!conseil )général|lieutenant|"
     r"préfète?|maire|gouverneur|chercheu(?:r|se)|responsable|dirigeante?|"
     # Occupations a news story introduces people by: the reader learns who they are.
     r"homme d['’]affaires|femme d['’]affaires|entrepreneu(?:r|se)|industriel(?:le)?|banquier|"
@@ -184,6 +186,8 @@ def person_function(text: str, start: int, end: int) -> str:
     """Return the function a person is introduced with, or "" (grounded, ≤ 40 chars)."""
     # A function never runs across a line: the title's last words are not the lead's.
     before = text[max(0, start - 70) : start].rpartition("\n")[2]
+    if _CASE_BEFORE.search(before):
+        before = ""  # "l'affaire X", "le dossier X": the name labels a case, no function precedes it
     match = None if _SOURCE_BEFORE.search(before) else _FUNCTION_BEFORE.search(before)
     after = _FUNCTION_AFTER.match(text[end : end + 80].partition("\n")[0])
     if match is None or (after is not None and match.group(1).strip() in ("Me", "me")):
@@ -201,6 +205,7 @@ def person_function(text: str, start: int, end: int) -> str:
     return _trim_tail(trim_words(function, 40, ellipsis=""))
 
 
+_CASE_BEFORE = re.compile(r"\b(?:affaires?|dossiers?|volets?)\s+$", re.I)
 # "Selon son avocat, X souhaite …": the lawyer is X's, quoted; X is not a lawyer.
 _SOURCE_BEFORE = re.compile(r"\b(?:selon|d['’]après|pour) (?:son|sa|ses|leur|leurs) [\w'’ -]{1,40},\s*$", re.I)
 _LAWYER_OF = re.compile(

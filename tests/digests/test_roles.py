@@ -191,3 +191,19 @@ def test_unnamed_prosecutor_is_an_actor_and_a_named_one_keeps_it_as_function(eng
     named = "Le procureur de la République de Paris, Rémy Valmont, a requis deux ans de prison contre Paul Verdier."
     digest = engine.summarize(Article(title="Réquisitions", text=named, source="Test"))
     assert [a.name for a in digest.actors if a.role == roles.PARQUET] == ["Rémy Valmont"]
+
+
+def _function_of(text: str, name: str) -> str:
+    start = text.index(name)
+    return roles.person_function(text, start, start + len(name))
+
+
+def test_a_name_that_labels_a_case_has_no_function():
+    text = "Il dénonce des pressions du parquet général dans la conduite de l'affaire Marchand, lundi."
+    assert _function_of(text, "Marchand") == ""
+    assert _function_of("Le juge suit le dossier Léa Fontaine depuis mars.", "Léa Fontaine") == ""
+
+
+def test_general_is_a_rank_only_where_it_opens_the_function():
+    assert _function_of("selon le général Paul Verdier, qui commande", "Paul Verdier") == "général"
+    assert _function_of("a déclaré le procureur général Paul Verdier hier", "Paul Verdier") == "procureur général"
