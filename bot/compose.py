@@ -50,7 +50,7 @@ from bot.ports import Platform, Summarizer
 from bot.search.search import SearchCommand, SearchIndex
 from bot.store.leases import Leases, default_owner
 from bot.store.postgres import PostgresStore
-from bot.store.protocols import AnswerCache, Store
+from bot.store.protocols import Store
 from bot.store.sqlite import SqliteStore
 from bot.store.sqlite.gauges import SqliteGauges
 from digests.model import Article, Digest
@@ -109,16 +109,6 @@ class LazyEngine:
 def new_engine() -> LazyEngine:
     """Return a digest engine for one process (the CLI's `digest` command, a running bot)."""
     return LazyEngine()
-
-
-def answer_cache(store: Store) -> AnswerCache | None:
-    """Return where the model's answers are kept, one per entry (`SqliteStore.answers`).
-
-    The PostgreSQL backend has no `llm_answers` table yet: there, answers are not kept, so a
-    crash between an answer and its digest, or a restart, may ask again and resets the daily
-    count.
-    """
-    return store.answers if isinstance(store, SqliteStore) else None
 
 
 def build_platforms(settings: Settings, *, interactive: bool, metrics: Metrics | None = None) -> list[Platform]:
@@ -193,7 +183,7 @@ def build(
     options = SubscriptionOptionsService(
         store.chats, store.options, default_interval=settings.poll_interval, min_interval=settings.min_interval
     )
-    llm = build_summarizer(settings, cache=answer_cache(store))  # None unless VEILLE_LLM_URL is set
+    llm = build_summarizer(settings, cache=store.answers)  # None unless VEILLE_LLM_URL is set
     pipeline = Pipeline(
         store,
         fetcher,

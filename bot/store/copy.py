@@ -27,6 +27,7 @@ TABLES = [
     "feeds",
     "chats",
     "entries",
+    "llm_answers",
     "digests",
     "stories",
     "subscriptions",

@@ -170,4 +170,17 @@ MIGRATIONS: list[str] = [
     CREATE INDEX entries_lease ON entries (lease_owner) WHERE lease_owner IS NOT NULL;
     CREATE INDEX deliveries_lease ON deliveries (lease_owner) WHERE lease_owner IS NOT NULL;
     """,
+    # 4: the model's answers, one per entry (SQLite's migration 7, same columns), so that an
+    # entry is never sent to the model twice, whichever poller digests it.
+    """
+    CREATE TABLE llm_answers (
+        entry_id bigint PRIMARY KEY REFERENCES entries(id) ON DELETE CASCADE,
+        status text NOT NULL CHECK (status IN ('used', 'rejected', 'failed')),
+        summary text NOT NULL DEFAULT '',
+        detail text NOT NULL DEFAULT '',
+        model text NOT NULL DEFAULT '',
+        called_at timestamptz NOT NULL
+    );
+    CREATE INDEX llm_answers_called ON llm_answers (called_at);
+    """,
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Protocol
 
+from bot.store.protocols.answers import AnswerCache
 from bot.store.protocols.chats import ChatRepository
 from bot.store.protocols.daily import DailySchedule
 from bot.store.protocols.entries import EntryRepository
@@ -62,6 +63,11 @@ class Store(Protocol):
     @property
     def stats(self) -> StatsStore:
         """The StatsStore of this backend (`/stats`)."""
+        ...
+
+    @property
+    def answers(self) -> AnswerCache:
+        """The AnswerCache of this backend (optional model summaries, `bot.llm`)."""
         ...
 
     async def open(self) -> None:

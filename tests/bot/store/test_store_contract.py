@@ -20,7 +20,11 @@ import pytest
 from bot.models import ChatRecord, Entry, FeedRecord, Reply, utcnow
 from bot.store.postgres import PostgresStore
 from bot.store.protocols import (
+    FAILED,
+    REJECTED,
+    USED,
     AlertTarget,
+    CachedAnswer,
     DailySchedule,
     Follow,
     FollowStore,
@@ -885,3 +889,21 @@ async def test_a_days_digest_queued_by_two_processes_at_once_is_queued_once(pair
     assert sorted(counts) == [0, 2]
     assert await pair.a.outbox.pending_count() == 2
     assert await pair.b.daily.last_due(chat.id) == NOW
+
+
+# -- AnswerCache ---------------------------------------------------------------------------------
+
+
+async def test_an_entrys_model_answer_is_kept_once_and_counted_by_call_time(backend: Backend) -> None:
+    feed = await backend.feed("alpha")
+    first, second = await backend.storage.entries.add(feed.id, [_entry("a", "Un", DAY), _entry("b", "Deux", DAY)])
+    answers = backend.storage.answers
+    assert await answers.get(first) is None
+    used = CachedAnswer(USED, "Le parquet ouvre une enquête.", "", "modèle-test", DAY)
+    await answers.put(first, used)
+    await answers.put(first, CachedAnswer(REJECTED, "Autre", "nom inventé", "modèle-test", DAY))  # first one wins
+    assert await answers.get(first) == used
+    await answers.put(second, CachedAnswer(FAILED, "", "délai dépassé", "modèle-test", DAY + timedelta(hours=2)))
+    assert await answers.calls_since(DAY) == 2
+    assert await answers.calls_since(DAY + timedelta(hours=1)) == 1
+    assert await answers.calls_since(DAY + timedelta(hours=3)) == 0
