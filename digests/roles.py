@@ -205,7 +205,8 @@ def person_function(text: str, start: int, end: int) -> str:
     return _trim_tail(trim_words(function, 40, ellipsis=""))
 
 
-_CASE_BEFORE = re.compile(r"\b(?:affaires?|dossiers?|volets?)\s+$", re.I)
+# "l'affaire X", not the "homme d'affaires X" (an occupation).
+_CASE_BEFORE = re.compile(r"(?:^|[^'’\w])(?:affaire|dossier|volet)s?\s+$", re.I)
 # "Selon son avocat, X souhaite …": the lawyer is X's, quoted; X is not a lawyer.
 _SOURCE_BEFORE = re.compile(r"\b(?:selon|d['’]après|pour) (?:son|sa|ses|leur|leurs) [\w'’ -]{1,40},\s*$", re.I)
 _LAWYER_OF = re.compile(
