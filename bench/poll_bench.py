@@ -173,12 +173,17 @@ def median_figures(runs: list[CycleFigures]) -> CycleFigures:
     return CycleFigures(**fields)
 
 
-async def subscribe_and_prime(storage: Any, pipeline: Any, urls: list[str]) -> None:
-    """Subscribe one chat to every feed and poll them all once: validators and entries stored."""
+async def subscribe_all(storage: Any, urls: list[str]) -> None:
+    """Add every feed and subscribe one chat to it, so that every feed is polled."""
     chat = await storage.chats.upsert("console", "bench")
     for url in urls:
         feed, _ = await storage.feeds.add(url)
         await storage.chats.subscribe(chat.id, feed.id)
+
+
+async def subscribe_and_prime(storage: Any, pipeline: Any, urls: list[str]) -> None:
+    """Subscribe one chat to every feed and poll them all once: validators and entries stored."""
+    await subscribe_all(storage, urls)
     await pipeline.poll_many(await storage.feeds.polled())
 
 

@@ -52,6 +52,7 @@ from bench.poll_bench import (  # noqa: E402
     feed_app,
     feed_xml,
     median_figures,
+    subscribe_all,
     veille_cycles,
 )
 
@@ -237,10 +238,7 @@ async def _pollers_cycle(name: str, url: str, n: int, urls: list[str], changed: 
     async with fresh_schema(url) as schema_url:
         settings = load_settings(VEILLE_DB=schema_url, VEILLE_ALLOW_PRIVATE_URLS=True)
         async with open_store(settings) as storage:
-            chat = await storage.chats.upsert("console", "bench")
-            for feed_url in urls:
-                feed, _ = await storage.feeds.add(feed_url)
-                await storage.chats.subscribe(chat.id, feed.id)
+            await subscribe_all(storage, urls)  # primed by the pollers' warm-up cycle
         spawn = multiprocessing.get_context("spawn")
         warm, timed, reports = spawn.Event(), spawn.Event(), spawn.Queue()
         workers = [

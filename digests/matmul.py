@@ -4,10 +4,11 @@ Why: thinc's `NumpyOps.gemm` calls the BLIS library shipped with the `blis` whee
 machines we measured (AMD EPYC, AVX2) it runs the model's products (a few hundred tokens by
 288 by 288, float32) at a quarter of the speed of NumPy's OpenBLAS on one core, and those
 products are most of the NER's and the parser's time. `MatmulOps` is `NumpyOps` with `gemm`
-done by `numpy.matmul`: same float32 results up to rounding order, the same digests on the
-corpus (`tests/digests/test_matmul.py`), a digest in about two thirds of the time
-(`bench/digest_bench.py`). The transition models' own hidden layer still uses BLIS through
-thinc's C interface, which Python cannot reroute.
+done by `numpy.matmul`: the same float32 products up to rounding order
+(`tests/digests/test_matmul.py`), byte-identical digests on the 56 dev articles when it was
+introduced, a digest in about two thirds of the time (`bench/digest_bench.py`). The
+transition models' own hidden layer still uses BLIS through thinc's C interface, which Python
+cannot reroute.
 
 The ops are given to the models as they are built (`load_pipeline`), not set for the process.
 """

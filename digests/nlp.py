@@ -63,7 +63,7 @@ def load_pipeline(model: str = MODEL) -> Language:
     from digests.matmul import matmul_ops
     from digests.tokenizer import load_tokenizer, skip_french_tables
 
-    skip_french_tables()  # five seconds of regex compiling the model's own tokenizer replaces
+    skip_french_tables()  # spares five seconds of regex compiling; load_tokenizer brings the tables back
     try:
         with matmul_ops():  # the models keep the ops they are built with
             nlp = spacy.load(model, exclude=[*_UNUSED, "tokenizer"], disable=list(_ON_DEMAND))

@@ -71,8 +71,8 @@ def load_tokenizer(nlp: Language) -> None:
     """Read the model's tokenizer into `nlp`, with the rewritten `token_match`."""
     import srsly
 
-    path = model_tokenizer_file(nlp)
-    nlp.tokenizer.from_disk(path, exclude=["vocab", "token_match"])  # type: ignore[union-attr]  # spaCy Tokenizer
-    pattern = srsly.msgpack_loads(path.read_bytes()).get("token_match")
+    data = model_tokenizer_file(nlp).read_bytes()
+    nlp.tokenizer.from_bytes(data, exclude=["vocab", "token_match"])  # type: ignore[union-attr]  # spaCy Tokenizer
+    pattern = srsly.msgpack_loads(data).get("token_match")
     if isinstance(pattern, str):
         nlp.tokenizer.token_match = re.compile(letters_pattern(pattern)).match  # type: ignore[union-attr]  # spaCy Tokenizer
