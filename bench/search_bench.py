@@ -6,7 +6,7 @@
 Digests are generated from a legal-news vocabulary (regulators, courts, prosecutors, invented
 companies and people, offences, penalties, cities) with a Zipf-like skew, spread over a year
 and 50 feeds, stored through `Storage` and indexed through `SearchIndex` exactly as the bot
-does. Each query kind — one word, three words, an exact phrase, `acteur:` — runs `--queries`
+does. Each query kind — one word, a less common word, three words, an exact phrase, `acteur:` — runs `--queries`
 times through `SearchIndex.search` (first page: FTS5 match, BM25 × recency, the five digests
 read back and explained), and the script prints p50 / p95 per kind and the index size on disk.
 Target: p95 ≤ 20 ms.
@@ -175,6 +175,9 @@ QUERIES = {
         "Mutualis",
         "Lyon",
     ],
+    # Words in 0.5-5 % of the digests: too rare for a walk down the newest digests to meet 500
+    # of them soon, too common to be nothing; the plan that suits them is not the common words'.
+    "mot peu courant": ["fraude", "favoritisme", "extorsion", "entente", "homicide"],
     "3 mots": [
         "amende cnil données",
         "corruption perquisition Paris",
@@ -269,10 +272,10 @@ def percentile(samples: list[float], pct: float) -> float:
 
 
 def report(timings: dict[str, list[float]], size: int | None, total: int) -> None:
-    print(f"{'query':<12}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
+    print(f"{'query':<16}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
     for kind, samples in timings.items():
         p50, p95 = statistics.median(samples), percentile(samples, 95)
-        print(f"{kind:<12}{p50:>9.2f}{p95:>9.2f}{max(samples):>9.2f}")
+        print(f"{kind:<16}{p50:>9.2f}{p95:>9.2f}{max(samples):>9.2f}")
     index_part = f"{size / 2**20:.1f} MiB for the search index, " if size else ""
     print(f"on disk: {index_part}{total / 2**20:.1f} MiB for the whole database")
     worst = max(percentile(s, 95) for s in timings.values())

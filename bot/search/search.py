@@ -19,6 +19,7 @@ command line such as "recherche #k3f9a 2", well within Telegram's 64 bytes.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
 import string
@@ -184,8 +185,8 @@ class SearchIndex:
         )
         more = len(ranked) > PAGE_SIZE
         dates = {r.digest_id: r.published for r in ranked[:PAGE_SIZE]}
-        digests = await self.store.digests(list(dates))
-        sources = await self._story_sources(list(dates))
+        # Two independent reads: on PostgreSQL they run side by side on two pooled connections.
+        digests, sources = await asyncio.gather(self.store.digests(list(dates)), self._story_sources(list(dates)))
         hits = [
             Hit(i, digests[i], why_matched(query, digests[i]), day, sources.get(i, ()))
             for i, day in dates.items()

@@ -91,9 +91,6 @@ class PostgresDatabase:
             max_size=self._max_size,
             timeout=CONNECT_TIMEOUT_S,
             command_timeout=COMMAND_TIMEOUT_S,
-            # A plan per call, for the values of that call: a search's best plan depends on how
-            # common its words are, which a cached generic plan cannot know.
-            server_settings={"plan_cache_mode": "force_custom_plan"},
         )
         try:
             await self._migrate()

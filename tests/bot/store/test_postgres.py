@@ -39,10 +39,15 @@ async def test_the_search_configuration_folds_accents_before_stemming_and_keeps_
     assert lexemes == "'condamne':4 'general':2 'societ':1 'soit':3"  # 'soit' is on PostgreSQL's stop list
 
 
-async def test_each_call_is_planned_for_its_own_values(postgres_url: str) -> None:
-    # A cached generic plan cannot know how common a search's words are (see database.py).
+async def test_a_search_is_planned_for_its_own_terms_and_other_statements_keep_their_plans(postgres_url: str) -> None:
+    # A cached generic plan cannot know how common a search's words are (see search.py).
     async with PostgresStore(postgres_url) as store:
-        assert await store.database.pool.fetchval("SHOW plan_cache_mode") == "force_custom_plan"
+        async with store.search.planned_for_its_terms() as conn:
+            assert await conn.fetchval("SHOW plan_cache_mode") == "force_custom_plan"
+            assert await conn.fetchval("SHOW random_page_cost") == "1.1"
+        for _ in range(3):  # every connection of the pool is back to the server's defaults
+            assert await store.database.pool.fetchval("SHOW plan_cache_mode") == "auto"
+            assert await store.database.pool.fetchval("SHOW random_page_cost") == "4"
 
 
 async def test_a_server_that_is_down_is_an_error_at_once_not_a_hang() -> None:
