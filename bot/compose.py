@@ -52,7 +52,6 @@ from bot.store.leases import Leases, default_owner
 from bot.store.postgres import PostgresStore
 from bot.store.protocols import Store
 from bot.store.sqlite import SqliteStore
-from bot.store.sqlite.gauges import SqliteGauges
 from digests.model import Article, Digest
 
 if TYPE_CHECKING:
@@ -262,27 +261,18 @@ def _operations(
     settings: Settings, store: Store, scheduler: AsyncIOScheduler, metrics: Metrics, heartbeat: Heartbeat, tick: float
 ) -> tuple[Health, OpsServer | None]:
     """Build the health check, and the /metrics and /healthz server when a port is set."""
-    gauges = SqliteGauges(store.connection) if isinstance(store, SqliteStore) else None
     health = Health(
         heartbeat=heartbeat,
         scheduler_running=lambda: scheduler.state == STATE_RUNNING,
-        ping=gauges.ping if gauges is not None else partial(_ping, store),
+        ping=store.gauges.ping,
         # A cycle beats at its start, its end and each digest: three ticks and a fetch
         # without any sign of life is a stall, not a slow cycle.
         stall_after=3 * tick + settings.fetch_timeout,
     )
     if settings.metrics_port is None:
         return health, None
-    if gauges is None:
-        log.warning("ops.gauges_unsupported", store=type(store).__name__, serving="counters and /healthz")
-    reader = gauges.read if gauges is not None else None
-    server = OpsServer(metrics, health, reader, host=settings.metrics_host, port=settings.metrics_port)
+    server = OpsServer(metrics, health, store.gauges.read, host=settings.metrics_host, port=settings.metrics_port)
     return health, server
-
-
-async def _ping(store: Store) -> None:
-    """Ask any backend a cheap indexed question (a backend without gauges of its own)."""
-    await store.chats.get("health", "ping")
 
 
 @asynccontextmanager

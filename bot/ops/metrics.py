@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from bot.ops.gauges import StoreGauges
+from bot.store.protocols import StoreGauges
 
 if TYPE_CHECKING:  # the pipeline pulls in the NLP engine; the metrics only read its outcomes
     from bot.feeds.pipeline import PollOutcome

@@ -16,9 +16,9 @@ from aiohttp import web
 from prometheus_client.aiohttp import make_aiohttp_handler
 
 from bot.errors import ConfigError
-from bot.ops.gauges import StoreGauges
 from bot.ops.health import Health
 from bot.ops.metrics import Metrics
+from bot.store.protocols import StoreGauges
 
 log = structlog.get_logger(__name__)
 
@@ -32,7 +32,7 @@ class OpsServer:
         self,
         metrics: Metrics,
         health: Health,
-        read_gauges: Callable[[], Awaitable[StoreGauges]] | None,
+        read_gauges: Callable[[], Awaitable[StoreGauges]],
         *,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -72,8 +72,6 @@ class OpsServer:
             await runner.cleanup()
 
     async def _metrics(self, request: web.Request) -> web.StreamResponse:
-        if self.read_gauges is None:  # a backend without a GaugeSource yet: counters only
-            return await self._exposition(request)
         try:
             async with asyncio.timeout(REFRESH_TIMEOUT):
                 self.metrics.show(await self.read_gauges())

@@ -2,7 +2,7 @@
 
 `async with PostgresStore(url) as store:` connects and migrates; the core reaches its data
 through `store.feeds`, `store.entries`, `store.outbox`, `store.chats`, `store.search`,
-`store.follows`, `store.daily` and `store.answers` (`bot.store.protocols.Store`), as on SQLite.
+`store.follows`, `store.daily`, `store.answers` and `store.gauges` (`bot.store.protocols.Store`), as on SQLite.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from bot.store.postgres.database import PostgresDatabase
 from bot.store.postgres.entries import PostgresEntries
 from bot.store.postgres.feeds import PostgresFeeds
 from bot.store.postgres.follows import PostgresFollowStore
+from bot.store.postgres.gauges import PostgresGauges
 from bot.store.postgres.llm import PostgresAnswerCache
 from bot.store.postgres.migrations import MIGRATIONS
 from bot.store.postgres.options import PostgresSubscriptionOptions
@@ -47,6 +48,7 @@ class PostgresStore:
         self.options = PostgresSubscriptionOptions(self.database)
         self.stats = PostgresStatsStore(self.database)
         self.answers = PostgresAnswerCache(self.database)
+        self.gauges = PostgresGauges(self.database)
 
     async def open(self) -> None:
         """Connect the pool and bring the schema to the latest version."""

@@ -11,7 +11,8 @@ or names a dialect; a transaction is opaque, only handed back to the backend tha
           ├─ search    SearchStore         full-text index and saved queries
           ├─ follows   FollowStore         follows and follow alerts
           ├─ daily     DailySchedule       daily digest schedule and content
-          └─ answers   AnswerCache         model answers, one per entry (LLM summaries; SQLite only so far)
+          ├─ answers   AnswerCache         model answers, one per entry (LLM summaries)
+          └─ gauges    GaugeSource         outbox and feed counts for /metrics, ping for /healthz
 
 Claims (`FeedRepository.claim_due`, `EntryRepository.claim_pending`, `Outbox.claim`) take `now`,
 a lease (`owner` until `until`) and a limit, and return whole rows, so that several processes
@@ -28,6 +29,7 @@ from bot.store.protocols.daily import DailyItem, DailySchedule
 from bot.store.protocols.entries import EntryRepository, PendingEntry
 from bot.store.protocols.feeds import FeedRepository, PollFailure, PollRecord, PollSuccess
 from bot.store.protocols.follows import AlertTarget, Follow, FollowStore
+from bot.store.protocols.gauges import DELIVERY_STATES, FEED_STATUSES, GaugeSource, StoreGauges
 from bot.store.protocols.options import FilteredChat, SubscriptionOptions, SubscriptionOptionStore
 from bot.store.protocols.outbox import DELIVERY_LEASE, DeliveryJob, Outbox
 from bot.store.protocols.search import Query, RankedDigest, SearchStore, StoredDigest, StoryOutlet
@@ -41,16 +43,19 @@ __all__ = [
     "CachedAnswer",
     "ChatRepository",
     "DELIVERY_LEASE",
+    "DELIVERY_STATES",
     "DailyItem",
     "DailySchedule",
     "DeliveryJob",
     "EntryRepository",
     "FAILED",
+    "FEED_STATUSES",
     "FailedReason",
     "FeedRepository",
     "FilteredChat",
     "Follow",
     "FollowStore",
+    "GaugeSource",
     "Outbox",
     "PendingEntry",
     "PollFailure",
@@ -64,6 +69,7 @@ __all__ = [
     "StatsSnapshot",
     "StatsStore",
     "Store",
+    "StoreGauges",
     "StoredDigest",
     "StoryOutlet",
     "SubscriptionOptionStore",

@@ -11,6 +11,7 @@ from bot.store.protocols.daily import DailySchedule
 from bot.store.protocols.entries import EntryRepository
 from bot.store.protocols.feeds import FeedRepository
 from bot.store.protocols.follows import FollowStore
+from bot.store.protocols.gauges import GaugeSource
 from bot.store.protocols.options import SubscriptionOptionStore
 from bot.store.protocols.outbox import Outbox
 from bot.store.protocols.search import SearchStore
@@ -68,6 +69,11 @@ class Store(Protocol):
     @property
     def answers(self) -> AnswerCache:
         """The AnswerCache of this backend (optional model summaries, `bot.llm`)."""
+        ...
+
+    @property
+    def gauges(self) -> GaugeSource:
+        """The GaugeSource of this backend (/metrics gauges, /healthz ping)."""
         ...
 
     async def open(self) -> None:

@@ -1,8 +1,8 @@
-"""`bot.ops.gauges.GaugeSource` on SQLite: a few COUNTs per scrape, and `SELECT 1` for health."""
+"""`bot.store.protocols.GaugeSource` on SQLite: a few COUNTs per scrape, and `SELECT 1` for health."""
 
 from __future__ import annotations
 
-from bot.ops.gauges import DELIVERY_STATES, FEED_STATUSES, StoreGauges
+from bot.store.protocols import DELIVERY_STATES, FEED_STATUSES, StoreGauges
 from bot.store.sqlite.connection import Connection
 
 

@@ -2,8 +2,8 @@
 
 `async with SqliteStore(path) as store:` opens the file (WAL, migrations); the core reaches its
 data through `store.feeds`, `store.entries`, `store.outbox`, `store.chats`, `store.search`,
-`store.follows`, `store.daily` and `store.answers` (`bot.store.protocols.Store`), never through `connection`,
-which only this package and the SQLite backend's own tests use.
+`store.follows`, `store.daily`, `store.answers` and `store.gauges` (`bot.store.protocols.Store`),
+never through `connection`, which only this package and the SQLite backend's own tests use.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from bot.store.sqlite.daily import SqliteDailySchedule
 from bot.store.sqlite.entries import SqliteEntries
 from bot.store.sqlite.feeds import SqliteFeeds
 from bot.store.sqlite.follows import SqliteFollowStore
+from bot.store.sqlite.gauges import SqliteGauges
 from bot.store.sqlite.llm import SqliteAnswerCache
 from bot.store.sqlite.options import SqliteSubscriptionOptions
 from bot.store.sqlite.outbox import SqliteOutbox
@@ -39,6 +40,7 @@ class SqliteStore:
         self.daily = SqliteDailySchedule(self.connection)
         self.options = SqliteSubscriptionOptions(self.connection)
         self.stats = SqliteStatsStore(self.connection)
+        self.gauges = SqliteGauges(self.connection)
         self.answers = SqliteAnswerCache(self.connection)
 
     async def open(self) -> None:

@@ -101,7 +101,15 @@ async def test_a_real_cycle_moves_the_poll_digest_delivery_and_feed_metrics(
 
 
 async def test_the_outbox_depth_counts_what_waits_to_be_sent(tmp_path: Path) -> None:
-    async with serving(tmp_path) as (app, _, base):
+    await _three_waiting_digests_are_on_the_metrics(tmp_path, str(tmp_path / "veille.db"))
+
+
+async def test_the_outbox_depth_counts_what_waits_to_be_sent_on_postgresql(tmp_path: Path, postgres_url: str) -> None:
+    await _three_waiting_digests_are_on_the_metrics(tmp_path, postgres_url)
+
+
+async def _three_waiting_digests_are_on_the_metrics(tmp_path: Path, database: str) -> None:
+    async with serving(tmp_path, VEILLE_DB=database) as (app, _, base):
         chat = await app.storage.chats.upsert("console", "console", "Console")
         feed = await add_feed(app, "greffe")
         await subscribe(app, chat, feed)

@@ -907,3 +907,35 @@ async def test_an_entrys_model_answer_is_kept_once_and_counted_by_call_time(back
     assert await answers.calls_since(DAY) == 2
     assert await answers.calls_since(DAY + timedelta(hours=1)) == 1
     assert await answers.calls_since(DAY + timedelta(hours=3)) == 0
+
+
+# -- GaugeSource ---------------------------------------------------------------------------------
+
+
+async def test_the_gauges_count_deliveries_by_state_and_platform_and_feeds_by_status(backend: Backend) -> None:
+    storage = backend.storage
+    await storage.gauges.ping()  # answers on a fresh store
+    empty = await storage.gauges.read()
+    assert empty.deliveries == {} and empty.feeds == {"active": 0, "paused": 0, "gone": 0}
+
+    alpha, failing, paused = await backend.feed("alpha"), await backend.feed("failing"), await backend.feed("paused")
+    await storage.feeds.record_poll_error(failing.id, error="HTTP 503", next_poll_at=DAY)
+    await storage.feeds.set_status(paused.id, "paused")
+    chat = await backend.chat("lecteur", alpha)
+    for title in ("Premier", "Second"):  # each stored digest is queued for the subscriber
+        await backend.store(alpha, make_digest(title))
+    claimed, *_ = await storage.outbox.claim(utcnow() + timedelta(seconds=1), limit=1)
+    assert claimed.chat.id == chat.id
+    await storage.outbox.mark_sent(claimed.id)
+
+    gauges = await storage.gauges.read()
+    assert gauges.deliveries == {
+        ("pending", "console"): 1,
+        ("sending", "console"): 0,
+        ("sent", "console"): 1,
+        ("failed", "console"): 0,
+        ("dropped", "console"): 0,
+    }
+    assert gauges.outbox_depth == 1
+    assert gauges.feeds == {"active": 2, "paused": 1, "gone": 0}
+    assert gauges.feeds_backing_off == 1

@@ -1,7 +1,8 @@
 """What the metrics and the health check need from storage, whatever the backend.
 
-A backend implements `GaugeSource` next to its repositories (SQLite:
-`bot.store.sqlite.gauges`); the ops server only sees this protocol and the snapshot.
+Each backend implements `GaugeSource` next to its repositories (`bot.store.sqlite.gauges`,
+`bot.store.postgres.gauges`) and lends it as `Store.gauges`; the ops server only sees this
+protocol and the snapshot.
 """
 
 from __future__ import annotations
