@@ -503,7 +503,7 @@ async def test_unprompted_reply_telegram_cannot_parse_is_sent_as_plain_text_with
 
 
 def test_split_html_breaks_only_between_lines_or_spaces_never_inside_a_tag_or_entity() -> None:
-    text = "<b><a href=\"https://x.example/?a=1&amp;b=2\">Titre &amp; suite</a></b>\n" + "&lt;mot&gt;&amp; " * 300
+    text = '<b><a href="https://x.example/?a=1&amp;b=2">Titre &amp; suite</a></b>\n' + "&lt;mot&gt;&amp; " * 300
     for limit in (40, 97, 500):
         pieces = split_html(text, limit)
         assert all(utf16_len(piece) <= limit for piece in pieces)

@@ -158,9 +158,7 @@ async def test_sigkill_mid_fanout_then_restart_loses_nothing_and_repeats_at_most
     first.send_signal(signal.SIGKILL)
     first.wait(10)
     before.join()
-    assert 0 < sum(before.counts.values()) < CHATS, (
-        f"kill must land mid-fan-out: {sum(before.counts.values())}"
-    )
+    assert 0 < sum(before.counts.values()) < CHATS, f"kill must land mid-fan-out: {sum(before.counts.values())}"
 
     second = start_veille(db_path)
     after = Transcript(second)
@@ -266,9 +264,7 @@ async def test_sigkill_right_after_the_digest_is_stored_still_delivers_every_fol
     before.join()
     assert sum(before.counts.values()) < CHATS, "the kill must land before the fan-out is over"
 
-    counts, states, code, stopped_in = await restart_until_every_chat_is_served(
-        db_path, before.counts, sent=CHATS
-    )
+    counts, states, code, stopped_in = await restart_until_every_chat_is_served(db_path, before.counts, sent=CHATS)
     assert states == {"sent": CHATS}
     assert len(counts) == CHATS, "every follower got the alert"
     assert max(counts.values()) <= 2, "at most one duplicate per chat"
@@ -300,9 +296,7 @@ async def test_sigkill_mid_daily_digest_fan_out_then_restart_sends_each_chat_its
     before.join()
     assert 0 < sum(before.counts.values()) < CHATS, f"kill must land mid-fan-out: {sum(before.counts.values())}"
 
-    counts, states, code, stopped_in = await restart_until_every_chat_is_served(
-        db_path, before.counts, sent=CHATS
-    )
+    counts, states, code, stopped_in = await restart_until_every_chat_is_served(db_path, before.counts, sent=CHATS)
     assert len(counts) == CHATS, "every chat got its daily digest"
     assert max(counts.values()) <= 2, "at most one duplicate per chat"
     assert states == {"sent": CHATS}, "one daily delivery per chat, all confirmed"

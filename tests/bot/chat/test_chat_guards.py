@@ -70,9 +70,7 @@ def test_configured_logging_never_prints_a_token(capsys) -> None:  # type: ignor
     configure_logging(level="INFO", secrets=[TOKEN])
     try:
         structlog.get_logger("t").info("http.request", url=f"https://api.telegram.org/bot{TOKEN}/getMe")
-        logging.getLogger("httpx").warning(
-            "HTTP Request: POST https://api.telegram.org/bot%s/sendMessage", TOKEN
-        )
+        logging.getLogger("httpx").warning("HTTP Request: POST https://api.telegram.org/bot%s/sendMessage", TOKEN)
         err = capsys.readouterr().err
     finally:
         structlog.reset_defaults()

@@ -32,9 +32,7 @@ def test_backoff_doubles_per_error_and_stops_at_24_hours() -> None:
     assert delays[-1] >= MAX_BACKOFF * 0.9
 
 
-async def test_retry_after_on_429_and_503_pushes_the_next_poll_back(
-    tmp_path: Path, feed_server: FeedServer
-) -> None:
+async def test_retry_after_on_429_and_503_pushes_the_next_poll_back(tmp_path: Path, feed_server: FeedServer) -> None:
     url = feed_server.set("/feed.xml", rss([ITEM]), content_type=RSS)
     async with running_core(tmp_path) as (app, console):
         feed = await subscribe(app, console, url)
@@ -74,9 +72,7 @@ async def test_a_temporary_redirect_keeps_the_stored_url(tmp_path: Path, feed_se
     assert after is not None and after.url == url
 
 
-async def test_410_marks_the_feed_gone_at_once_and_tells_subscribers(
-    tmp_path: Path, feed_server: FeedServer
-) -> None:
+async def test_410_marks_the_feed_gone_at_once_and_tells_subscribers(tmp_path: Path, feed_server: FeedServer) -> None:
     url = feed_server.set("/feed.xml", rss([ITEM]), content_type=RSS)
     async with running_core(tmp_path) as (app, console):
         feed = await subscribe(app, console, url)
@@ -123,9 +119,7 @@ async def test_three_days_of_errors_pause_the_feed_and_tell_each_chat_once(
 async def test_a_flood_of_new_entries_is_capped_per_cycle(tmp_path: Path, feed_server: FeedServer) -> None:
     url = feed_server.set("/feed.xml", rss([ITEM]), content_type=RSS)
     many = [
-        Item(
-            f"n{i}", f"Dépêche {i}", "Texte court.", date=f"Tue, 24 Nov 2026 {i % 24:02d}:{i % 60:02d}:00 GMT"
-        )
+        Item(f"n{i}", f"Dépêche {i}", "Texte court.", date=f"Tue, 24 Nov 2026 {i % 24:02d}:{i % 60:02d}:00 GMT")
         for i in range(40)
     ]
     async with running_core(tmp_path, VEILLE_MAX_NEW_ENTRIES=5) as (app, console):

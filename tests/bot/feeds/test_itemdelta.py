@@ -58,7 +58,9 @@ def test_an_end_tag_inside_cdata_does_not_split_an_item() -> None:
     "change",
     [
         lambda doc: doc.replace(b"<channel>", b'<channel xml:base="https://elsewhere.example/">'),
-        lambda doc: doc.replace(b'<rss version="2.0">', b'<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/">'),
+        lambda doc: doc.replace(
+            b'<rss version="2.0">', b'<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        ),
     ],
     ids=["xml-base", "namespace"],
 )

@@ -31,9 +31,7 @@ THIRD = Item(
 )
 
 
-async def test_subscribing_to_a_new_feed_delivers_only_its_newest_item(
-    tmp_path: Path, feed_server: FeedServer
-) -> None:
+async def test_subscribing_to_a_new_feed_delivers_only_its_newest_item(tmp_path: Path, feed_server: FeedServer) -> None:
     url = feed_server.set("/feed.xml", rss([SECOND, FIRST]), content_type="application/rss+xml")
     async with running_core(tmp_path) as (app, console):
         reply = await console.command(f"/abonner {url}")
@@ -44,26 +42,20 @@ async def test_subscribing_to_a_new_feed_delivers_only_its_newest_item(
     assert "Acteurs" in digests[0].text or "acteur" in digests[0].text.lower()
 
 
-async def test_new_entries_reach_each_subscribed_chat_exactly_once(
-    tmp_path: Path, feed_server: FeedServer
-) -> None:
+async def test_new_entries_reach_each_subscribed_chat_exactly_once(tmp_path: Path, feed_server: FeedServer) -> None:
     url = feed_server.set("/feed.xml", rss([FIRST]), content_type="application/rss+xml", etag='"v1"')
     async with running_core(tmp_path) as (app, console):
         for chat in ("chat-a", "chat-b", "chat-c"):
             await console.command(f"/abonner {url}", chat_id=chat)
         await app.settle()
-        feed_server.set(
-            "/feed.xml", rss([THIRD, SECOND, FIRST]), content_type="application/rss+xml", etag='"v2"'
-        )
+        feed_server.set("/feed.xml", rss([THIRD, SECOND, FIRST]), content_type="application/rss+xml", etag='"v2"')
         await app.storage.feeds.make_all_due()
         outcomes = await app.poll_once()
         assert [o.new_entries for o in outcomes] == [2]
         await app.storage.feeds.make_all_due()
         again = await app.poll_once()  # same ETag: 304, nothing new
         assert [o.status for o in again] == ["not_modified"]
-        per_chat = {
-            chat: [d.title for d in console.digests_for(chat)] for chat in ("chat-a", "chat-b", "chat-c")
-        }
+        per_chat = {chat: [d.title for d in console.digests_for(chat)] for chat in ("chat-a", "chat-b", "chat-c")}
     # chat-a subscribed first and got the newest item; the others got it queued at subscription.
     for titles in per_chat.values():
         assert sorted(titles) == sorted([FIRST.title, SECOND.title, THIRD.title])
@@ -104,9 +96,7 @@ async def test_a_malformed_feed_records_its_error_while_the_others_go_on(
         await console.command(f"/abonner {good}")
         await console.command(f"/abonner {bad}")
         await app.settle()
-        feed_server.set(
-            "/bad.xml", b"\x00\x01 this is not xml at all \xff\xfe", content_type="application/rss+xml"
-        )
+        feed_server.set("/bad.xml", b"\x00\x01 this is not xml at all \xff\xfe", content_type="application/rss+xml")
         feed_server.set("/good.xml", rss([SECOND, FIRST]), content_type="application/rss+xml")
         await app.storage.feeds.make_all_due()
         outcomes = {o.feed_id: o for o in await app.poll_once()}
@@ -135,9 +125,7 @@ async def test_subscribing_to_a_site_url_discovers_its_feed(tmp_path: Path, feed
     assert [f.url for f in feeds] == [feed_server.url("/rss/une.xml")]
 
 
-async def test_pending_deliveries_go_out_once_after_a_restart(
-    tmp_path: Path, feed_server: FeedServer
-) -> None:
+async def test_pending_deliveries_go_out_once_after_a_restart(tmp_path: Path, feed_server: FeedServer) -> None:
     url = feed_server.set("/feed.xml", rss([SECOND, FIRST]), content_type="application/rss+xml")
     async with running_core(tmp_path) as (app, console):
         await console.command(f"/abonner {url}")
@@ -155,9 +143,7 @@ async def test_pending_deliveries_go_out_once_after_a_restart(
     assert third_run == []
 
 
-async def test_a_delivery_interrupted_mid_send_is_requeued_at_start(
-    tmp_path: Path, feed_server: FeedServer
-) -> None:
+async def test_a_delivery_interrupted_mid_send_is_requeued_at_start(tmp_path: Path, feed_server: FeedServer) -> None:
     url = feed_server.set("/feed.xml", rss([FIRST]), content_type="application/rss+xml")
     async with running_core(tmp_path) as (app, console):
         await console.command(f"/abonner {url}")
@@ -187,18 +173,14 @@ async def test_entries_left_undigested_by_a_crash_are_digested_at_the_next_cycle
 async def test_a_feed_item_without_full_text_is_completed_from_its_page(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
-    short = Item(
-        "p1", "Arnaque au faux conseiller : deux suspects en garde à vue", "Deux hommes interpellés."
-    )
+    short = Item("p1", "Arnaque au faux conseiller : deux suspects en garde à vue", "Deux hommes interpellés.")
     page = (
         "<html><head><title>Arnaque</title></head><body><nav>Accueil | Justice</nav><article>"
         f"<h1>{short.title}</h1>{legal_body('un réseau de faux conseillers bancaires')}</article>"
         "<footer>Mentions légales</footer></body></html>"
     )
     feed_server.set("/articles/p1.html", page, content_type="text/html; charset=utf-8")
-    url = feed_server.set(
-        "/feed.xml", rss([short], base=feed_server.base_url), content_type="application/rss+xml"
-    )
+    url = feed_server.set("/feed.xml", rss([short], base=feed_server.base_url), content_type="application/rss+xml")
     async with running_core(tmp_path) as (app, console):
         await console.command(f"/abonner {url}")
         await app.settle()
