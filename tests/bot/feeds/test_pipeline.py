@@ -15,6 +15,7 @@ from bot.models import FeedRecord, ParsedFeed
 from bot.store.sqlite import SqliteStore
 from tests.support.core import Item, legal_body, make_settings, rss, running_core
 from tests.support.http import FeedServer
+from tests.support.sqlite_rows import stored_entries
 
 FIRST = Item("a1", "Fuite de données chez Assurix : enquête du parquet", legal_body("la société Assurix"))
 SECOND = Item(
@@ -205,9 +206,9 @@ async def test_bad_input_gets_a_french_explanation_and_stores_nothing(
 ) -> None:
     async with running_core(tmp_path) as (app, console):
         reply = await console.command(command)
-        feeds = await app.storage.connection.fetchall("SELECT * FROM feeds")
+        feeds = (await app.storage.gauges.read()).feeds  # every feed, by status
     assert reply is not None and expected in reply.text
-    assert feeds == []
+    assert sum(feeds.values()) == 0
 
 
 async def test_a_url_that_is_not_a_feed_is_refused_and_nothing_is_stored(
@@ -216,7 +217,8 @@ async def test_a_url_that_is_not_a_feed_is_refused_and_nothing_is_stored(
     url = feed_server.set("/page", "<html><body>Pas de flux ici</body></html>", content_type="text/html")
     async with running_core(tmp_path) as (app, console):
         reply = await console.command(f"/abonner {url}")
-        rows = await app.storage.connection.fetchall("SELECT * FROM subscriptions")
+        chat = await app.storage.chats.get("console", "console")
+        rows = await app.storage.chats.subscriptions(chat.id) if chat is not None else []
     assert reply is not None and "Aucun flux" in reply.text
     assert rows == []
 
@@ -226,9 +228,11 @@ async def test_subscribing_twice_is_refused_politely(tmp_path: Path, feed_server
     async with running_core(tmp_path) as (app, console):
         await console.command(f"/abonner {url}")
         reply = await console.command(f"/subscribe {url}")
-        count = await app.storage.connection.fetchone("SELECT COUNT(*) FROM subscriptions")
+        chat = await app.storage.chats.get("console", "console")
+        assert chat is not None
+        subscriptions = await app.storage.chats.subscriptions(chat.id)
     assert reply is not None and "déjà abonnée" in reply.text
-    assert count is not None and count[0] == 1
+    assert len(subscriptions) == 1
 
 
 async def test_list_and_unsubscribe_by_number(tmp_path: Path, feed_server: FeedServer) -> None:
@@ -324,6 +328,6 @@ async def test_a_body_whose_entries_were_not_stored_is_parsed_again(
         current = await app.storage.feeds.get(feed.id)
         assert current is not None and current.body_hash is None
         retried = await app.pipeline.poll_feed(current)
-        entries = await app.storage.connection.fetchall("SELECT uid FROM entries WHERE feed_id = ?", (feed.id,))
+        entries = await stored_entries(app.storage, feed.id)
     assert failed.status == "error" and retried.status == "new"
-    assert len(calls) == 2 and [r[0] for r in entries] == ["a1"]
+    assert len(calls) == 2 and [e.uid for e in entries] == ["a1"]
