@@ -28,6 +28,7 @@ class DeliveryRow:
     """One outbox row as stored, with its chat's platform and platform id."""
 
     id: int
+    chat_id: int
     platform: str
     chat: str  # the chat's external id
     kind: str
@@ -41,13 +42,14 @@ class DeliveryRow:
 async def delivery_rows(store: SqliteStore) -> list[DeliveryRow]:
     """Return every delivery, oldest first: the outbox only hands out pending ones, and not their errors."""
     rows = await store.connection.fetchall(
-        """SELECT d.id, c.platform, c.external_id, d.kind, d.state, d.attempts, d.next_attempt_at,
+        """SELECT d.id, d.chat_id, c.platform, c.external_id, d.kind, d.state, d.attempts, d.next_attempt_at,
                   d.last_error, d.note
            FROM deliveries d JOIN chats c ON c.id = d.chat_id ORDER BY d.id"""
     )
     return [
         DeliveryRow(
             id=r["id"],
+            chat_id=r["chat_id"],
             platform=r["platform"],
             chat=r["external_id"],
             kind=r["kind"],
