@@ -27,6 +27,7 @@ from bot.compose import build
 from bot.errors import ChatGoneError, ConfigError, RejectedError, SendError
 from bot.models import Button, CommandContext, Entry, Reply, ReplyItem
 from digests.model import Actor, Digest, LegalItem
+from tests.support import sqlite_rows
 from tests.support.core import Item, legal_body, make_settings, rss
 from tests.support.discord_fake import CHANNEL_ID, GUILD_ID, MEMBER_ID, OWNER_ID, TOKEN, FakeDiscord
 from tests.support.http import FeedServer
@@ -421,8 +422,7 @@ async def test_server_errors_are_send_errors_to_retry_not_rejections(fake: FakeD
 
 async def delivery_rows(app: Veille) -> list[tuple[str, int, str | None]]:
     """Return (state, attempts, last_error) of every delivery, oldest first."""
-    rows = await app.storage.connection.fetchall("SELECT state, attempts, last_error FROM deliveries ORDER BY id")
-    return [(row["state"], row["attempts"], row["last_error"]) for row in rows]
+    return [(row.state, row.attempts, row.last_error) for row in await sqlite_rows.delivery_rows(app.storage)]
 
 
 async def test_embed_discord_refuses_is_posted_once_as_plain_content_and_the_delivery_is_sent(

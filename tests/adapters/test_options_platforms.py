@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -80,8 +81,8 @@ async def test_a_telegram_interval_and_its_errors(telegram: tuple[Veille, FakeBo
         await say(api, "/interval 1 1min") == "Intervalle hors limites : entre 5 min et 24 h (vous avez demandé 1 min)."
     )
     assert (await say(api, "/intervalle 2 2h")).startswith("Pas d'abonnement n° 2")
-    row = await app.storage.connection.fetchone("SELECT interval_seconds FROM subscriptions")
-    assert row is not None and row[0] == 1800
+    [feed] = await app.storage.chats.subscriptions(chat.id)
+    assert (await app.storage.options.of_chat(chat.id))[feed.id].interval == timedelta(minutes=30)
 
 
 async def test_telegram_stats_for_the_operator_only(telegram: tuple[Veille, FakeBotAPI]) -> None:

@@ -29,9 +29,9 @@ from bot.app import Veille
 from bot.compose import build
 from bot.config import Settings
 from bot.errors import ChatGoneError, ConfigError, RejectedError, RetryLaterError, SendError
-from bot.models import Button, Reply, ReplyItem, utcnow
-from bot.store.sqlite.connection import to_db_time
+from bot.models import Button, Reply, ReplyItem
 from digests.model import Actor, Digest, LegalItem
+from tests.support import sqlite_rows
 from tests.support.core import Item, legal_body, make_settings, rss
 from tests.support.handlers import NoCommands
 from tests.support.http import FeedServer
@@ -444,8 +444,7 @@ async def test_messages_to_one_chat_are_paced_and_a_full_group_window_hands_back
 
 async def delivery_rows(app: Veille) -> list[tuple[str, int, str | None]]:
     """Return (state, attempts, last_error) of every delivery, oldest first."""
-    rows = await app.storage.connection.fetchall("SELECT state, attempts, last_error FROM deliveries ORDER BY id")
-    return [(row["state"], row["attempts"], row["last_error"]) for row in rows]
+    return [(row.state, row.attempts, row.last_error) for row in await sqlite_rows.delivery_rows(app.storage)]
 
 
 async def test_html_telegram_cannot_parse_is_sent_once_as_plain_text_and_the_delivery_is_sent(
@@ -503,7 +502,7 @@ async def test_unprompted_reply_telegram_cannot_parse_is_sent_as_plain_text_with
 
 
 def test_split_html_breaks_only_between_lines_or_spaces_never_inside_a_tag_or_entity() -> None:
-    text = "<b><a href=\"https://x.example/?a=1&amp;b=2\">Titre &amp; suite</a></b>\n" + "&lt;mot&gt;&amp; " * 300
+    text = '<b><a href="https://x.example/?a=1&amp;b=2">Titre &amp; suite</a></b>\n' + "&lt;mot&gt;&amp; " * 300
     for limit in (40, 97, 500):
         pieces = split_html(text, limit)
         assert all(utf16_len(piece) <= limit for piece in pieces)
@@ -695,10 +694,7 @@ async def daily_due_now(app: Veille, api: FakeBotAPI, chat_id: int) -> Any:
     await ask(api, "/mode quotidien", chat_id=chat_id)
     chat = await app.storage.chats.get("telegram", str(chat_id))
     assert chat is not None
-    await app.storage.connection.execute(
-        "UPDATE daily_state SET last_due_at = ? WHERE chat_id = ?",
-        ((datetime.now(UTC) - timedelta(days=2)).isoformat(), chat.id),
-    )
+    await app.storage.daily.mark_due(chat.id, datetime.now(UTC) - timedelta(days=2))
     job = app.scheduler.get_job(f"daily:{chat.id}")
     assert job is not None
     return job
@@ -714,9 +710,9 @@ async def test_the_daily_job_does_not_sleep_on_a_429_the_outbox_keeps_the_digest
     await asyncio.wait_for(job.func(*job.args), timeout=5)
     assert time.monotonic() - started < 2, "a scheduler job never waits out a flood limit"
     assert api.rejected == [(str(ALICE), 429)]
-    row = await app.storage.connection.fetchone("SELECT kind, state, next_attempt_at FROM deliveries")
-    assert row is not None and (row["kind"], row["state"]) == ("daily", "pending")
-    assert datetime.fromisoformat(row["next_attempt_at"]) >= datetime.now(UTC) + timedelta(seconds=25)
+    [row] = await sqlite_rows.delivery_rows(app.storage)
+    assert (row.kind, row.state) == ("daily", "pending")
+    assert row.next_attempt_at is not None and row.next_attempt_at >= datetime.now(UTC) + timedelta(seconds=25)
 
 
 @pytest.mark.parametrize("code", [429, 500])
@@ -729,11 +725,11 @@ async def test_a_daily_digest_refused_by_telegram_is_retried_from_the_outbox_and
     await job.func(*job.args)
     assert api.rejected == [(str(ALICE), code)] or code != 429
     assert not [m for m in api.sent_to(ALICE) if m.text.startswith("Digest quotidien")]
-    row = await app.storage.connection.fetchone("SELECT state, last_error FROM deliveries WHERE kind = 'daily'")
-    assert row is not None and row["state"] == "pending" and row["last_error"], "kept, not lost"
+    [row] = [r for r in await sqlite_rows.delivery_rows(app.storage) if r.kind == "daily"]
+    assert row.state == "pending" and row.last_error, "kept, not lost"
     started = time.monotonic()
     while time.monotonic() - started < 10:  # later: the retry falls due
-        await app.storage.connection.execute("UPDATE deliveries SET next_attempt_at = ?", (to_db_time(utcnow()),))
+        await sqlite_rows.make_deliveries_due(app.storage)
         await app.dispatcher.run_once()
         if [m for m in api.sent_to(ALICE) if m.text.startswith("Digest quotidien")]:
             break

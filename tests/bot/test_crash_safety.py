@@ -25,14 +25,19 @@ from pathlib import Path
 
 import pytest
 
+from bot.chat.follows import normalize_term
 from bot.feeds.parse import parse_feed
+from bot.models import utcnow
+from bot.store.protocols import PollSuccess
 from bot.store.sqlite import SqliteStore
 from tests.support.core import Item, legal_body, make_settings, rss
 from tests.support.http import FeedServer
+from tests.support.sqlite_rows import digest_stored, stored_entries
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADER = re.compile(r"^── (c\d+) ──$")
 CHATS = 1000
+NEVER = datetime(2999, 1, 1, tzinfo=UTC)  # a next poll that never comes: no polling needed
 
 
 # Run by the child instead of `-m bot.cli run`: kill ourselves when `KILL_AT` is about to run.
@@ -125,25 +130,23 @@ async def prepare(tmp_path: Path, feed_server: FeedServer, *, follow: bool = Fal
     async with SqliteStore(settings.db) as db:
         feed, _ = await db.feeds.add(url, "Flux test")
         parsed = parse_feed(body, url=url)
-        await db.entries.add(feed.id, parsed.entries, digest_limit=1)
-        async with db.connection.transaction() as conn:
-            for n in range(CHATS):
-                await conn.execute(
-                    "INSERT INTO chats (platform, external_id, created_at) VALUES ('console', ?, '2026-01-01')",
-                    (f"c{n}",),
-                )
+        polled = PollSuccess(next_poll_at=NEVER, etag=None, last_modified=None)
+        await db.entries.add(feed.id, parsed.entries, digest_limit=1, poll=polled)
+        for n in range(CHATS):
+            chat = await db.chats.upsert("console", f"c{n}")
             if follow:
-                await conn.execute(
-                    """INSERT INTO follows (chat_id, term, norm, created_at)
-                       SELECT id, 'rançongiciel', 'rancongiciel', '2026-01-01' FROM chats"""
-                )
+                await db.follows.add(chat.id, "rançongiciel", normalize_term("rançongiciel"), now=utcnow())
             else:
-                await conn.execute(
-                    "INSERT INTO subscriptions (chat_id, feed_id, created_at) SELECT id, ?, '2026-01-01' FROM chats",
-                    (feed.id,),
-                )
-        await db.connection.execute("UPDATE feeds SET next_poll_at = '2999-01-01T00:00:00+00:00'")  # no polling needed
+                await db.chats.subscribe(chat.id, feed.id)
     return settings.db
+
+
+async def delivery_states(db: SqliteStore) -> dict[str, int]:
+    """Count the deliveries by state, every platform together; states without any are left out."""
+    counts: Counter[str] = Counter()
+    for (state, _), count in (await db.gauges.read()).deliveries.items():
+        counts[state] += count
+    return {state: count for state, count in counts.items() if count}
 
 
 @pytest.mark.slow
@@ -158,17 +161,14 @@ async def test_sigkill_mid_fanout_then_restart_loses_nothing_and_repeats_at_most
     first.send_signal(signal.SIGKILL)
     first.wait(10)
     before.join()
-    assert 0 < sum(before.counts.values()) < CHATS, (
-        f"kill must land mid-fan-out: {sum(before.counts.values())}"
-    )
+    assert 0 < sum(before.counts.values()) < CHATS, f"kill must land mid-fan-out: {sum(before.counts.values())}"
 
     second = start_veille(db_path)
     after = Transcript(second)
     try:
         async with SqliteStore(db_path) as db:
             for _ in range(600):
-                row = await db.connection.fetchone("SELECT COUNT(*) FROM deliveries WHERE state = 'sent'")
-                if row is not None and row[0] == CHATS:
+                if (await delivery_states(db)).get("sent") == CHATS:
                     break
                 await asyncio.sleep(0.1)
     finally:
@@ -180,10 +180,7 @@ async def test_sigkill_mid_fanout_then_restart_loses_nothing_and_repeats_at_most
 
     async with SqliteStore(db_path) as db:
         assert await db.integrity_ok()
-        states = {
-            row[0]: row[1]
-            for row in await db.connection.fetchall("SELECT state, COUNT(*) FROM deliveries GROUP BY state")
-        }
+        states = await delivery_states(db)
     counts = before.counts + after.counts
     assert states == {"sent": CHATS}
     assert len(counts) == CHATS, "every chat got the digest"
@@ -226,8 +223,7 @@ async def restart_until_every_chat_is_served(
     try:
         async with SqliteStore(db_path) as db:
             for _ in range(600):
-                row = await db.connection.fetchone("SELECT COUNT(*) FROM deliveries WHERE state = 'sent'")
-                if row is not None and row[0] == sent and len(before + after.counts) >= CHATS:
+                if (await delivery_states(db)).get("sent") == sent and len(before + after.counts) >= CHATS:
                     break
                 await asyncio.sleep(0.1)
     finally:
@@ -238,10 +234,7 @@ async def restart_until_every_chat_is_served(
         after.join()
     async with SqliteStore(db_path) as db:
         assert await db.integrity_ok()
-        states = {
-            row[0]: row[1]
-            for row in await db.connection.fetchall("SELECT state, COUNT(*) FROM deliveries GROUP BY state")
-        }
+        states = await delivery_states(db)
     return before + after.counts, states, code, stopped_in
 
 
@@ -256,7 +249,7 @@ async def test_sigkill_right_after_the_digest_is_stored_still_delivers_every_fol
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:  # kill the moment the digest is committed
-            if reader.execute("SELECT COUNT(*) FROM digests").fetchone()[0]:
+            if digest_stored(reader):
                 break
             time.sleep(0.001)
         first.send_signal(signal.SIGKILL)
@@ -266,9 +259,7 @@ async def test_sigkill_right_after_the_digest_is_stored_still_delivers_every_fol
     before.join()
     assert sum(before.counts.values()) < CHATS, "the kill must land before the fan-out is over"
 
-    counts, states, code, stopped_in = await restart_until_every_chat_is_served(
-        db_path, before.counts, sent=CHATS
-    )
+    counts, states, code, stopped_in = await restart_until_every_chat_is_served(db_path, before.counts, sent=CHATS)
     assert states == {"sent": CHATS}
     assert len(counts) == CHATS, "every follower got the alert"
     assert max(counts.values()) <= 2, "at most one duplicate per chat"
@@ -284,13 +275,11 @@ async def test_sigkill_mid_daily_digest_fan_out_then_restart_sends_each_chat_its
     # the day before: the start-time catch-up owes each chat today's digest.
     due = (datetime.now(UTC) - timedelta(minutes=5)).replace(second=0, microsecond=0)
     async with SqliteStore(db_path) as db:
-        await db.connection.execute(
-            "UPDATE chats SET mode = 'quotidien', daily_time = ?, timezone = 'UTC'", (f"{due:%H:%M}",)
-        )
-        await db.connection.execute(
-            "INSERT INTO daily_state (chat_id, last_due_at) SELECT id, ? FROM chats",
-            ((due - timedelta(days=1)).isoformat(),),
-        )
+        for n in range(CHATS):
+            chat = await db.chats.get("console", f"c{n}")
+            assert chat is not None
+            await db.chats.update(chat.id, mode="quotidien", daily_time=f"{due:%H:%M}", timezone="UTC")
+            await db.daily.mark_due(chat.id, due - timedelta(days=1))
 
     first = start_veille(db_path)
     before = Transcript(first)
@@ -300,9 +289,7 @@ async def test_sigkill_mid_daily_digest_fan_out_then_restart_sends_each_chat_its
     before.join()
     assert 0 < sum(before.counts.values()) < CHATS, f"kill must land mid-fan-out: {sum(before.counts.values())}"
 
-    counts, states, code, stopped_in = await restart_until_every_chat_is_served(
-        db_path, before.counts, sent=CHATS
-    )
+    counts, states, code, stopped_in = await restart_until_every_chat_is_served(db_path, before.counts, sent=CHATS)
     assert len(counts) == CHATS, "every chat got its daily digest"
     assert max(counts.values()) <= 2, "at most one duplicate per chat"
     assert states == {"sent": CHATS}, "one daily delivery per chat, all confirmed"
@@ -335,7 +322,7 @@ async def test_sigkill_while_storing_a_polls_entries_then_restart_delivers_them(
     async with SqliteStore(db_path) as db:
         assert await db.integrity_ok()
         stored = await db.feeds.get(feed.id)
-        entries = await db.connection.fetchall("SELECT id FROM entries")
+        entries = await stored_entries(db, feed.id)
     assert stored is not None and stored.etag is None and not entries, "nothing of the poll landed"
 
     second = start_veille(db_path)

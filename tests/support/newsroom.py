@@ -54,8 +54,13 @@ async def subscribe(app: Veille, chat: ChatRecord, *feeds: FeedRecord) -> None:
         await app.storage.chats.subscribe(chat.id, feed.id)
 
 
-async def publish(app: Veille, feed: FeedRecord, digest: Digest) -> int:
-    """Store `digest` as the digest of a new entry of `feed`, as the pipeline does (hooks included)."""
+async def add_entry(app: Veille, feed: FeedRecord, digest: Digest) -> int:
+    """Store a new entry of `feed` that `digest` will be the digest of; return its id."""
     entry = Entry(uid=f"uid-{next(_uids)}", url=digest.url, title=digest.title, published=digest.published)
     (entry_id,) = await app.storage.entries.add(feed.id, [entry])
-    return await app.pipeline.store_digest(entry_id, digest)
+    return entry_id
+
+
+async def publish(app: Veille, feed: FeedRecord, digest: Digest) -> int:
+    """Store `digest` as the digest of a new entry of `feed`, as the pipeline does (hooks included)."""
+    return await app.pipeline.store_digest(await add_entry(app, feed, digest), digest)

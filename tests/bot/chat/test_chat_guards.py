@@ -38,9 +38,9 @@ async def test_a_command_flood_gets_one_french_warning_and_is_ignored(tmp_path: 
 async def test_an_overlong_argument_is_refused_before_any_work(tmp_path: Path) -> None:
     async with running_core(tmp_path) as (app, console):
         reply = await console.command("/abonner https://exemple.fr/" + "a" * 5000)
-        feeds = await app.storage.connection.fetchall("SELECT id FROM feeds")
+        feeds = (await app.storage.gauges.read()).feeds  # every feed, by status
     assert reply is not None and "trop long" in reply.text
-    assert feeds == []
+    assert sum(feeds.values()) == 0
 
 
 async def test_a_chat_cannot_pass_the_subscription_cap(tmp_path: Path, feed_server: FeedServer) -> None:
@@ -51,9 +51,9 @@ async def test_a_chat_cannot_pass_the_subscription_cap(tmp_path: Path, feed_serv
             feed, _ = await app.storage.feeds.add(f"https://exemple{n}.fr/rss")
             await app.storage.chats.subscribe(chat.id, feed.id)
         reply = await console.command(f"/abonner {url}")
-        count = await app.storage.connection.fetchone("SELECT COUNT(*) FROM subscriptions")
+        subscriptions = await app.storage.chats.subscriptions(chat.id)
     assert reply is not None and "Limite atteinte" in reply.text
-    assert count is not None and count[0] == MAX_SUBSCRIPTIONS_PER_CHAT
+    assert len(subscriptions) == MAX_SUBSCRIPTIONS_PER_CHAT
     assert feed_server.hits("/last.xml") == 0
 
 
@@ -70,9 +70,7 @@ def test_configured_logging_never_prints_a_token(capsys) -> None:  # type: ignor
     configure_logging(level="INFO", secrets=[TOKEN])
     try:
         structlog.get_logger("t").info("http.request", url=f"https://api.telegram.org/bot{TOKEN}/getMe")
-        logging.getLogger("httpx").warning(
-            "HTTP Request: POST https://api.telegram.org/bot%s/sendMessage", TOKEN
-        )
+        logging.getLogger("httpx").warning("HTTP Request: POST https://api.telegram.org/bot%s/sendMessage", TOKEN)
         err = capsys.readouterr().err
     finally:
         structlog.reset_defaults()
@@ -84,10 +82,10 @@ def test_configured_logging_never_prints_a_token(capsys) -> None:  # type: ignor
 async def test_a_private_address_typed_in_chat_is_refused_in_french_before_any_connection(tmp_path: Path) -> None:
     async with running_core(tmp_path, VEILLE_ALLOW_PRIVATE_URLS=False) as (app, console):
         replies = [await console.command(f"/abonner {url}", user_id=f"u{n}") for n, url in enumerate(SSRF_URLS)]
-        feeds = await app.storage.connection.fetchall("SELECT id FROM feeds")
+        feeds = (await app.storage.gauges.read()).feeds  # every feed, by status
     for reply in replies:
         assert reply is not None and "Adresse refusée" in reply.text, reply
-    assert feeds == []
+    assert sum(feeds.values()) == 0
 
 
 SSRF_URLS = [

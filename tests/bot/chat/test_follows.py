@@ -6,7 +6,8 @@ from adapters.console import ConsoleAdapter
 from bot.app import Veille
 from bot.chat.follows import MAX_FOLLOWS, DigestTerms, follow_matches, normalize_term
 from bot.models import ChatRecord, Reply
-from tests.support.newsroom import add_feed, make_digest, publish, subscribe
+from tests.support.newsroom import add_entry, add_feed, make_digest, publish, subscribe
+from tests.support.sqlite_rows import delivery_rows
 
 Core = tuple[Veille, ConsoleAdapter]
 
@@ -43,16 +44,15 @@ async def test_a_follow_triggers_exactly_one_alert(core: Core, chat: ChatRecord)
         "Le régulateur enquête.",
         actors=[("Commission nationale de l'informatique et des libertés", "CNIL")],
     )
-    digest_id = await publish(app, elsewhere, digest)
-    entry = await app.storage.connection.fetchone("SELECT entry_id FROM digests WHERE id = ?", (digest_id,))
-    assert entry is not None
-    assert await app.pipeline.store_digest(entry[0], digest) == digest_id  # stored twice: one alert
+    entry_id = await add_entry(app, elsewhere, digest)
+    digest_id = await app.pipeline.store_digest(entry_id, digest)
+    assert await app.pipeline.store_digest(entry_id, digest) == digest_id  # stored twice: one alert
     await app.dispatcher.run_once()
     alerts = [m for m in console.messages if m.digest is not None]
     assert len(alerts) == 1
     assert alerts[0].text.startswith("Suivi : CNIL, Commission nationale de l'informatique, données")
-    rows = await app.storage.connection.fetchall("SELECT kind, note FROM deliveries")
-    assert [tuple(r) for r in rows] == [("follow", "Suivi : CNIL, Commission nationale de l'informatique, données")]
+    rows = [(r.kind, r.note) for r in await delivery_rows(app.storage)]
+    assert rows == [("follow", "Suivi : CNIL, Commission nationale de l'informatique, données")]
 
 
 async def test_no_alert_when_the_chat_already_gets_the_digest(core: Core, chat: ChatRecord) -> None:
@@ -64,8 +64,7 @@ async def test_no_alert_when_the_chat_already_gets_the_digest(core: Core, chat: 
     await publish(app, journal, story)  # subscribed: the instant delivery, no alert on top
     retold = make_digest("Mutualis sanctionnée par la CNIL", "Fuite de données de santé.", actors=[("Mutualis",)])
     await publish(app, actu, retold)  # same story elsewhere: already told
-    rows = await app.storage.connection.fetchall("SELECT kind FROM deliveries")
-    assert [r[0] for r in rows] == ["instant"]
+    assert [r.kind for r in await delivery_rows(app.storage)] == ["instant"]
 
 
 async def test_follow_commands_list_remove_and_cap(core: Core, chat: ChatRecord) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,9 +12,11 @@ from adapters.console import ConsoleAdapter
 from bot.app import Veille
 from bot.chat.commands import FloodGuard
 from bot.models import ChatRecord, FeedRecord, Reply
+from bot.store.protocols import SubscriptionOptions
 from tests.support.core import Item, legal_body, rss, running_core
 from tests.support.http import FeedServer
 from tests.support.newsroom import add_feed, make_digest, publish, subscribe
+from tests.support.sqlite_rows import delivery_rows
 
 Core = tuple[Veille, ConsoleAdapter]
 CNIL = ("CNIL", "Commission nationale de l'informatique et des libertés")
@@ -25,11 +28,11 @@ async def ask(console: ConsoleAdapter, line: str, **kwargs: str) -> Reply:
     return reply
 
 
-async def stored_filters(app: Veille) -> list[tuple[int, int, str | None]]:
-    rows = await app.storage.connection.fetchall(
-        "SELECT chat_id, feed_id, filter FROM subscriptions ORDER BY chat_id, feed_id"
-    )
-    return [tuple(r) for r in rows]  # type: ignore[misc]
+async def stored_options(app: Veille, chat: ChatRecord) -> list[SubscriptionOptions]:
+    """Return the options stored for each of the chat's subscriptions, in order (none set: the defaults)."""
+    options = await app.storage.options.of_chat(chat.id)
+    feeds = await app.storage.chats.subscriptions(chat.id)
+    return [options.get(feed.id, SubscriptionOptions(feed.id)) for feed in feeds]
 
 
 async def test_a_filter_is_set_shown_listed_and_cleared(core: Core, chat: ChatRecord) -> None:
@@ -46,7 +49,7 @@ async def test_a_filter_is_set_shown_listed_and_cleared(core: Core, chat: ChatRe
     assert [item.detail for item in listed.items] == ["", "filtre : +rançongiciel -sport acteur:CNIL juridique"]
     cleared = await ask(console, "/filtre 2 off")
     assert cleared.text == "Filtre retiré : chaque article d'actu arrivera."
-    assert [f for _, _, f in await stored_filters(app)] == [None, None]
+    assert [o.filter for o in await stored_options(app, chat)] == [None, None]
 
 
 @pytest.mark.parametrize(
@@ -70,7 +73,7 @@ async def test_bad_filter_input_gets_a_french_answer_and_keeps_the_filter_in_pla
     reply = await ask(console, line)
     assert says in reply.text
     assert reply.ephemeral
-    assert [f for _, _, f in await stored_filters(app)] == ["+cnil"]
+    assert [o.filter for o in await stored_options(app, chat)] == ["+cnil"]
 
 
 async def test_instant_deliveries_skip_what_the_subscription_filter_rejects(core: Core, chat: ChatRecord) -> None:
@@ -86,10 +89,8 @@ async def test_instant_deliveries_skip_what_the_subscription_filter_rejects(core
     await app.dispatcher.run_once()
     assert [d.title for d in console.digests_for("console")] == ["La CNIL sanctionne Datalix"]
     assert len(console.digests_for("autre")) == 3  # the other chat set no filter
-    rows = await app.storage.connection.fetchall(
-        "SELECT chat_id, COUNT(*) FROM deliveries GROUP BY chat_id ORDER BY chat_id"
-    )
-    assert [tuple(r) for r in rows] == [(chat.id, 1), (other.id, 3)]  # rejected rows left no trace
+    per_chat = Counter(r.chat_id for r in await delivery_rows(app.storage))
+    assert per_chat == {chat.id: 1, other.id: 3}  # rejected rows left no trace
 
 
 async def test_the_daily_digest_keeps_only_what_each_feeds_filter_accepts(
@@ -125,8 +126,7 @@ async def test_an_interval_is_set_shown_listed_and_cleared(core: Core, chat: Cha
     await ask(console, "/filtre 1 +cnil")
     assert (await ask(console, "/abonnements")).items[0].detail == "filtre : +cnil · relevé toutes les 1 h 30"
     assert (await ask(console, "/intervalle 1 off")).text.startswith("journal revient à l'intervalle par défaut")
-    row = await app.storage.connection.fetchone("SELECT interval_seconds FROM subscriptions")
-    assert row is not None and row[0] is None
+    assert [o.interval for o in await stored_options(app, chat)] == [None]
 
 
 @pytest.mark.parametrize(
@@ -146,8 +146,7 @@ async def test_bad_interval_input_gets_a_french_answer_and_changes_nothing(
     await subscribe(app, chat, await add_feed(app, "journal"))
     await ask(console, "/intervalle 1 2h")
     assert says in (await ask(console, line)).text
-    row = await app.storage.connection.fetchone("SELECT interval_seconds FROM subscriptions")
-    assert row is not None and row[0] == 7200
+    assert [o.interval for o in await stored_options(app, chat)] == [timedelta(hours=2)]
 
 
 async def test_the_minimum_interval_is_a_setting(tmp_path: Path) -> None:
@@ -283,8 +282,9 @@ async def test_a_story_turned_away_by_one_feeds_filter_still_comes_from_another_
     second = make_digest(story, actors=[("parquet de Paris",), ("Mutualis",)])
     await publish(app, strict, first)
     await publish(app, plain, second)
-    rows = await app.storage.connection.fetchall("SELECT COUNT(DISTINCT story_id) FROM stories")
-    assert rows[0][0] == 1  # one story told by both feeds
+    now = datetime.now(UTC)
+    told = await app.storage.daily.digests_between(chat.id, now - timedelta(days=1), now + timedelta(days=1))
+    assert len(told) == 2 and len({item.story_id for item in told}) == 1  # one story told by both feeds
     await app.dispatcher.run_once()
     # the first copy was filtered out, so it does not count as "already sent" for the second
     assert [d.url for d in console.digests_for("console")] == [second.url]

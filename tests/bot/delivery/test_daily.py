@@ -17,6 +17,7 @@ from bot.errors import InputError
 from bot.models import ChatRecord, Reply
 from tests.support.core import running_core
 from tests.support.newsroom import add_feed, make_digest, publish, subscribe
+from tests.support.sqlite_rows import delivery_rows
 
 Core = tuple[Veille, ConsoleAdapter]
 PARIS = ZoneInfo("Europe/Paris")
@@ -123,14 +124,11 @@ async def test_a_days_digest_is_queued_once_per_chat_and_local_date_whatever_the
     await ask(console, "/mode quotidien")
     job = daily_job(app, chat)
     for _ in range(2):  # each time the occurrence looks missed (state rewound, time zone moved…)
-        await app.storage.connection.execute(
-            "UPDATE daily_state SET last_due_at = ?", ((datetime.now(UTC) - timedelta(days=2)).isoformat(),)
-        )
+        await app.storage.daily.mark_due(chat.id, datetime.now(UTC) - timedelta(days=2))
         await job.func(*job.args)
     daily = [m for m in console.messages if m.text.startswith("Digest quotidien du")]
     assert len(daily) == 1
-    rows = await app.storage.connection.fetchall("SELECT kind, state FROM deliveries")
-    assert [tuple(r) for r in rows] == [("daily", "sent")]
+    assert [(r.kind, r.state) for r in await delivery_rows(app.storage)] == [("daily", "sent")]
 
 
 @pytest.mark.parametrize(("late", "sent"), [(timedelta(hours=2), True), (timedelta(hours=8), False)])
@@ -142,15 +140,11 @@ async def test_a_missed_digest_is_sent_at_start_only_when_less_than_6_hours_late
         await ask(console, f"/quotidien {due:%H:%M}")
         chat = await app.storage.chats.upsert("console", "console")
         # Pretend the last digest handled was the day before: the one at `due` was missed.
-        await app.storage.connection.execute(
-            "UPDATE daily_state SET last_due_at = ? WHERE chat_id = ?",
-            ((due - timedelta(days=1)).astimezone(UTC).isoformat(), chat.id),
-        )
+        await app.storage.daily.mark_due(chat.id, due - timedelta(days=1))
     async with running_core(tmp_path) as (app, console):
         daily = [m for m in console.messages if m.text.startswith("Digest quotidien du")]
         assert bool(daily) is sent
-        row = await app.storage.connection.fetchone("SELECT last_due_at FROM daily_state")
-        assert row is not None and datetime.fromisoformat(row[0]) == due.astimezone(UTC)
+        assert await app.storage.daily.last_due(chat.id) == due.astimezone(UTC)
 
 
 async def test_daily_digest_merges_a_story_told_by_three_feeds(core: Core, chat: ChatRecord) -> None:

@@ -17,8 +17,8 @@ from bot.delivery.dispatch import MAX_RETRY_DELAY, Dispatcher
 from bot.errors import RejectedError, RetryLaterError, SendError
 from bot.models import Entry, Reply, utcnow
 from bot.store.sqlite import SqliteStore
-from bot.store.sqlite.connection import from_db_time, to_db_time
 from digests.model import Digest
+from tests.support.sqlite_rows import delivery_rows, make_deliveries_due
 
 Script = Callable[[str, Digest], BaseException | None]
 
@@ -55,12 +55,9 @@ async def queue(app: Veille, chats: list[str], titles: list[str]) -> None:
 
 async def rows(app: Veille, external_id: str) -> list[tuple[str, datetime | None, str | None]]:
     """Return (state, next attempt, last error) of one chat's deliveries, oldest first."""
-    found = await app.storage.connection.fetchall(
-        """SELECT d.state, d.next_attempt_at, d.last_error FROM deliveries d JOIN chats c ON c.id = d.chat_id
-           WHERE c.external_id = ? ORDER BY d.id""",
-        (external_id,),
-    )
-    return [(r["state"], from_db_time(r["next_attempt_at"]), r["last_error"]) for r in found]
+    return [
+        (r.state, r.next_attempt_at, r.last_error) for r in await delivery_rows(app.storage) if r.chat == external_id
+    ]
 
 
 TITLES = [
@@ -157,7 +154,7 @@ async def test_a_failure_outside_the_send_still_puts_the_chats_jobs_back_and_the
         held = await rows(app, "a")
         assert [state for state, _, _ in held] == ["pending", "pending"], "nothing left in 'sending'"
         assert all(n is not None and n <= utcnow() + MAX_RETRY_DELAY for _, n, _ in held)
-        await storage.connection.execute("UPDATE deliveries SET next_attempt_at = ?", (to_db_time(utcnow()),))
+        await make_deliveries_due(storage)
         assert await dispatcher.run_once() == 2, "the next round sends them"
     assert [title for _, title in sender.sent] == [TITLES[0], TITLES[0], TITLES[1]], (
         "the one message the platform took before the failure is sent again, as after a crash"

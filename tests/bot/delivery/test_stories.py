@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from bot.app import Veille
 from bot.delivery.stories import SAME_STORY_THRESHOLD, make_signature, same_story, signature, similarity
 from bot.models import ChatRecord
 from tests.support.newsroom import add_feed, make_digest, publish, subscribe
+from tests.support.sqlite_rows import age_deliveries
 
 Core = tuple[Veille, ConsoleAdapter]
 PAIRS = json.loads((Path(__file__).parents[2] / "data" / "stories.json").read_text("utf-8"))["pairs"]
@@ -97,7 +99,7 @@ async def test_same_feed_follow_up_and_old_stories_are_delivered(core: Core, cha
     story = ("Perquisition à la fédération française de voile", "Le PNF enquête pour corruption.")
     await publish(app, journal, make_digest(*story, actors=[("PNF",)]))
     await publish(app, journal, make_digest(*story, actors=[("PNF",)]))  # same outlet: its own update
-    await app.storage.connection.execute("UPDATE deliveries SET created_at = '2000-01-01T00:00:00+00:00'")
+    await age_deliveries(app.storage, datetime(2000, 1, 1, tzinfo=UTC))
     await publish(app, actu, make_digest(*story, actors=[("PNF",)]))  # last told > 48 h ago
     assert len(await _sent_titles(app, console)) == 3
 

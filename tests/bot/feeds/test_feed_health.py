@@ -7,9 +7,9 @@ from pathlib import Path
 
 from bot.feeds.pipeline import MAX_BACKOFF, next_poll_time
 from bot.models import utcnow
-from bot.store.sqlite.connection import to_db_time
 from tests.support.core import Item, legal_body, rss, running_core
 from tests.support.http import FeedServer
+from tests.support.sqlite_rows import delivery_rows, set_first_error_at, stored_entries
 
 ITEM = Item("h1", "Cyberattaque : une plainte déposée", legal_body("la société Hospitex"))
 RSS = "application/rss+xml"
@@ -32,9 +32,7 @@ def test_backoff_doubles_per_error_and_stops_at_24_hours() -> None:
     assert delays[-1] >= MAX_BACKOFF * 0.9
 
 
-async def test_retry_after_on_429_and_503_pushes_the_next_poll_back(
-    tmp_path: Path, feed_server: FeedServer
-) -> None:
+async def test_retry_after_on_429_and_503_pushes_the_next_poll_back(tmp_path: Path, feed_server: FeedServer) -> None:
     url = feed_server.set("/feed.xml", rss([ITEM]), content_type=RSS)
     async with running_core(tmp_path) as (app, console):
         feed = await subscribe(app, console, url)
@@ -74,9 +72,7 @@ async def test_a_temporary_redirect_keeps_the_stored_url(tmp_path: Path, feed_se
     assert after is not None and after.url == url
 
 
-async def test_410_marks_the_feed_gone_at_once_and_tells_subscribers(
-    tmp_path: Path, feed_server: FeedServer
-) -> None:
+async def test_410_marks_the_feed_gone_at_once_and_tells_subscribers(tmp_path: Path, feed_server: FeedServer) -> None:
     url = feed_server.set("/feed.xml", rss([ITEM]), content_type=RSS)
     async with running_core(tmp_path) as (app, console):
         feed = await subscribe(app, console, url)
@@ -101,8 +97,7 @@ async def test_three_days_of_errors_pause_the_feed_and_tell_each_chat_once(
         feed_server.set("/feed.xml", "oops", status=500)
         first = await app.pipeline.poll_feed(feed)
         assert first.status == "error"
-        old = to_db_time(utcnow() - timedelta(days=3, hours=1))
-        await app.storage.connection.execute("UPDATE feeds SET first_error_at = ? WHERE id = ?", (old, feed.id))
+        await set_first_error_at(app.storage, feed.id, utcnow() - timedelta(days=3, hours=1))
         current = await app.storage.feeds.get(feed.id)
         assert current is not None
         second = await app.pipeline.poll_feed(current)
@@ -123,18 +118,16 @@ async def test_three_days_of_errors_pause_the_feed_and_tell_each_chat_once(
 async def test_a_flood_of_new_entries_is_capped_per_cycle(tmp_path: Path, feed_server: FeedServer) -> None:
     url = feed_server.set("/feed.xml", rss([ITEM]), content_type=RSS)
     many = [
-        Item(
-            f"n{i}", f"Dépêche {i}", "Texte court.", date=f"Tue, 24 Nov 2026 {i % 24:02d}:{i % 60:02d}:00 GMT"
-        )
+        Item(f"n{i}", f"Dépêche {i}", "Texte court.", date=f"Tue, 24 Nov 2026 {i % 24:02d}:{i % 60:02d}:00 GMT")
         for i in range(40)
     ]
     async with running_core(tmp_path, VEILLE_MAX_NEW_ENTRIES=5) as (app, console):
         feed = await subscribe(app, console, url)
         feed_server.set("/feed.xml", rss([*many, ITEM]), content_type=RSS)
         outcome = await app.pipeline.poll_feed(feed)
-        stored = await app.storage.connection.fetchone("SELECT COUNT(*) FROM entries WHERE feed_id = ?", (feed.id,))
+        stored = await stored_entries(app.storage, feed.id)
     assert outcome.new_entries == 5
-    assert stored is not None and stored[0] == 41  # every entry is known, so none comes back later
+    assert len(stored) == 41  # every entry is known, so none comes back later
 
 
 async def test_a_gone_feed_notice_is_queued_with_the_status_change_and_waits_for_an_absent_platform(
@@ -149,10 +142,10 @@ async def test_a_gone_feed_notice_is_queued_with_the_status_change_and_waits_for
         await app.pipeline.poll_feed(feed)
         await app.pipeline.poll_feed(feed)  # polled again by a late cycle: still one notice per chat
         await app.dispatcher.run_once()
-        rows = await app.storage.connection.fetchall(
-            """SELECT c.platform, d.state FROM deliveries d JOIN chats c ON c.id = d.chat_id
-               WHERE d.kind = 'notice' ORDER BY c.platform"""
-        )
+        rows = await delivery_rows(app.storage)
         notices = [m.text for m in console.messages_for("console") if "erreur 410" in m.text]
-    assert [tuple(r) for r in rows] == [("console", "sent"), ("telegram", "pending")]
+    assert sorted((r.platform, r.state) for r in rows if r.kind == "notice") == [
+        ("console", "sent"),
+        ("telegram", "pending"),
+    ]
     assert len(notices) == 1

@@ -16,6 +16,7 @@ from bot.feeds.parse import parse_feed
 from bot.models import ParsedFeed
 from tests.support.core import Item, legal_body, rss, running_core
 from tests.support.http import FeedServer
+from tests.support.sqlite_rows import stored_entries
 
 DATA = Path(__file__).parents[2] / "data" / "feeds"
 URL = "https://news.example.org/feed.xml"
@@ -58,7 +59,9 @@ def test_an_end_tag_inside_cdata_does_not_split_an_item() -> None:
     "change",
     [
         lambda doc: doc.replace(b"<channel>", b'<channel xml:base="https://elsewhere.example/">'),
-        lambda doc: doc.replace(b'<rss version="2.0">', b'<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/">'),
+        lambda doc: doc.replace(
+            b'<rss version="2.0">', b'<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        ),
     ],
     ids=["xml-base", "namespace"],
 )
@@ -146,16 +149,6 @@ async def poll(app: Any, feed_id: int) -> Any:
     return await app.pipeline.poll_feed(feed)
 
 
-async def stored(app: Any, feed_id: int) -> list[tuple[Any, ...]]:
-    return [
-        tuple(row)
-        for row in await app.storage.connection.fetchall(
-            "SELECT uid, url, title, published, summary, content FROM entries WHERE feed_id = ? ORDER BY uid",
-            (feed_id,),
-        )
-    ]
-
-
 async def test_a_feed_publishing_one_item_parses_that_item_only_and_stores_it_as_a_full_parse_would(
     tmp_path: Path, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -167,7 +160,7 @@ async def test_a_feed_publishing_one_item_parses_that_item_only_and_stores_it_as
         await poll(app, feed.id)
         feed_server.set("/feed.xml", rss([NEW, OLD, OLDER]), content_type="application/rss+xml")
         outcome = await poll(app, feed.id)
-        rows = await stored(app, feed.id)
+        rows = await stored_entries(app.storage, feed.id)
     assert outcome.status == "new" and outcome.new_entries == 1
     assert b"a2" in bodies[1] and b"Assurix" not in bodies[1] and len(bodies[1]) < len(bodies[0]) / 1.5
     # the same two polls with the memory wiped before the second: a full parse each time
@@ -178,7 +171,7 @@ async def test_a_feed_publishing_one_item_parses_that_item_only_and_stores_it_as
         app.pipeline.items = pipeline_module.ItemMemory()
         feed_server.set("/feed.xml", rss([NEW, OLD, OLDER]), content_type="application/rss+xml")
         await poll(app, feed.id)
-        whole_rows = await stored(app, feed.id)
+        whole_rows = await stored_entries(app.storage, feed.id)
     assert bodies[3] == rss([NEW, OLD, OLDER])
     assert rows == whole_rows and len(rows) == 3
 
@@ -195,6 +188,6 @@ async def test_items_whose_store_failed_are_parsed_again_at_the_next_poll(
         feed_server.set("/feed.xml", rss([NEW, OLD]), content_type="application/rss+xml")
         failed = await poll(app, feed.id)
         retried = await poll(app, feed.id)
-        rows = await stored(app, feed.id)
+        rows = await stored_entries(app.storage, feed.id)
     assert failed.status == "error" and retried.status == "new" and retried.new_entries == 1
-    assert [row[0] for row in rows] == ["a1", "a2"]
+    assert [row.uid for row in rows] == ["a1", "a2"]

@@ -15,6 +15,7 @@ from bot.models import FeedRecord, ParsedFeed
 from bot.store.sqlite import SqliteStore
 from tests.support.core import Item, legal_body, make_settings, rss, running_core
 from tests.support.http import FeedServer
+from tests.support.sqlite_rows import stored_entries
 
 FIRST = Item("a1", "Fuite de données chez Assurix : enquête du parquet", legal_body("la société Assurix"))
 SECOND = Item(
@@ -31,9 +32,7 @@ THIRD = Item(
 )
 
 
-async def test_subscribing_to_a_new_feed_delivers_only_its_newest_item(
-    tmp_path: Path, feed_server: FeedServer
-) -> None:
+async def test_subscribing_to_a_new_feed_delivers_only_its_newest_item(tmp_path: Path, feed_server: FeedServer) -> None:
     url = feed_server.set("/feed.xml", rss([SECOND, FIRST]), content_type="application/rss+xml")
     async with running_core(tmp_path) as (app, console):
         reply = await console.command(f"/abonner {url}")
@@ -44,26 +43,20 @@ async def test_subscribing_to_a_new_feed_delivers_only_its_newest_item(
     assert "Acteurs" in digests[0].text or "acteur" in digests[0].text.lower()
 
 
-async def test_new_entries_reach_each_subscribed_chat_exactly_once(
-    tmp_path: Path, feed_server: FeedServer
-) -> None:
+async def test_new_entries_reach_each_subscribed_chat_exactly_once(tmp_path: Path, feed_server: FeedServer) -> None:
     url = feed_server.set("/feed.xml", rss([FIRST]), content_type="application/rss+xml", etag='"v1"')
     async with running_core(tmp_path) as (app, console):
         for chat in ("chat-a", "chat-b", "chat-c"):
             await console.command(f"/abonner {url}", chat_id=chat)
         await app.settle()
-        feed_server.set(
-            "/feed.xml", rss([THIRD, SECOND, FIRST]), content_type="application/rss+xml", etag='"v2"'
-        )
+        feed_server.set("/feed.xml", rss([THIRD, SECOND, FIRST]), content_type="application/rss+xml", etag='"v2"')
         await app.storage.feeds.make_all_due()
         outcomes = await app.poll_once()
         assert [o.new_entries for o in outcomes] == [2]
         await app.storage.feeds.make_all_due()
         again = await app.poll_once()  # same ETag: 304, nothing new
         assert [o.status for o in again] == ["not_modified"]
-        per_chat = {
-            chat: [d.title for d in console.digests_for(chat)] for chat in ("chat-a", "chat-b", "chat-c")
-        }
+        per_chat = {chat: [d.title for d in console.digests_for(chat)] for chat in ("chat-a", "chat-b", "chat-c")}
     # chat-a subscribed first and got the newest item; the others got it queued at subscription.
     for titles in per_chat.values():
         assert sorted(titles) == sorted([FIRST.title, SECOND.title, THIRD.title])
@@ -104,9 +97,7 @@ async def test_a_malformed_feed_records_its_error_while_the_others_go_on(
         await console.command(f"/abonner {good}")
         await console.command(f"/abonner {bad}")
         await app.settle()
-        feed_server.set(
-            "/bad.xml", b"\x00\x01 this is not xml at all \xff\xfe", content_type="application/rss+xml"
-        )
+        feed_server.set("/bad.xml", b"\x00\x01 this is not xml at all \xff\xfe", content_type="application/rss+xml")
         feed_server.set("/good.xml", rss([SECOND, FIRST]), content_type="application/rss+xml")
         await app.storage.feeds.make_all_due()
         outcomes = {o.feed_id: o for o in await app.poll_once()}
@@ -135,9 +126,7 @@ async def test_subscribing_to_a_site_url_discovers_its_feed(tmp_path: Path, feed
     assert [f.url for f in feeds] == [feed_server.url("/rss/une.xml")]
 
 
-async def test_pending_deliveries_go_out_once_after_a_restart(
-    tmp_path: Path, feed_server: FeedServer
-) -> None:
+async def test_pending_deliveries_go_out_once_after_a_restart(tmp_path: Path, feed_server: FeedServer) -> None:
     url = feed_server.set("/feed.xml", rss([SECOND, FIRST]), content_type="application/rss+xml")
     async with running_core(tmp_path) as (app, console):
         await console.command(f"/abonner {url}")
@@ -155,9 +144,7 @@ async def test_pending_deliveries_go_out_once_after_a_restart(
     assert third_run == []
 
 
-async def test_a_delivery_interrupted_mid_send_is_requeued_at_start(
-    tmp_path: Path, feed_server: FeedServer
-) -> None:
+async def test_a_delivery_interrupted_mid_send_is_requeued_at_start(tmp_path: Path, feed_server: FeedServer) -> None:
     url = feed_server.set("/feed.xml", rss([FIRST]), content_type="application/rss+xml")
     async with running_core(tmp_path) as (app, console):
         await console.command(f"/abonner {url}")
@@ -187,18 +174,14 @@ async def test_entries_left_undigested_by_a_crash_are_digested_at_the_next_cycle
 async def test_a_feed_item_without_full_text_is_completed_from_its_page(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
-    short = Item(
-        "p1", "Arnaque au faux conseiller : deux suspects en garde à vue", "Deux hommes interpellés."
-    )
+    short = Item("p1", "Arnaque au faux conseiller : deux suspects en garde à vue", "Deux hommes interpellés.")
     page = (
         "<html><head><title>Arnaque</title></head><body><nav>Accueil | Justice</nav><article>"
         f"<h1>{short.title}</h1>{legal_body('un réseau de faux conseillers bancaires')}</article>"
         "<footer>Mentions légales</footer></body></html>"
     )
     feed_server.set("/articles/p1.html", page, content_type="text/html; charset=utf-8")
-    url = feed_server.set(
-        "/feed.xml", rss([short], base=feed_server.base_url), content_type="application/rss+xml"
-    )
+    url = feed_server.set("/feed.xml", rss([short], base=feed_server.base_url), content_type="application/rss+xml")
     async with running_core(tmp_path) as (app, console):
         await console.command(f"/abonner {url}")
         await app.settle()
@@ -223,9 +206,9 @@ async def test_bad_input_gets_a_french_explanation_and_stores_nothing(
 ) -> None:
     async with running_core(tmp_path) as (app, console):
         reply = await console.command(command)
-        feeds = await app.storage.connection.fetchall("SELECT * FROM feeds")
+        feeds = (await app.storage.gauges.read()).feeds  # every feed, by status
     assert reply is not None and expected in reply.text
-    assert feeds == []
+    assert sum(feeds.values()) == 0
 
 
 async def test_a_url_that_is_not_a_feed_is_refused_and_nothing_is_stored(
@@ -234,7 +217,8 @@ async def test_a_url_that_is_not_a_feed_is_refused_and_nothing_is_stored(
     url = feed_server.set("/page", "<html><body>Pas de flux ici</body></html>", content_type="text/html")
     async with running_core(tmp_path) as (app, console):
         reply = await console.command(f"/abonner {url}")
-        rows = await app.storage.connection.fetchall("SELECT * FROM subscriptions")
+        chat = await app.storage.chats.get("console", "console")
+        rows = await app.storage.chats.subscriptions(chat.id) if chat is not None else []
     assert reply is not None and "Aucun flux" in reply.text
     assert rows == []
 
@@ -244,9 +228,11 @@ async def test_subscribing_twice_is_refused_politely(tmp_path: Path, feed_server
     async with running_core(tmp_path) as (app, console):
         await console.command(f"/abonner {url}")
         reply = await console.command(f"/subscribe {url}")
-        count = await app.storage.connection.fetchone("SELECT COUNT(*) FROM subscriptions")
+        chat = await app.storage.chats.get("console", "console")
+        assert chat is not None
+        subscriptions = await app.storage.chats.subscriptions(chat.id)
     assert reply is not None and "déjà abonnée" in reply.text
-    assert count is not None and count[0] == 1
+    assert len(subscriptions) == 1
 
 
 async def test_list_and_unsubscribe_by_number(tmp_path: Path, feed_server: FeedServer) -> None:
@@ -342,6 +328,6 @@ async def test_a_body_whose_entries_were_not_stored_is_parsed_again(
         current = await app.storage.feeds.get(feed.id)
         assert current is not None and current.body_hash is None
         retried = await app.pipeline.poll_feed(current)
-        entries = await app.storage.connection.fetchall("SELECT uid FROM entries WHERE feed_id = ?", (feed.id,))
+        entries = await stored_entries(app.storage, feed.id)
     assert failed.status == "error" and retried.status == "new"
-    assert len(calls) == 2 and [r[0] for r in entries] == ["a1"]
+    assert len(calls) == 2 and [e.uid for e in entries] == ["a1"]

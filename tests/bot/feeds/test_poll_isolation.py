@@ -32,9 +32,9 @@ from bot.errors import FeedParseError, VeilleError
 from bot.feeds import pipeline as pipeline_module
 from bot.feeds.parse import parse_feed
 from bot.models import FeedRecord, ParsedFeed, utcnow
-from bot.store.sqlite.connection import to_db_time
 from tests.support.core import Item, legal_body, make_settings, rss, running_core
 from tests.support.http import FeedServer
+from tests.support.sqlite_rows import make_feed_due, set_first_error_at, stored_entries
 
 RSS = "application/rss+xml"
 # Invented items on five unrelated cases, so same-story detection keeps them apart.
@@ -171,11 +171,8 @@ async def test_a_feed_whose_parser_raises_unexpectedly_backs_off_then_pauses_wit
         assert after_one.next_poll_at is not None and after_one.next_poll_at - before > timedelta(minutes=20)
         assert [d.title for d in console.digests_for("console")] == [GOOD.title]
 
-        four_days_ago = to_db_time(utcnow() - timedelta(days=4))
-        await app.storage.connection.execute(
-            "UPDATE feeds SET next_poll_at = NULL, first_error_at = ? WHERE id = ?",
-            (four_days_ago, bad_feed.id),
-        )
+        await set_first_error_at(app.storage, bad_feed.id, utcnow() - timedelta(days=4))
+        await make_feed_due(app.storage, bad_feed.id)
         second = {o.feed_id: o for o in await app.poll_once()}
         paused = await app.storage.feeds.get(bad_feed.id)
         notices = [m.text for m in console.messages_for("console") if m.reply is not None]
@@ -203,7 +200,7 @@ async def test_a_store_step_that_raises_mid_transaction_records_only_that_feeds_
         bad_feed, _ = await subscribe_directly(app, bad, good)
         outcomes = {o.feed_id: o for o in await app.poll_once()}
         stored = await app.storage.feeds.get(bad_feed.id)
-        entries = await app.storage.connection.fetchall("SELECT uid FROM entries WHERE feed_id = ?", (bad_feed.id,))
+        entries = await stored_entries(app.storage, bad_feed.id)
         digests = console.digests_for("console")
     assert outcomes[bad_feed.id].status == "error"
     assert stored is not None and stored.consecutive_errors == 1
