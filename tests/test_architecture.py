@@ -105,6 +105,33 @@ def test_no_module_outside_the_backends_writes_sql_or_calls_a_driver() -> None:
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
+# Tests outside the backends' own (tests/bot/store/) reach storage through the protocols too.
+# Where a test must set up a row no protocol writes, or read one no protocol returns, the SQL
+# lives in one named helper of tests/support/sqlite_rows.py. The others here measure or drive
+# a backend on purpose: the throwaway server, statements counted (test_poll_batch), a process
+# killed at one SQLite statement (test_crash_safety), rows read on both backends to check
+# leases from outside the processes (test_roles_processes), and this file's own fixtures.
+TESTS_THAT_MAY_SPEAK_SQL = {
+    "tests/support/sqlite_rows.py",
+    "tests/support/postgres.py",
+    "tests/bot/feeds/test_poll_batch.py",
+    "tests/bot/test_crash_safety.py",
+    "tests/bot/test_roles_processes.py",
+    "tests/test_architecture.py",
+}
+
+
+def test_feature_tests_reach_storage_through_the_protocols_not_sql() -> None:
+    offenders = {
+        str(path.relative_to(ROOT)): sql_offences(path)
+        for path in sorted((ROOT / "tests").rglob("*.py"))
+        if ROOT / "tests" / "bot" / "store" not in path.parents
+        and str(path.relative_to(ROOT)) not in TESTS_THAT_MAY_SPEAK_SQL
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+    assert all((ROOT / name).exists() for name in TESTS_THAT_MAY_SPEAK_SQL)  # no stale exception
+
+
 def test_only_each_backend_imports_its_driver() -> None:
     offenders = {
         str(path.relative_to(ROOT)): sorted(m for m in imported_modules(path) if m.split(".")[0] in DRIVERS)
