@@ -21,6 +21,7 @@ from datetime import datetime
 from bot.models import Entry, utcnow
 from bot.store.sqlite import SqliteStore
 from bot.store.sqlite.connection import from_db_time, to_db_time
+from bot.store.sqlite.entries import entry_from_row
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,17 +90,7 @@ async def stored_entries(store: SqliteStore, feed_id: int) -> list[Entry]:
         "SELECT uid, url, title, published, summary, content FROM entries WHERE feed_id = ? ORDER BY uid",
         (feed_id,),
     )
-    return [
-        Entry(
-            uid=r["uid"],
-            url=r["url"],
-            title=r["title"],
-            published=from_db_time(r["published"]),
-            summary=r["summary"],
-            content=r["content"],
-        )
-        for r in rows
-    ]
+    return [entry_from_row(r) for r in rows]
 
 
 def digest_stored(reader: sqlite3.Connection) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.store.postgres.database import PostgresDatabase
-from bot.store.protocols import DELIVERY_STATES, FEED_STATUSES, StoreGauges
+from bot.store.protocols import StoreGauges
 
 
 class PostgresGauges:
@@ -23,14 +23,10 @@ class PostgresGauges:
             "SELECT d.state, c.platform, COUNT(*) FROM deliveries d JOIN chats c ON c.id = d.chat_id "
             "GROUP BY d.state, c.platform"
         )
-        platforms = {str(row[1]) for row in rows}
-        deliveries = {(state, platform): 0 for state in DELIVERY_STATES for platform in platforms}
-        deliveries.update({(str(row[0]), str(row[1])): int(row[2]) for row in rows})
         feed_rows = await pool.fetch(
             "SELECT status, COUNT(*), COUNT(*) FILTER (WHERE status = 'active' AND consecutive_errors > 0) "
             "FROM feeds GROUP BY status"
         )
-        feeds = dict.fromkeys(FEED_STATUSES, 0)
-        feeds.update({str(row[0]): int(row[1]) for row in feed_rows})
-        backing_off = sum(int(row[2]) for row in feed_rows)
-        return StoreGauges(deliveries=deliveries, feeds=feeds, feeds_backing_off=backing_off)
+        return StoreGauges.from_counts(
+            ((str(r[0]), str(r[1]), int(r[2])) for r in rows), ((str(r[0]), int(r[1]), int(r[2])) for r in feed_rows)
+        )

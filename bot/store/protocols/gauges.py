@@ -7,6 +7,7 @@ protocol and the snapshot.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -21,6 +22,25 @@ class StoreGauges:
     deliveries: dict[tuple[str, str], int] = field(default_factory=dict)  # (state, platform) → rows
     feeds: dict[str, int] = field(default_factory=dict)  # status → feeds
     feeds_backing_off: int = 0  # active feeds whose last polls failed
+
+    @classmethod
+    def from_counts(
+        cls, deliveries: Iterable[tuple[str, str, int]], feeds: Iterable[tuple[str, int, int]]
+    ) -> StoreGauges:
+        """Build a snapshot from a backend's counts, with a zero for each state and status not counted.
+
+        `deliveries` are (state, platform, rows); `feeds` are (status, feeds, of which backing off).
+        Both backends count the same way, so they fill in the zeros here, once.
+        """
+        counted = list(deliveries)
+        by_state = {(state, platform): 0 for state in DELIVERY_STATES for platform in {p for _, p, _ in counted}}
+        by_state.update({(state, platform): n for state, platform, n in counted})
+        by_status = dict.fromkeys(FEED_STATUSES, 0)
+        backing_off = 0
+        for status, n, failing in feeds:
+            by_status[status] = n
+            backing_off += failing
+        return cls(deliveries=by_state, feeds=by_status, feeds_backing_off=backing_off)
 
     @property
     def outbox_depth(self) -> int:

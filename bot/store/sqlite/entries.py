@@ -245,14 +245,19 @@ def _pending(rows: Sequence[aiosqlite.Row]) -> list[PendingEntry]:
             feed_id=r["feed_id"],
             feed_title=r["feed_title"],
             feed_url=r["feed_url"],
-            entry=Entry(
-                uid=r["uid"],
-                url=r["url"],
-                title=r["title"],
-                published=from_db_time(r["published"]),
-                summary=r["summary"],
-                content=r["content"],
-            ),
+            entry=entry_from_row(r),
         )
         for r in rows
     ]
+
+
+def entry_from_row(row: aiosqlite.Row) -> Entry:
+    """Read an `Entry` from a row holding the entries table's uid, url, title, published, summary, content."""
+    return Entry(
+        uid=row["uid"],
+        url=row["url"],
+        title=row["title"],
+        published=from_db_time(row["published"]),
+        summary=row["summary"],
+        content=row["content"],
+    )
